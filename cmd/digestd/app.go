@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/mail"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/subscribers"
+)
+
+// app is digestd wired together for one command: config, logger, database
+// and the pipeline's parts. Close releases what it holds.
+type app struct {
+	cfg         Config
+	configFile  string
+	log         *slog.Logger
+	db          *sql.DB
+	store       *digest.Store
+	subscribers *subscribers.Store
+	matcher     *digest.Matcher
+	builder     *digest.Builder
+	renderer    *digest.Renderer
+	headers     digest.Headers
+	mailer      mailer
+	outbox      *digest.OutboxDir // set in outbox mode (no smtp.host)
+	now         func() time.Time
+}
+
+// mailer is what the app sends through: an SMTP relay or the outbox folder.
+type mailer interface {
+	digest.Mailer
+	Close() error
+}
+
+func openApp(ctx context.Context, configPath string, logOut io.Writer) (*app, error) {
+	cfg, file, err := loadConfig(configPath)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	a := &app{cfg: cfg, configFile: file, log: newLogger(cfg.Log, logOut), now: time.Now}
+	a.renderer, err = digest.NewRenderer(digest.RenderConfig{
+		SiteName:       "digestd",
+		BaseURL:        cfg.BaseURL,
+		Subject:        cfg.Digest.Subject,
+		HeaderMarkdown: cfg.Digest.HeaderMarkdown,
+		FooterMarkdown: cfg.Digest.FooterMarkdown,
+	})
+	if err != nil {
+		return nil, usageError{fmt.Errorf("config %s: %w", orDefaults(file), err)}
+	}
+	a.headers = newHeaders(cfg)
+	a.db, err = digest.OpenDB(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	a.store = digest.NewStore(a.db)
+	a.subscribers = subscribers.NewStore(a.db)
+	a.matcher = digest.NewMatcher(a.db)
+	a.builder = &digest.Builder{Store: a.store, Subscribers: a.subscribers, Matcher: a.matcher, MaxPapers: cfg.Digest.MaxPapers}
+	if cfg.SMTP.Host == "" {
+		a.outbox = &digest.OutboxDir{Dir: filepath.Join(filepath.Dir(cfg.Database), "outbox")}
+		a.mailer = a.outbox
+	} else {
+		a.mailer, err = digest.NewSMTPSender(digest.SMTPConfig{
+			Host:     cfg.SMTP.Host,
+			Port:     cfg.SMTP.Port,
+			Username: cfg.SMTP.Username,
+			Password: cfg.SMTP.Password,
+			TLS:      cfg.SMTP.TLS,
+			Timeout:  cfg.SMTP.Timeout,
+		})
+		if err != nil {
+			a.Close()
+			return nil, usageError{fmt.Errorf("config %s: smtp: %w", orDefaults(file), err)}
+		}
+	}
+	return a, nil
+}
+
+// Close releases the database and the relay connection.
+func (a *app) Close() error {
+	if a.mailer != nil {
+		a.mailer.Close()
+	}
+	return a.db.Close()
+}
+
+// mailDestination says in one line where mail goes, for the logs.
+func (a *app) mailDestination() string {
+	if a.outbox != nil {
+		return "no smtp.host set: mail is written as .eml files to " + a.outbox.Dir + " (listed at /outbox)"
+	}
+	return fmt.Sprintf("mail goes to smtp://%s:%d (tls: %s)", a.cfg.SMTP.Host, a.cfg.SMTP.Port, a.cfg.SMTP.TLS)
+}
+
+func (a *app) runner() *digest.Runner {
+	return &digest.Runner{
+		Store:       a.store,
+		Subscribers: a.subscribers,
+		Builder:     a.builder,
+		Renderer:    a.renderer,
+		Mailer:      a.mailer,
+		Headers:     a.headers,
+		BaseURL:     a.cfg.BaseURL,
+		Logger:      a.log,
+		Now:         a.now,
+	}
+}
+
+// newHeaders derives the digest headers from the config. List-Id names the
+// web front's host; the List-Unsubscribe mailto goes to the reply-to (else
+// the from) mailbox, where the operator acts on it with `subscribers remove`.
+func newHeaders(cfg Config) digest.Headers {
+	mailbox := cfg.SMTP.From
+	if cfg.SMTP.ReplyTo != "" {
+		mailbox = cfg.SMTP.ReplyTo
+	}
+	addr, _ := mail.ParseAddress(mailbox)
+	host := "localhost"
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return digest.Headers{
+		From:              cfg.SMTP.From,
+		ReplyTo:           cfg.SMTP.ReplyTo,
+		ListID:            fmt.Sprintf("digestd paper digest <digest.%s>", host),
+		UnsubscribeMailto: "mailto:" + addr.Address + "?subject=unsubscribe",
+	}
+}
+
+func newLogger(cfg LogConfig, w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

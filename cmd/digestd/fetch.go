@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/spf13/cobra"
+)
+
+func newFetchCommand(open opener) *cobra.Command {
+	var (
+		date string
+		days int
+	)
+	cmd := &cobra.Command{
+		Use:   "fetch",
+		Short: "Fetch papers from every configured source into the database",
+		Long: `Fetch the papers of the days ending at --date (today, UTC, by default) from
+Hugging Face Daily Papers and arXiv. --days backfills further back; by default
+sources.days days are fetched, since arXiv announces papers a day or more after
+they are submitted.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := open(cmd)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			to := a.now().UTC().Truncate(24 * time.Hour)
+			if date != "" {
+				to, err = time.Parse(time.DateOnly, date)
+				if err != nil {
+					return usageError{fmt.Errorf("--date %q: want YYYY-MM-DD", date)}
+				}
+			}
+			if days == 0 {
+				days = a.cfg.Sources.Days
+			}
+			if days < 1 || days > 366 {
+				return usageError{fmt.Errorf("--days %d: want 1 to 366", days)}
+			}
+			from := to.AddDate(0, 0, 1-days)
+			results, err := a.fetcher().Run(cmd.Context(), from, to)
+			for _, r := range results {
+				if r.Err == nil {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: %d papers (%d new, %d updated)\n", r.Source, r.Papers, r.New, r.Updated)
+				}
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&date, "date", "", "last day to fetch, YYYY-MM-DD (default today, UTC)")
+	cmd.Flags().IntVar(&days, "days", 0, "how many days to fetch, ending at --date (default sources.days)")
+	return cmd
+}
+
+// fetcher returns a Fetcher over the configured sources.
+func (a *app) fetcher() *digest.Fetcher {
+	return &digest.Fetcher{Store: a.store, Sources: a.sources(), Logger: a.log}
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/subscribers"
+	"github.com/spf13/cobra"
+)
+
+func newTopicsCommand(open opener) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "topics",
+		Aliases: []string{"topic"},
+		Short:   "Manage a subscriber's topics, and test a query on the stored papers",
+	}
+	cmd.AddCommand(
+		&cobra.Command{
+			Use:   "add EMAIL QUERY",
+			Short: "Add a topic to a subscriber",
+			Args:  cobra.ExactArgs(2),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				a, sub, err := openSubscriber(cmd, open, args[0])
+				if err != nil {
+					return err
+				}
+				defer a.Close()
+				t, err := a.subscribers.AddTopic(cmd.Context(), sub.ID, args[1])
+				if err != nil {
+					return storeError(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "topic %d added to %s: %s\n", t.ID, sub.Email, t.Query)
+				return nil
+			},
+		},
+		&cobra.Command{
+			Use:   "list EMAIL",
+			Short: "List a subscriber's topics with their ids",
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				a, sub, err := openSubscriber(cmd, open, args[0])
+				if err != nil {
+					return err
+				}
+				defer a.Close()
+				topics, err := a.subscribers.Topics(cmd.Context(), sub.ID)
+				if err != nil {
+					return err
+				}
+				if len(topics) == 0 {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s has no topics: they get the day's most upvoted papers\n", sub.Email)
+				}
+				for _, t := range topics {
+					fmt.Fprintf(cmd.OutOrStdout(), "%d\t%s\n", t.ID, t.Query)
+				}
+				return nil
+			},
+		},
+		&cobra.Command{
+			Use:   "remove EMAIL ID",
+			Short: "Remove one of a subscriber's topics (ids from topics list)",
+			Args:  cobra.ExactArgs(2),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				id, err := strconv.ParseInt(args[1], 10, 64)
+				if err != nil {
+					return usageError{fmt.Errorf("topic id %q: want a number from `digestd topics list`", args[1])}
+				}
+				a, sub, err := openSubscriber(cmd, open, args[0])
+				if err != nil {
+					return err
+				}
+				defer a.Close()
+				if err := a.subscribers.RemoveTopic(cmd.Context(), sub.ID, id); err != nil {
+					return storeError(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "topic %d removed from %s\n", id, sub.Email)
+				return nil
+			},
+		},
+		newTopicsTest(open),
+	)
+	return cmd
+}
+
+func openSubscriber(cmd *cobra.Command, open opener, email string) (*app, subscribers.Subscriber, error) {
+	a, err := open(cmd)
+	if err != nil {
+		return nil, subscribers.Subscriber{}, err
+	}
+	sub, err := a.subscribers.ByEmail(cmd.Context(), email)
+	if err != nil {
+		a.Close()
+		return nil, sub, storeError(err)
+	}
+	return a, sub, nil
+}
+
+func newTopicsTest(open opener) *cobra.Command {
+	var (
+		days  int
+		limit int
+	)
+	cmd := &cobra.Command{
+		Use:   "test QUERY",
+		Short: "Show which stored papers a query matches, with the matched words",
+		Long: `Show the stored papers that arrived in the last --days days and that QUERY
+matches, best first, ranked as in a digest, with the words that matched.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q, err := subscribers.ParseQuery(args[0])
+			if err != nil {
+				return usageError{fmt.Errorf("query %q: %w", args[0], err)}
+			}
+			a, err := open(cmd)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			w := digest.Window{Limit: limit}
+			if days > 0 {
+				w.ArrivedAfter = a.now().Add(-time.Duration(days) * 24 * time.Hour)
+			}
+			matches, err := a.matcher.Match(cmd.Context(), q, w)
+			if err != nil {
+				return err
+			}
+			ids := make([]int64, len(matches))
+			for i, m := range matches {
+				ids[i] = m.PaperID
+			}
+			papers, err := a.store.PapersByID(cmd.Context(), ids)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "%d papers match %s\n", len(matches), q)
+			for _, m := range matches {
+				p := papers[m.PaperID]
+				words := matchedWords(p, q.Terms())
+				fmt.Fprintf(out, "\n%.2f  %s  %s\n      %s\n      matched: %s\n", m.Score, p.ID,
+					digest.MarkText(digest.Highlight(p.Title, q.Terms())), p.AbstractURL(), strings.Join(words, ", "))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&days, "days", 7, "only papers that arrived in the last N days (0: all)")
+	cmd.Flags().IntVar(&limit, "limit", 20, "show at most this many papers")
+	return cmd
+}
+
+// matchedWords lists, once each, the words of a paper's title and abstract
+// that the query's terms hit.
+func matchedWords(p digest.Paper, terms []subscribers.Term) []string {
+	seen := map[string]bool{}
+	var words []string
+	for _, text := range []string{p.Title, p.Abstract} {
+		for _, s := range digest.Highlight(text, terms) {
+			if w := strings.ToLower(s.Text); s.Hit && !seen[w] {
+				seen[w] = true
+				words = append(words, s.Text)
+			}
+		}
+	}
+	if len(words) == 0 {
+		words = append(words, "(authors, categories, organisation or upvotes)")
+	}
+	return words
+}

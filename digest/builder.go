@@ -1,0 +1,158 @@
+package digest
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/digestd/digestd/subscribers"
+)
+
+// firstWindow is how far back a subscriber's first digest reaches: the
+// latest day's papers, not the whole archive.
+const firstWindow = 24 * time.Hour
+
+// snippetRunes is the length of the abstract excerpt under each paper.
+const snippetRunes = 280
+
+// Builder chooses the papers of one subscriber's digest.
+type Builder struct {
+	Store       *Store
+	Subscribers *subscribers.Store
+	Matcher     *Matcher
+	// MaxPapers caps a digest unless the subscriber set their own cap.
+	MaxPapers int
+}
+
+// Build returns sub's digest for period: the papers that arrived since their
+// previous digest (for a first digest, the latest day's papers) matching any
+// of their topics, minus papers already sent to them, best first. A
+// subscriber without topics gets the most upvoted papers. The digest may have
+// no items; it is then not sent.
+func (b *Builder) Build(ctx context.Context, sub subscribers.Subscriber, period string, now time.Time) (*Digest, error) {
+	d := &Digest{SubscriberID: sub.ID, To: sub.Email, Period: period, Date: now.In(sub.Location())}
+	lastID, lastArrival, err := b.Store.LastPaper(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.WindowEnd = lastID
+	w := Window{UntilID: lastID, ExcludeSentTo: sub.ID, Limit: b.MaxPapers}
+	if sub.MaxPapers > 0 {
+		w.Limit = sub.MaxPapers
+	}
+	start, seen, err := b.Store.windowStart(ctx, sub.ID)
+	if err != nil {
+		return nil, err
+	}
+	if seen {
+		w.AfterID = start
+	} else {
+		w.ArrivedAfter = lastArrival.Add(-firstWindow)
+	}
+	if lastID <= w.AfterID {
+		return d, nil
+	}
+	topics, err := b.Subscribers.Topics(ctx, sub.ID)
+	if err != nil {
+		return nil, err
+	}
+	picks, err := b.pick(ctx, topics, w)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(picks))
+	for i, p := range picks {
+		ids[i] = p.id
+	}
+	papers, err := b.Store.PapersByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range picks {
+		paper := papers[p.id]
+		d.Items = append(d.Items, Item{
+			PaperID: p.id,
+			Paper:   paper,
+			Topics:  p.topics,
+			Title:   Highlight(paper.Title, termsIn(p.terms, subscribers.FieldTitle)),
+			Snippet: Snippet(paper.Abstract, termsIn(p.terms, subscribers.FieldAbstract), snippetRunes),
+			Score:   p.score,
+		})
+	}
+	return d, nil
+}
+
+// pick is one chosen paper and why.
+type pick struct {
+	id     int64
+	score  float64
+	topics []string
+	terms  []subscribers.Term
+}
+
+// pick runs each topic over the window and merges the matches: a paper that
+// several topics catch appears once, with its best score and every topic.
+func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w Window) ([]pick, error) {
+	if len(topics) == 0 {
+		ids, err := b.Store.Trending(ctx, w)
+		if err != nil {
+			return nil, err
+		}
+		picks := make([]pick, len(ids))
+		for i, id := range ids {
+			picks[i] = pick{id: id, score: float64(len(ids) - i)}
+		}
+		return picks, nil
+	}
+	byID := map[int64]*pick{}
+	var order []*pick
+	for _, t := range topics {
+		q, err := t.Parsed()
+		if err != nil {
+			return nil, err
+		}
+		matches, err := b.Matcher.Match(ctx, q, w)
+		if err != nil {
+			return nil, fmt.Errorf("topic %q: %w", t.Query, err)
+		}
+		for _, m := range matches {
+			p, ok := byID[m.PaperID]
+			if !ok {
+				p = &pick{id: m.PaperID, score: m.Score}
+				byID[m.PaperID] = p
+				order = append(order, p)
+			}
+			p.score = max(p.score, m.Score)
+			p.topics = append(p.topics, t.Query)
+			p.terms = append(p.terms, q.Terms()...)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b *pick) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return cmp.Compare(b.id, a.id)
+	})
+	limit := min(len(order), w.limit())
+	picks := make([]pick, limit)
+	for i := range limit {
+		picks[i] = *order[i]
+	}
+	return picks, nil
+}
+
+// termsIn keeps the terms that search field f.
+func termsIn(terms []subscribers.Term, f subscribers.Field) []subscribers.Term {
+	var in []subscribers.Term
+	for _, t := range terms {
+		if t.Searches(f) {
+			in = append(in, t)
+		}
+	}
+	return in
+}

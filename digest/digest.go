@@ -1,0 +1,41 @@
+package digest
+
+import "time"
+
+// Digest is one subscriber's digest for one period: the papers chosen for
+// them, in order, with everything the templates need.
+type Digest struct {
+	SubscriberID int64
+	To           string
+	// Period names the delivery period in the subscriber's time zone:
+	// "2026-11-28" for a daily digest, "2026-W48" for a weekly one.
+	Period string
+	Date   time.Time // when the digest was built, in the subscriber's zone
+	Items  []Item
+	// WindowEnd is the last paper row id the digest looked at; the next
+	// digest starts after it.
+	WindowEnd int64
+	// ManageURL and UnsubscribeURL are absolute links carrying a secret token.
+	ManageURL      string
+	UnsubscribeURL string
+}
+
+// Item is one paper in a digest and why it is there.
+type Item struct {
+	PaperID int64 // the paper's row id
+	Paper   Paper
+	// Topics are the subscriber's queries that matched the paper; empty when
+	// the subscriber has no topics and gets the day's trending papers.
+	Topics []string
+	// Title and Snippet are the title and a short piece of the abstract (or of
+	// the AI summary) cut into spans, the matched words marked.
+	Title   []Span
+	Snippet []Span
+	Score   float64
+}
+
+// Span is a piece of text; Hit marks words a topic matched.
+type Span struct {
+	Text string
+	Hit  bool
+}

@@ -1,0 +1,251 @@
+package digest
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+const (
+	// textWidth is the column the text part wraps at (RFC 5322's 78).
+	textWidth = 78
+	// maxSnippetRunes and maxTitleRunes bound each paper so 50 papers stay
+	// well under Gmail's ~102 KB clipping point.
+	maxSnippetRunes = 320
+	maxTitleRunes   = 250
+	// shownAuthors is how many authors are named before "+N more".
+	shownAuthors = 3
+)
+
+// itemView is one paper as the email templates see it.
+type itemView struct {
+	Num                 int
+	Title, Snippet      []Span
+	URL, PDFURL         string
+	CodeURL, ProjectURL string
+	Meta                string // "A, B, C +4 more · Org · ▲ 12 · 28 Nov 2026"
+	Matched             string // the topics that matched, "" when trending
+}
+
+func newItemView(num int, it Item) itemView {
+	p := it.Paper
+	title := cleanSpans(it.Title)
+	if len(title) == 0 {
+		title = cleanSpans([]Span{{Text: p.Title}})
+	}
+	snippet := cleanSpans(it.Snippet)
+	if len(snippet) == 0 {
+		snippet = cleanSpans([]Span{{Text: p.AISummary}})
+	}
+	if len(snippet) == 0 {
+		snippet = cleanSpans([]Span{{Text: p.Abstract}})
+	}
+	var meta []string
+	if a := shortAuthors(p.Authors); a != "" {
+		meta = append(meta, a)
+	}
+	if org := oneLine(p.Org); org != "" {
+		meta = append(meta, org)
+	}
+	if p.Upvotes > 0 {
+		meta = append(meta, fmt.Sprintf("▲ %d", p.Upvotes))
+	}
+	date := p.FeaturedOn
+	if date.IsZero() {
+		date = p.PublishedAt
+	}
+	if !date.IsZero() {
+		meta = append(meta, date.Format("2 Jan 2006"))
+	}
+	var topics []string
+	for _, t := range it.Topics {
+		if t = oneLine(t); t != "" {
+			topics = append(topics, t)
+		}
+	}
+	return itemView{
+		Num:        num,
+		Title:      cutSpans(title, maxTitleRunes),
+		Snippet:    cutSpans(snippet, maxSnippetRunes),
+		URL:        p.AbstractURL(),
+		PDFURL:     p.PDFURL(),
+		CodeURL:    webURL(p.GithubRepo),
+		ProjectURL: webURL(p.ProjectPage),
+		Meta:       strings.Join(meta, " · "),
+		Matched:    shorten(strings.Join(topics, " · "), 200),
+	}
+}
+
+// webURL keeps only http(s) links: a link field from the Hugging Face API
+// could hold anything, and a mail has no use for other schemes.
+func webURL(s string) string {
+	s = strings.TrimSpace(s)
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return ""
+	}
+	return s
+}
+
+// shortAuthors names the first few authors; long author lists (some papers
+// have hundreds) would otherwise dominate the email.
+func shortAuthors(authors []string) string {
+	names := make([]string, 0, min(len(authors), shownAuthors))
+	for _, a := range authors {
+		if a = oneLine(a); a != "" {
+			names = append(names, a)
+		}
+	}
+	if len(names) <= shownAuthors {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s +%d more", strings.Join(names[:shownAuthors], ", "), len(names)-shownAuthors)
+}
+
+// oneLine turns control characters (CR, LF, escapes) and runs of white space
+// into single spaces: paper data comes from the network and must neither break
+// a header nor the text layout.
+func oneLine(s string) string {
+	return strings.TrimSpace(squeeze(s))
+}
+
+func squeeze(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError {
+			space = true
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	if space {
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+// cleanSpans squeezes white space inside spans and drops empty ones, keeping
+// the single spaces between spans so words do not run together.
+func cleanSpans(in []Span) []Span {
+	out := make([]Span, 0, len(in))
+	for _, s := range in {
+		text := squeeze(s.Text)
+		if len(out) == 0 {
+			text = strings.TrimLeft(text, " ")
+		} else if strings.HasSuffix(out[len(out)-1].Text, " ") {
+			text = strings.TrimLeft(text, " ")
+		}
+		if text != "" {
+			out = append(out, Span{Text: text, Hit: s.Hit})
+		}
+	}
+	if n := len(out); n > 0 {
+		out[n-1].Text = strings.TrimRight(out[n-1].Text, " ")
+		if out[n-1].Text == "" {
+			out = out[:n-1]
+		}
+	}
+	return out
+}
+
+// cutSpans keeps about limit runes of text, cutting at a word boundary.
+func cutSpans(spans []Span, limit int) []Span {
+	out := make([]Span, 0, len(spans))
+	left := limit
+	for _, s := range spans {
+		n := utf8.RuneCountInString(s.Text)
+		if n <= left {
+			out = append(out, s)
+			left -= n
+			continue
+		}
+		out = append(out, Span{Text: shorten(s.Text, left), Hit: s.Hit})
+		break
+	}
+	return out
+}
+
+// shorten cuts s to at most limit runes, at a word boundary when there is one,
+// and marks the cut with an ellipsis.
+func shorten(s string, limit int) string {
+	if utf8.RuneCountInString(s) <= limit {
+		return s
+	}
+	if limit <= 1 {
+		return "…"
+	}
+	r := []rune(s)[:limit-1]
+	if i := strings.LastIndexByte(string(r), ' '); i > len(string(r))/2 {
+		return strings.TrimRight(string(r)[:i], " ") + "…"
+	}
+	return string(r) + "…"
+}
+
+func plainSpans(spans []Span) string {
+	var b strings.Builder
+	for _, s := range spans {
+		b.WriteString(s.Text)
+	}
+	return b.String()
+}
+
+// MarkText joins spans, marking hits the way plain-text mail always has: *like this*.
+func MarkText(spans []Span) string {
+	var b strings.Builder
+	for _, s := range spans {
+		if !s.Hit {
+			b.WriteString(s.Text)
+			continue
+		}
+		lead, word, trail := trimSpaces(s.Text)
+		b.WriteString(lead + "*" + word + "*" + trail)
+	}
+	return b.String()
+}
+
+func trimSpaces(s string) (lead, word, trail string) {
+	word = strings.TrimLeft(s, " ")
+	lead = s[:len(s)-len(word)]
+	trimmed := strings.TrimRight(word, " ")
+	return lead, trimmed, word[len(trimmed):]
+}
+
+// wrapText fills text into lines of at most textWidth columns. The first line
+// starts with prefix, the others with as many spaces. Each input line is
+// wrapped on its own, so Markdown keeps its shape; a word longer than a line
+// (a URL) gets a line of its own rather than being broken.
+func wrapText(prefix, text string) string {
+	indent := strings.Repeat(" ", utf8.RuneCountInString(prefix))
+	var b strings.Builder
+	for i, line := range strings.Split(text, "\n") {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		col := 0
+		for _, word := range strings.Fields(line) {
+			n := utf8.RuneCountInString(word)
+			switch {
+			case b.Len() == 0:
+				b.WriteString(prefix + word)
+				col = utf8.RuneCountInString(prefix) + n
+			case col == 0:
+				b.WriteString(indent + word)
+				col = len(indent) + n
+			case col+1+n > textWidth:
+				b.WriteString("\n" + indent + word)
+				col = len(indent) + n
+			default:
+				b.WriteString(" " + word)
+				col += 1 + n
+			}
+		}
+	}
+	return b.String()
+}

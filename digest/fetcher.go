@@ -1,0 +1,73 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Fetcher pulls papers from every configured source into the store.
+type Fetcher struct {
+	Store   *Store
+	Sources []Source
+	Logger  *slog.Logger
+}
+
+// FetchResult is what one source brought.
+type FetchResult struct {
+	Source  string
+	Papers  int // papers in the responses
+	New     int // papers stored for the first time
+	Updated int // known papers whose record changed
+	Err     error
+}
+
+// Run fetches the days from..to from each source in turn and stores what
+// came back. A failing source does not stop the others, and stores nothing
+// of its own: the papers stored before stay as they were. The error joins
+// every source's error, each naming its source.
+func (f *Fetcher) Run(ctx context.Context, from, to time.Time) ([]FetchResult, error) {
+	runID, err := f.Store.startRun(ctx, "fetch")
+	if err != nil {
+		return nil, err
+	}
+	var (
+		results []FetchResult
+		errs    []error
+		changed int
+	)
+	for _, src := range f.Sources {
+		r := FetchResult{Source: src.Name()}
+		papers, err := src.Fetch(ctx, from, to)
+		if err == nil {
+			r.Papers = len(papers)
+			var saved SaveResult
+			saved, err = f.Store.SavePapers(ctx, papers)
+			if err != nil {
+				err = fmt.Errorf("%s: store papers: %w", src.Name(), err)
+			}
+			r.New, r.Updated = saved.New, saved.Updated
+			changed += saved.New + saved.Updated
+		}
+		r.Err = err
+		if err != nil {
+			errs = append(errs, err)
+			f.Logger.Error("fetch failed", "run", runID, "source", src.Name(), "error", err)
+		} else {
+			f.Logger.Info("fetched", "run", runID, "source", src.Name(), "from", from.Format(time.DateOnly),
+				"to", to.Format(time.DateOnly), "papers", r.Papers, "new", r.New, "updated", r.Updated)
+		}
+		results = append(results, r)
+	}
+	err = errors.Join(errs...)
+	rec := Run{ID: runID, Fetched: changed}
+	if err != nil {
+		rec.Error = errs[0].Error()
+	}
+	if ferr := f.Store.finishRun(rec); ferr != nil && err == nil {
+		err = ferr
+	}
+	return results, err
+}

@@ -1,0 +1,131 @@
+package digest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/hf"
+	"github.com/digestd/digestd/subscribers"
+)
+
+func TestMatchHostileTerms(t *testing.T) {
+	e := newEnv(t, slices.Clone(corpus))
+	for _, query := range []string{`"a" OR 1=1 --`, `title:"x\" OR *"`, `'); DROP TABLE papers; --`, `title:"x\" OR *`, `"a" OR 1=1`} {
+		q, err := subscribers.ParseQuery(query)
+		if err != nil {
+			if !errors.As(err, new(*subscribers.QueryError)) {
+				t.Errorf("ParseQuery(%s): got %v, want a *QueryError", query, err)
+			}
+			continue
+		}
+		if got := e.matchQuery(t, q, digest.Window{}, "title"); len(got) == len(corpus) {
+			t.Errorf("%s matched every paper", query)
+		}
+	}
+	// Syntax trees built by hand, not by ParseQuery, may hold anything.
+	for _, term := range []subscribers.Term{
+		{Words: []string{`x" OR "a`}},
+		{Field: subscribers.FieldTitle, Words: []string{`*`}},
+		{Words: []string{`a") OR rowid>0 OR ("`}, Prefix: true},
+		{Field: subscribers.FieldAuthor, Words: []string{`NEAR(tri dao)`}},
+		{Field: subscribers.FieldCat, Words: []string{`%`}, Prefix: true},
+		{Field: subscribers.FieldCat, Words: []string{`' OR 1=1 --`}},
+	} {
+		t.Run(term.String(), func(t *testing.T) {
+			q := &subscribers.Query{Text: term.String(), Root: term}
+			if got := e.matchQuery(t, q, digest.Window{}, "title"); len(got) != 0 {
+				t.Errorf("got %q, want no match", got)
+			}
+		})
+	}
+	var n int
+	if err := e.db.QueryRow(`SELECT count(*) FROM papers`).Scan(&n); err != nil || n != len(corpus) {
+		t.Errorf("got %d papers (%v), want %d", n, err, len(corpus))
+	}
+}
+
+func TestMatchInvalidTree(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, root := range []subscribers.Node{
+		nil, subscribers.And{}, subscribers.Term{}, subscribers.Term{Field: "venue", Words: []string{"x"}},
+		subscribers.Upvotes{Op: "!=", N: 1}, subscribers.Not{Node: subscribers.Or{}},
+	} {
+		if _, err := e.matcher.Match(context.Background(), &subscribers.Query{Root: root}, digest.Window{}); err == nil {
+			t.Errorf("Match(%#v) succeeded, want an error", root)
+		}
+	}
+}
+
+// TestMatchFixture runs queries over a real Hugging Face Daily Papers day.
+func TestMatchFixture(t *testing.T) {
+	data, err := os.ReadFile("../testdata/fixtures/hf_daily_papers_limit25_2026-07-13_25items.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := hf.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, page.Papers)
+	tests := []struct {
+		query string
+		want  []string
+	}{
+		{`quantiz*`, []string{"2607.07964", "2607.08526"}},
+		{`long-horizon`, []string{"2607.08716", "2607.08770", "2607.08964"}},
+		{`org:insta360`, []string{"2607.08765", "2607.09661"}},
+		{`author:roda`, []string{"2607.08526"}},
+		{`panoram* -pretraining`, []string{"2607.09661"}},
+		{`agent* upvotes:>=30`, []string{"2607.08768", "2607.08964"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			got := e.match(t, tt.query, digest.Window{}, "arxiv_id")
+			slices.Sort(got)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzMatch checks that every query ParseQuery accepts compiles to SQL and
+// FTS5 expressions that SQLite runs without error.
+func FuzzMatch(f *testing.F) {
+	for _, seed := range []string{
+		`"long context" lora`, `(rag OR retrieval) -multimodal`, `quantiz* "large mod"*`, `author:"Tri Dao"`,
+		`cat:cs.CL OR cat:stat.*`, `org:Qwen upvotes:<3`, `we -(we -(benchmark OR -x))`, `a b OR c upvotes:>1 OR d -e`,
+		`title:x -(cat:cs.CL upvotes:>=5) OR NOT y z`, `"a" OR 1=1`, `near NEAR(x y) AND ^z`,
+	} {
+		f.Add(seed)
+	}
+	db, err := digest.OpenDB(context.Background(), filepath.Join(f.TempDir(), "digestd.db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer db.Close()
+	papers := slices.Clone(corpus)
+	for i := range papers {
+		papers[i].ID, papers[i].Source = fmt.Sprintf("2607.%05d", i+1), "huggingface"
+	}
+	if _, err := digest.NewStore(db).SavePapers(context.Background(), papers); err != nil {
+		f.Fatal(err)
+	}
+	m := digest.NewMatcher(db)
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := subscribers.ParseQuery(s)
+		if err != nil {
+			return
+		}
+		if _, err := m.Match(context.Background(), q, digest.Window{AfterID: 1, ExcludeSentTo: 3}); err != nil {
+			t.Fatalf("Match(%q) = %v", q, err)
+		}
+	})
+}

@@ -1,0 +1,163 @@
+package digest
+
+import (
+	"database/sql"
+	"strconv"
+	"strings"
+
+	"github.com/digestd/digestd/subscribers"
+)
+
+// ftsWindow keeps an FTS5 search to the window's row ids: FTS5 seeks to the
+// range instead of reading every match in the whole archive.
+const ftsWindow = "rowid > :after AND rowid <= :until"
+
+// compiler turns a validated query into an SQL condition on papers p. Parts
+// that FTS5 can evaluate together become one MATCH; categories, upvotes and
+// whatever FTS5 cannot say (an exclusion with nothing positive beside it)
+// become plain SQL. What the reader typed only ever reaches SQLite as a
+// bound parameter, and inside FTS5 expressions only as quoted strings.
+type compiler struct{ args []any }
+
+// bind adds a parameter and returns its placeholder.
+func (c *compiler) bind(v any) string {
+	name := "q" + strconv.Itoa(len(c.args))
+	c.args = append(c.args, sql.Named(name, v))
+	return ":" + name
+}
+
+func (c *compiler) cond(n subscribers.Node) string {
+	if expr, ok := ftsExpr(n); ok {
+		return "p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH " + c.bind(expr) + " AND " + ftsWindow + ")"
+	}
+	switch n := n.(type) {
+	case subscribers.And:
+		return c.group(n.Nodes, true)
+	case subscribers.Or:
+		return c.group(n.Nodes, false)
+	case subscribers.Not:
+		return "NOT (" + c.cond(n.Node) + ")"
+	case subscribers.Upvotes:
+		// n.Op is one of validate's five comparisons.
+		return "p.upvotes " + n.Op + " " + c.bind(n.N)
+	}
+	// Validated and not for FTS5: a category term.
+	return c.category(n.(subscribers.Term))
+}
+
+// group joins the conditions of an AND's or an OR's nodes, evaluating the
+// ones FTS5 can take (for an AND also their exclusions) in one MATCH.
+func (c *compiler) group(nodes []subscribers.Node, and bool) string {
+	var text, rest []subscribers.Node
+	for _, n := range nodes {
+		not, isNot := n.(subscribers.Not)
+		if _, ok := ftsExpr(n); ok || and && isNot && isFTS(not.Node) {
+			text = append(text, n)
+		} else {
+			rest = append(rest, n)
+		}
+	}
+	var combined subscribers.Node = subscribers.Or{Nodes: text}
+	if and {
+		combined = subscribers.And{Nodes: text}
+	}
+	if len(text) > 1 && isFTS(combined) {
+		rest = append(rest, combined)
+	} else {
+		rest = append(rest, text...)
+	}
+	parts := make([]string, len(rest))
+	for i, n := range rest {
+		parts[i] = c.cond(n)
+	}
+	if and {
+		return "(" + strings.Join(parts, " AND ") + ")"
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+// category matches the JSON list papers.categories exactly, not through
+// FTS5, where `["math.CO","cs.CL"]` reads as the words "math co cs cl" and a
+// phrase could span two categories.
+func (c *compiler) category(t subscribers.Term) string {
+	cat := strings.ToLower(t.Words[0])
+	if !t.Prefix {
+		return "EXISTS (SELECT 1 FROM json_each(p.categories) WHERE lower(value) = " + c.bind(cat) + ")"
+	}
+	like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(cat) + ".%"
+	return "EXISTS (SELECT 1 FROM json_each(p.categories) WHERE lower(value) = " + c.bind(cat) +
+		" OR value LIKE " + c.bind(like) + ` ESCAPE '\')`
+}
+
+func isFTS(n subscribers.Node) bool {
+	_, ok := ftsExpr(n)
+	return ok
+}
+
+// ftsExpr writes n as an FTS5 expression; ok is false when FTS5 cannot
+// evaluate n by itself: a category, upvotes, an exclusion on its own.
+func ftsExpr(n subscribers.Node) (expr string, ok bool) {
+	switch n := n.(type) {
+	case subscribers.Term:
+		if n.Field == subscribers.FieldCat {
+			return "", false
+		}
+		// Every word goes inside one double-quoted string, its quotes doubled:
+		// FTS5 reads it as a phrase, never as operators or column names.
+		expr = ftsColumn(n.Field) + ` : "` + strings.ReplaceAll(strings.Join(n.Words, " "), `"`, `""`) + `"`
+		if n.Prefix {
+			expr += " *"
+		}
+		return expr, true
+	case subscribers.And:
+		var pos, neg []string
+		for _, c := range n.Nodes {
+			if not, isNot := c.(subscribers.Not); isNot {
+				e, ok := ftsExpr(not.Node)
+				if !ok {
+					return "", false
+				}
+				neg = append(neg, e)
+			} else if e, ok := ftsExpr(c); ok {
+				pos = append(pos, e)
+			} else {
+				return "", false
+			}
+		}
+		if len(pos) == 0 {
+			return "", false
+		}
+		expr = "(" + strings.Join(pos, " AND ") + ")"
+		for _, e := range neg {
+			expr = "(" + expr + " NOT " + e + ")"
+		}
+		return expr, true
+	case subscribers.Or:
+		parts := make([]string, len(n.Nodes))
+		for i, c := range n.Nodes {
+			if parts[i], ok = ftsExpr(c); !ok {
+				return "", false
+			}
+		}
+		return "(" + strings.Join(parts, " OR ") + ")", true
+	}
+	return "", false
+}
+
+// ftsColumn is the papers_fts column filter for a field: an unscoped term
+// searches the title and the abstract.
+func ftsColumn(f subscribers.Field) string {
+	switch f {
+	case subscribers.FieldAny:
+		return "{title abstract}"
+	case subscribers.FieldTitle:
+		return "title"
+	case subscribers.FieldAbstract:
+		return "abstract"
+	case subscribers.FieldAuthor:
+		return "authors"
+	case subscribers.FieldOrg:
+		return "org"
+	}
+	return ""
+}

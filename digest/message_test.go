@@ -1,0 +1,202 @@
+package digest
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"strings"
+	"testing"
+)
+
+var testHeaders = Headers{
+	From:              "digestd <digest@example.org>",
+	ReplyTo:           "help@example.org",
+	ListID:            "digestd <digest.example.org>",
+	UnsubscribeMailto: "mailto:unsubscribe@example.org?subject=unsubscribe",
+}
+
+var testRendered = Rendered{
+	Subject: "2 new papers for you — Sat 28 Nov",
+	HTML:    "<html><body><p>Hello <strong>reader</strong> · ünïcode</p></body></html>",
+	Text:    "Hello *reader* · ünïcode\n.a line starting with a dot\n" + strings.Repeat("long line ", 20) + "\n",
+}
+
+// parseMessage reads a composed message the way a mail client would and
+// returns its headers and its parts' headers and decoded bodies, in order.
+func parseMessage(t *testing.T, raw []byte) (mail.Header, []multipart.Part, []string) {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("read message: %v", err)
+	}
+	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mediaType != "multipart/alternative" {
+		t.Fatalf("got content type %q (%v), want multipart/alternative", msg.Header.Get("Content-Type"), err)
+	}
+	var parts []multipart.Part
+	var bodies []string
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("next part: %v", err)
+		}
+		if cte := p.Header.Get("Content-Transfer-Encoding"); cte != "quoted-printable" {
+			t.Errorf("got transfer encoding %q, want quoted-printable", cte)
+		}
+		body, err := io.ReadAll(quotedprintable.NewReader(p))
+		if err != nil {
+			t.Fatalf("decode part: %v", err)
+		}
+		parts = append(parts, *p)
+		bodies = append(bodies, strings.ReplaceAll(string(body), "\r\n", "\n"))
+	}
+	return msg.Header, parts, bodies
+}
+
+func TestComposeDigest(t *testing.T) {
+	d := testDigest()
+	raw, id, err := ComposeDigest(testHeaders, d, testRendered)
+	if err != nil {
+		t.Fatalf("ComposeDigest: %v", err)
+	}
+	wantID := "<digest-58f4589336c5fb2689b8f49ced9e3533@example.org>"
+	if id != wantID {
+		t.Errorf("got message id %q, want %q", id, wantID)
+	}
+	h, parts, bodies := parseMessage(t, raw)
+	subject, err := new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
+	if err != nil || subject != testRendered.Subject {
+		t.Errorf("got subject %q (%v), want %q", subject, err, testRendered.Subject)
+	}
+	for name, want := range map[string]string{
+		"From":                  `"digestd" <digest@example.org>`,
+		"To":                    "<reader@example.org>",
+		"Reply-To":              "<help@example.org>",
+		"Message-Id":            wantID,
+		"Date":                  "Sat, 28 Nov 2026 07:00:00 +0000",
+		"List-Unsubscribe":      "<https://digest.example.org/unsubscribe/tok123>, <mailto:unsubscribe@example.org?subject=unsubscribe>",
+		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+		"List-Id":               "digestd <digest.example.org>",
+		"Precedence":            "bulk",
+		"Auto-Submitted":        "auto-generated",
+		"Mime-Version":          "1.0",
+	} {
+		if got := h.Get(name); got != want {
+			t.Errorf("%s: got %q, want %q", name, got, want)
+		}
+	}
+	if len(parts) != 2 {
+		t.Fatalf("got %d parts, want 2", len(parts))
+	}
+	for i, want := range []string{"text/plain; charset=UTF-8", "text/html; charset=UTF-8"} {
+		if got := parts[i].Header.Get("Content-Type"); got != want {
+			t.Errorf("part %d: got content type %q, want %q", i, got, want)
+		}
+	}
+	if bodies[0] != testRendered.Text || bodies[1] != testRendered.HTML {
+		t.Errorf("got bodies %q, want text then html", bodies)
+	}
+
+	again, id2, err := ComposeDigest(testHeaders, testDigest(), testRendered)
+	if err != nil || id2 != id || !bytes.Contains(again, []byte("Message-ID: "+wantID)) {
+		t.Errorf("recomposing the same digest: got id %q (%v), want %q again", id2, err, id)
+	}
+	d.Period = "2026-11-29"
+	if _, other, _ := ComposeDigest(testHeaders, d, testRendered); other == id {
+		t.Errorf("another period got the same message id %q", other)
+	}
+}
+
+func TestComposeDigestHeaderVariants(t *testing.T) {
+	tests := []struct {
+		name        string
+		headers     Headers
+		unsubscribe string
+		want        map[string]string
+	}{
+		{"https only", Headers{From: "digest@example.org"}, "https://d.example.org/u/t",
+			map[string]string{"List-Unsubscribe": "<https://d.example.org/u/t>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", "Reply-To": "", "List-Id": ""}},
+		{"http has no one-click", Headers{From: "digest@example.org", UnsubscribeMailto: "mailto:u@example.org"}, "http://localhost:8080/unsubscribe/t",
+			map[string]string{"List-Unsubscribe": "<http://localhost:8080/unsubscribe/t>, <mailto:u@example.org>", "List-Unsubscribe-Post": ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := testDigest()
+			d.UnsubscribeURL = tt.unsubscribe
+			raw, _, err := ComposeDigest(tt.headers, d, testRendered)
+			if err != nil {
+				t.Fatalf("ComposeDigest: %v", err)
+			}
+			h, _, _ := parseMessage(t, raw)
+			for name, want := range tt.want {
+				if got := h.Get(name); got != want {
+					t.Errorf("%s: got %q, want %q", name, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestComposeDigestRejectsHeaderInjection(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers Headers
+		mutate  func(*Digest)
+	}{
+		{"to with newline", testHeaders, func(d *Digest) { d.To = "a@example.org\r\nBcc: b@example.org" }},
+		{"unsubscribe url with newline", testHeaders, func(d *Digest) { d.UnsubscribeURL = "https://x.example.org/u\r\nBcc: b@example.org" }},
+		{"unsubscribe url with bracket", testHeaders, func(d *Digest) { d.UnsubscribeURL = "https://x.example.org/u>, <https://evil.example" }},
+		{"javascript unsubscribe", testHeaders, func(d *Digest) { d.UnsubscribeURL = "javascript:alert(1)" }},
+		{"bad from", Headers{From: "not an address"}, func(*Digest) {}},
+		{"mailto with space", Headers{From: "d@example.org", UnsubscribeMailto: "mailto:a@example.org Bcc"}, func(*Digest) {}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := testDigest()
+			tt.mutate(d)
+			if _, _, err := ComposeDigest(tt.headers, d, testRendered); err == nil {
+				t.Errorf("got no error, want one")
+			}
+		})
+	}
+
+	r := testRendered
+	r.Subject = "Hello\r\nBcc: victim@example.org"
+	raw, _, err := ComposeDigest(testHeaders, testDigest(), r)
+	if err != nil {
+		t.Fatalf("ComposeDigest: %v", err)
+	}
+	h, _, _ := parseMessage(t, raw)
+	if h.Get("Bcc") != "" || h.Get("Subject") != "Hello Bcc: victim@example.org" {
+		t.Errorf("got subject %q and bcc %q, want one subject line and no bcc", h.Get("Subject"), h.Get("Bcc"))
+	}
+}
+
+func TestComposeConfirmation(t *testing.T) {
+	raw, err := ComposeConfirmation(testHeaders, "new@example.org", Rendered{Subject: "Confirm your subscription to digestd", HTML: "<p>hi</p>", Text: "hi\n"})
+	if err != nil {
+		t.Fatalf("ComposeConfirmation: %v", err)
+	}
+	h, parts, _ := parseMessage(t, raw)
+	for _, name := range []string{"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Precedence"} {
+		if got := h.Get(name); got != "" {
+			t.Errorf("%s: got %q, want none on a transactional mail", name, got)
+		}
+	}
+	if got := h.Get("To"); got != "<new@example.org>" {
+		t.Errorf("To: got %q, want <new@example.org>", got)
+	}
+	if id := h.Get("Message-Id"); !strings.HasPrefix(id, "<confirm-") || !strings.HasSuffix(id, "@example.org>") {
+		t.Errorf("Message-Id: got %q, want <confirm-…@example.org>", id)
+	}
+	if len(parts) != 2 || !strings.HasPrefix(parts[0].Header.Get("Content-Type"), "text/plain") {
+		t.Errorf("want a text part then an html part")
+	}
+}

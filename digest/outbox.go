@@ -1,0 +1,117 @@
+package digest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Outbox statuses of a digest.
+const (
+	outboxPending = "pending" // built and stored, not yet accepted by the relay
+	outboxSent    = "sent"    // accepted by the relay
+	outboxFailed  = "failed"  // refused for good (hard bounce)
+)
+
+// Outgoing is a digest waiting in the outbox.
+type Outgoing struct {
+	ID           int64
+	SubscriberID int64
+	Recipient    string
+	MessageID    string
+	Message      []byte
+	Attempts     int
+}
+
+// enqueue stores a built digest as pending and records its papers as sent to
+// the reader, in one transaction: from here on the digest is delivered at
+// most once and its papers never go into another of the reader's digests.
+// It returns ErrDigestExists when the period already has a digest.
+func (s *Store) enqueue(ctx context.Context, d *Digest, messageID string, msg []byte, windowEnd int64, paperIDs []int64) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO digests (subscriber_id, period, status, message_id,
+		recipient, message, papers, window_end, created_at) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
+		d.SubscriberID, d.Period, messageID, d.To, msg, len(paperIDs), windowEnd, s.now().Unix())
+	if isUniqueViolation(err) {
+		return 0, ErrDigestExists
+	}
+	if err != nil {
+		return 0, fmt.Errorf("digest %s for subscriber %d: %w", d.Period, d.SubscriberID, err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO sent_papers (subscriber_id, paper_id, digest_id) VALUES (?, ?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	defer stmt.Close()
+	for _, pid := range paperIDs {
+		if _, err := stmt.ExecContext(ctx, d.SubscriberID, pid, id); err != nil {
+			return 0, fmt.Errorf("digest %s for subscriber %d: paper %d: %w", d.Period, d.SubscriberID, pid, err)
+		}
+	}
+	return id, tx.Commit()
+}
+
+// ErrDigestExists means the subscriber already has a digest for the period.
+var ErrDigestExists = errors.New("digest for this period exists")
+
+// hasDigest reports whether the subscriber has a digest for the period.
+func (s *Store) hasDigest(ctx context.Context, subscriberID int64, period string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM digests WHERE subscriber_id = ? AND period = ?`,
+		subscriberID, period).Scan(&n)
+	return n > 0, err
+}
+
+// windowStart returns where the subscriber's next digest starts: the end of
+// their previous digest's window, ok false when they never had one.
+func (s *Store) windowStart(ctx context.Context, subscriberID int64) (int64, bool, error) {
+	var end sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT max(window_end) FROM digests WHERE subscriber_id = ?`,
+		subscriberID).Scan(&end)
+	return end.Int64, end.Valid, err
+}
+
+// Pending returns up to limit digests waiting in the outbox, oldest first,
+// starting after the given id.
+func (s *Store) Pending(ctx context.Context, afterID int64, limit int) ([]Outgoing, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, subscriber_id, recipient, message_id, message, attempts
+		FROM digests WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Outgoing
+	for rows.Next() {
+		var o Outgoing
+		if err := rows.Scan(&o.ID, &o.SubscriberID, &o.Recipient, &o.MessageID, &o.Message, &o.Attempts); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// markSent records that the relay accepted a digest and drops its body: the
+// papers it held are in sent_papers, and the copy would only grow the file.
+func (s *Store) markSent(ctx context.Context, id int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE digests SET status = 'sent', message = NULL,
+		sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`, s.now().Unix(), id)
+	return err
+}
+
+// markAttempt records a failed delivery attempt; status stays pending for a
+// temporary failure and becomes failed for a permanent one.
+func (s *Store) markAttempt(ctx context.Context, id int64, status string, cause error) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE digests SET status = ?, attempts = attempts + 1,
+		last_error = ? WHERE id = ?`, status, cause.Error(), id)
+	return err
+}

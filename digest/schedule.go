@@ -1,0 +1,51 @@
+package digest
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/digestd/digestd/subscribers"
+)
+
+// catchUp is how long after a missed delivery hour a reader still gets that
+// digest: a daemon down over someone's hour sends it when it is back, once.
+const catchUp = 24 * time.Hour
+
+// LastSlot returns the most recent delivery time of sub at or before now — its
+// hour in its own zone, every day or on its weekday — and the period that
+// delivery is for. Wall-clock arithmetic in the reader's zone keeps 07:00 at
+// 07:00 on both sides of a DST change.
+func LastSlot(sub subscribers.Subscriber, now time.Time) (time.Time, string) {
+	loc := sub.Location()
+	local := now.In(loc)
+	day := local
+	for range 8 {
+		slot := time.Date(day.Year(), day.Month(), day.Day(), sub.Hour, 0, 0, 0, loc)
+		if !slot.After(now) && (sub.Frequency != subscribers.Weekly || slot.Weekday() == sub.Weekday) {
+			return slot, periodOf(sub, slot)
+		}
+		day = time.Date(day.Year(), day.Month(), day.Day()-1, 12, 0, 0, 0, loc)
+	}
+	panic("unreachable: a week always holds the weekday")
+}
+
+// CurrentPeriod returns the period now falls in for sub: its local date, or
+// its ISO week for a weekly reader.
+func CurrentPeriod(sub subscribers.Subscriber, now time.Time) string {
+	return periodOf(sub, now.In(sub.Location()))
+}
+
+func periodOf(sub subscribers.Subscriber, local time.Time) string {
+	if sub.Frequency == subscribers.Weekly {
+		y, w := local.ISOWeek()
+		return fmt.Sprintf("%d-W%02d", y, w)
+	}
+	return local.Format(time.DateOnly)
+}
+
+// dueSlot reports whether sub's last slot is recent enough to deliver now,
+// and the period it is for.
+func dueSlot(sub subscribers.Subscriber, now time.Time) (string, bool) {
+	slot, period := LastSlot(sub, now)
+	return period, now.Sub(slot) < catchUp
+}

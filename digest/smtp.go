@@ -1,0 +1,261 @@
+package digest
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/textproto"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
+)
+
+// TLS modes of SMTPConfig.TLS, as in the config key smtp.tls.
+const (
+	SMTPStartTLS      = "starttls"
+	SMTPOpportunistic = "opportunistic"
+	SMTPImplicitTLS   = "tls"
+	SMTPNoTLS         = "none"
+)
+
+// SMTPConfig says how to reach the mail relay.
+type SMTPConfig struct {
+	Host string
+	// Port defaults by TLS mode: 465 for "tls", 25 for "none", 587 otherwise.
+	Port               int
+	Username, Password string // AUTH only when Username is set
+	// TLS is "starttls" (the default: STARTTLS required), "opportunistic",
+	// "tls" (implicit TLS) or "none".
+	TLS string
+	// HELO is the name sent in EHLO; the machine's host name when empty.
+	HELO string
+	// Timeout bounds connecting and each message; 30s when zero.
+	Timeout time.Duration
+	// TLSConfig replaces the system roots, e.g. to trust a test certificate.
+	TLSConfig *tls.Config
+}
+
+// SMTPSender delivers stored messages over one SMTP connection, reused from
+// message to message and reopened when the server has dropped it. Calls are
+// serialised; run one SMTPSender per delivery worker.
+type SMTPSender struct {
+	host, addr string
+	timeout    time.Duration
+	opts       []mail.Option
+	// implicitTLS is the TLS config the dialer wraps connections in for
+	// mode "tls"; nil otherwise.
+	implicitTLS *tls.Config
+
+	mu   sync.Mutex
+	conn *smtpConn // nil until the first Send, and after a broken connection
+}
+
+// smtpConn is one open SMTP session and the socket under it, which is what
+// deadlines and cancellation act on.
+type smtpConn struct {
+	c   *smtp.Client
+	raw net.Conn
+}
+
+// NewSMTPSender checks cfg; it connects only on the first Send.
+func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
+	if cfg.Host == "" {
+		return nil, errors.New("smtp.host is empty")
+	}
+	if cfg.TLS == "" {
+		cfg.TLS = SMTPStartTLS
+	}
+	policy := map[string]mail.TLSPolicy{
+		SMTPStartTLS: mail.TLSMandatory, SMTPOpportunistic: mail.TLSOpportunistic, SMTPNoTLS: mail.NoTLS,
+		// The dialer below does the TLS handshake itself; opportunistic lets
+		// go-mail see the encrypted session and allow PLAIN and LOGIN on it.
+		SMTPImplicitTLS: mail.TLSOpportunistic,
+	}
+	tlsPolicy, ok := policy[cfg.TLS]
+	if !ok {
+		return nil, fmt.Errorf("smtp.tls %q: want starttls, opportunistic, tls or none", cfg.TLS)
+	}
+	if cfg.Port == 0 {
+		cfg.Port = map[string]int{SMTPImplicitTLS: 465, SMTPNoTLS: 25}[cfg.TLS]
+		if cfg.Port == 0 {
+			cfg.Port = 587
+		}
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.TLSConfig != nil {
+		tlsConfig = cfg.TLSConfig.Clone()
+	}
+	if tlsConfig.ServerName == "" {
+		tlsConfig.ServerName = cfg.Host
+	}
+	opts := []mail.Option{
+		mail.WithPort(cfg.Port), mail.WithTimeout(cfg.Timeout),
+		mail.WithTLSPolicy(tlsPolicy), mail.WithTLSConfig(tlsConfig),
+	}
+	if cfg.HELO != "" {
+		opts = append(opts, mail.WithHELO(cfg.HELO))
+	}
+	if cfg.Username != "" {
+		// Auto-discovery picks the strongest mechanism and never sends a
+		// password in the clear; with TLS off only PLAIN is left, which
+		// go-mail still refuses unless the relay is on localhost.
+		auth := mail.SMTPAuthAutoDiscover
+		if cfg.TLS == SMTPNoTLS {
+			auth = mail.SMTPAuthPlain
+		}
+		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(cfg.Username), mail.WithPassword(cfg.Password))
+	}
+	if _, err := mail.NewClient(cfg.Host, opts...); err != nil {
+		return nil, fmt.Errorf("smtp %s: %w", cfg.Host, err)
+	}
+	s := &SMTPSender{host: cfg.Host, addr: net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)), timeout: cfg.Timeout, opts: opts}
+	if cfg.TLS == SMTPImplicitTLS {
+		s.implicitTLS = tlsConfig
+	}
+	return s, nil
+}
+
+// Send delivers msg, a complete RFC 5322 message, from the envelope sender
+// from to the single recipient to. A failure is a *SendError. When the
+// reused connection turns out to be dead, the message is tried once more on
+// a fresh one, unless the server may already have accepted it.
+func (s *SMTPSender) Send(ctx context.Context, from, to string, msg []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return &SendError{Addr: s.addr, Stage: "connect", Temporary: true, Err: err}
+	}
+	reused := s.conn != nil
+	maybeDelivered, err := s.attempt(ctx, from, to, msg)
+	var se *SendError
+	if err != nil && reused && !maybeDelivered && ctx.Err() == nil &&
+		errors.As(err, &se) && se.Temporary && (se.Code == 0 || se.Code == 421) {
+		_, err = s.attempt(ctx, from, to, msg)
+	}
+	return err
+}
+
+// Close ends the session with QUIT. A connection the server already dropped
+// is no failure: there is nothing left to close cleanly.
+func (s *SMTPSender) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn == nil {
+		return nil
+	}
+	conn := s.conn
+	s.conn = nil
+	_ = conn.raw.SetDeadline(time.Now().Add(s.timeout))
+	err := conn.c.Quit()
+	_ = conn.raw.Close()
+	if err != nil && !isNetworkError(err) {
+		return fmt.Errorf("smtp %s: quit: %w", s.addr, err)
+	}
+	return nil
+}
+
+// connect dials and runs EHLO, STARTTLS and AUTH through go-mail. The dial
+// function keeps the socket, so it is closed when the handshake fails and
+// its I/O is cut short when ctx is cancelled.
+func (s *SMTPSender) connect(ctx context.Context) (*smtpConn, error) {
+	var raw net.Conn
+	stop := func() bool { return false }
+	dial := func(dctx context.Context, network, addr string) (net.Conn, error) {
+		d := &net.Dialer{}
+		var err error
+		if s.implicitTLS != nil {
+			raw, err = (&tls.Dialer{NetDialer: d, Config: s.implicitTLS}).DialContext(dctx, network, addr)
+		} else {
+			raw, err = d.DialContext(dctx, network, addr)
+		}
+		if err == nil {
+			conn := raw
+			stop = context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+		}
+		return raw, err
+	}
+	client, err := mail.NewClient(s.host, append(s.opts[:len(s.opts):len(s.opts)], mail.WithDialContextFunc(dial))...)
+	if err != nil {
+		return nil, newSendError(ctx, s.addr, "connect", err)
+	}
+	c, err := client.DialToSMTPClientWithContext(ctx)
+	stop()
+	if err != nil {
+		if raw != nil {
+			_ = raw.Close()
+		}
+		return nil, newSendError(ctx, s.addr, "connect", err)
+	}
+	return &smtpConn{c: c, raw: raw}, nil
+}
+
+// attempt runs one SMTP transaction on the current connection, opening one
+// if needed. maybeDelivered reports a failure after the message's final dot
+// was sent: the server may have taken it, so it must not be sent again.
+func (s *SMTPSender) attempt(ctx context.Context, from, to string, msg []byte) (maybeDelivered bool, err error) {
+	if s.conn == nil {
+		conn, err := s.connect(ctx)
+		if err != nil {
+			return false, err
+		}
+		s.conn = conn
+	}
+	conn := s.conn
+	stop := context.AfterFunc(ctx, func() { _ = conn.raw.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if err := conn.raw.SetDeadline(time.Now().Add(s.timeout)); err != nil {
+		s.drop()
+		return false, newSendError(ctx, s.addr, "connect", err)
+	}
+	stage, maybeDelivered, err := conn.transact(from, to, msg)
+	if err == nil {
+		if conn.c.Reset() != nil {
+			s.drop()
+		}
+		return false, nil
+	}
+	var reply *textproto.Error
+	if errors.As(err, &reply) && reply.Code != 421 && conn.c.Reset() == nil {
+		return maybeDelivered, newSendError(ctx, s.addr, stage, err)
+	}
+	s.drop()
+	return maybeDelivered, newSendError(ctx, s.addr, stage, err)
+}
+
+func (c *smtpConn) transact(from, to string, msg []byte) (stage string, maybeDelivered bool, err error) {
+	if err := c.c.Mail(from); err != nil {
+		return "mail", false, err
+	}
+	if err := c.c.Rcpt(to); err != nil {
+		return "rcpt", false, err
+	}
+	w, err := c.c.Data()
+	if err != nil {
+		return "data", false, err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return "data", false, err
+	}
+	if err := w.Close(); err != nil {
+		// Only a reply to the final dot says for sure the message was refused.
+		var reply *textproto.Error
+		return "data", !errors.As(err, &reply), err
+	}
+	return "", false, nil
+}
+
+// drop forgets a connection in an unknown state; the next Send dials anew.
+func (s *SMTPSender) drop() {
+	if s.conn != nil {
+		_ = s.conn.raw.Close()
+		s.conn = nil
+	}
+}

@@ -1,0 +1,258 @@
+package digest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/digestd/digestd/digest/smtptest"
+)
+
+func newTestSender(t *testing.T, srv *smtptest.Server, mode string, user, pass string) *SMTPSender {
+	t.Helper()
+	s, err := NewSMTPSender(SMTPConfig{
+		Host: srv.Host(), Port: srv.Port(), TLS: mode, Username: user, Password: pass,
+		HELO: "digestd.test", Timeout: 5 * time.Second, TLSConfig: srv.ClientTLSConfig(),
+	})
+	if err != nil {
+		t.Fatalf("NewSMTPSender: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// testMessage is a composed digest whose text part has a line starting with
+// a dot, which SMTP must stuff and unstuff.
+func testMessage(t *testing.T, n int) []byte {
+	t.Helper()
+	d := testDigest()
+	d.Period = fmt.Sprintf("2026-11-%02d", n)
+	msg, _, err := ComposeDigest(testHeaders, d, testRendered)
+	if err != nil {
+		t.Fatalf("ComposeDigest: %v", err)
+	}
+	if !bytes.Contains(msg, []byte("\r\n.a line")) {
+		t.Fatalf("test message lacks a line starting with a dot")
+	}
+	return msg
+}
+
+func TestSMTPSenderReusesOneConnection(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := newTestSender(t, srv, SMTPNoTLS, "", "")
+	var sent [][]byte
+	for i := range 5 {
+		msg := testMessage(t, i+1)
+		if err := s.Send(context.Background(), "bounce@example.org", "reader@example.org", msg); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+		sent = append(sent, msg)
+	}
+	if got := srv.Connections(); got != 1 {
+		t.Errorf("got %d connections, want 1", got)
+	}
+	got := srv.Messages()
+	if len(got) != len(sent) {
+		t.Fatalf("got %d messages, want %d", len(got), len(sent))
+	}
+	for i, m := range got {
+		if m.From != "bounce@example.org" || len(m.To) != 1 || m.To[0] != "reader@example.org" {
+			t.Errorf("message %d: got envelope %s -> %v", i, m.From, m.To)
+		}
+		if !bytes.Equal(m.Data, sent[i]) {
+			t.Errorf("message %d: received bytes differ from the sent ones", i)
+		}
+	}
+}
+
+func TestSMTPSenderTLSModes(t *testing.T) {
+	starttls, implicit, auth := smtptest.WithTLS(), smtptest.WithImplicitTLS(), smtptest.WithAuth("u", "p")
+	tests := []struct {
+		name      string
+		opts      []smtptest.Option
+		mode      string
+		user      string // AUTH as user with password "p" when set
+		untrusted bool   // use system roots, which do not know the test cert
+		wantErr   string // "" for delivered
+	}{
+		{"starttls", []smtptest.Option{starttls}, SMTPStartTLS, "", false, ""},
+		{"starttls required but not offered", nil, SMTPStartTLS, "", false, "does not support STARTTLS"},
+		{"starttls with unknown certificate", []smtptest.Option{starttls}, SMTPStartTLS, "", true, "certificate"},
+		{"opportunistic without starttls", nil, SMTPOpportunistic, "", false, ""},
+		{"opportunistic with starttls", []smtptest.Option{starttls}, SMTPOpportunistic, "", false, ""},
+		{"implicit tls", []smtptest.Option{implicit}, SMTPImplicitTLS, "", false, ""},
+		{"auth over starttls", []smtptest.Option{starttls, auth}, SMTPStartTLS, "u", false, ""},
+		{"auth over implicit tls", []smtptest.Option{implicit, auth}, SMTPImplicitTLS, "u", false, ""},
+		{"plain auth on localhost without tls", []smtptest.Option{auth}, SMTPNoTLS, "u", false, ""},
+		{"no password in clear when tls was wanted", []smtptest.Option{auth}, SMTPOpportunistic, "u", false, "authentication mechanism"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := smtptest.Start(t, tt.opts...)
+			cfg := SMTPConfig{Host: srv.Host(), Port: srv.Port(), TLS: tt.mode, Username: tt.user, Password: "p", Timeout: 5 * time.Second}
+			if !tt.untrusted {
+				cfg.TLSConfig = srv.ClientTLSConfig()
+			}
+			s, err := NewSMTPSender(cfg)
+			if err != nil {
+				t.Fatalf("NewSMTPSender: %v", err)
+			}
+			defer s.Close()
+			err = s.Send(context.Background(), "bounce@example.org", "reader@example.org", []byte("Subject: x\r\n\r\nhi\r\n"))
+			if tt.wantErr == "" {
+				if err != nil || len(srv.Messages()) != 1 {
+					t.Fatalf("got %v and %d messages, want 1 delivered", err, len(srv.Messages()))
+				}
+				return
+			}
+			var se *SendError
+			if !errors.As(err, &se) || se.Stage != "connect" || se.Temporary || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("got %#v (%v), want a permanent connect error containing %q", se, err, tt.wantErr)
+			}
+			t.Logf("error reads: %v", err)
+		})
+	}
+}
+
+func TestSMTPSenderWrongPassword(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.WithTLS(), smtptest.WithAuth("u", "p"))
+	err := newTestSender(t, srv, SMTPStartTLS, "u", "wrong").Send(context.Background(), "a@example.org", "b@example.org", testMessage(t, 1))
+	var se *SendError
+	if !errors.As(err, &se) || se.Code != 535 || se.Temporary || se.Stage != "connect" {
+		t.Fatalf("got %v, want a permanent 535 at connect", err)
+	}
+}
+
+func TestSMTPSenderReplyCodes(t *testing.T) {
+	reject := func(code int) error {
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 1, 1}, Message: "no"}
+	}
+	srv := smtptest.Start(t,
+		smtptest.WithRcptHook(func(to string) error {
+			switch to {
+			case "gone@example.org":
+				return reject(550)
+			case "busy@example.org":
+				return reject(451)
+			}
+			return nil
+		}),
+		smtptest.WithDataHook(func(data []byte) error {
+			if bytes.Contains(data, []byte("spam")) {
+				return reject(554)
+			}
+			return nil
+		}))
+	s := newTestSender(t, srv, SMTPNoTLS, "", "")
+	tests := []struct {
+		to, body string
+		want     SendError
+	}{
+		{"gone@example.org", "hi", SendError{Code: 550, Temporary: false, Stage: "rcpt"}},
+		{"busy@example.org", "hi", SendError{Code: 451, Temporary: true, Stage: "rcpt"}},
+		{"reader@example.org", "spam", SendError{Code: 554, Temporary: false, Stage: "data"}},
+	}
+	for _, tt := range tests {
+		err := s.Send(context.Background(), "a@example.org", tt.to, []byte("\r\n"+tt.body+"\r\n"))
+		var se *SendError
+		if !errors.As(err, &se) || se.Code != tt.want.Code || se.Temporary != tt.want.Temporary || se.Stage != tt.want.Stage {
+			t.Errorf("to %s: got %#v, want %+v", tt.to, se, tt.want)
+		}
+	}
+	if err := s.Send(context.Background(), "a@example.org", "reader@example.org", []byte("\r\nfine\r\n")); err != nil {
+		t.Fatalf("send after refusals: %v", err)
+	}
+	if got := srv.Connections(); got != 1 {
+		t.Errorf("got %d connections, want the refusals to keep the one connection", got)
+	}
+}
+
+func TestSMTPSenderReconnectsAfterDrop(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := newTestSender(t, srv, SMTPNoTLS, "", "")
+	for i := range 3 {
+		if err := s.Send(context.Background(), "a@example.org", "reader@example.org", testMessage(t, i+1)); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+		srv.DropConnections()
+	}
+	if got := len(srv.Messages()); got != 3 {
+		t.Errorf("got %d messages, want 3", got)
+	}
+	if got := srv.Connections(); got != 3 {
+		t.Errorf("got %d connections, want 3", got)
+	}
+}
+
+// TestSMTPSenderNoResendAfterFinalDot: when the connection breaks while the
+// server answers the final dot, the server may have the message; sending it
+// again would deliver a digest twice.
+func TestSMTPSenderNoResendAfterFinalDot(t *testing.T) {
+	var srv *smtptest.Server
+	srv = smtptest.Start(t, smtptest.WithDataHook(func(data []byte) error {
+		if bytes.Contains(data, []byte("drop")) {
+			srv.DropConnections()
+		}
+		return nil
+	}))
+	s := newTestSender(t, srv, SMTPNoTLS, "", "")
+	if err := s.Send(context.Background(), "a@example.org", "b@example.org", []byte("\r\nfirst\r\n")); err != nil {
+		t.Fatalf("first send: %v", err)
+	}
+	err := s.Send(context.Background(), "a@example.org", "b@example.org", []byte("\r\ndrop\r\n"))
+	var se *SendError
+	if !errors.As(err, &se) || se.Stage != "data" || !se.Temporary {
+		t.Errorf("got %v, want a temporary data error", err)
+	}
+	if got := len(srv.Messages()); got != 2 {
+		t.Errorf("got %d messages on the server, want 2 (no resend)", got)
+	}
+}
+
+func TestSMTPSenderUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close()
+	s, err := NewSMTPSender(SMTPConfig{Host: "127.0.0.1", Port: port, TLS: SMTPNoTLS})
+	if err != nil {
+		t.Fatalf("NewSMTPSender: %v", err)
+	}
+	err = s.Send(context.Background(), "a@example.org", "b@example.org", []byte("\r\nhi\r\n"))
+	want := fmt.Sprintf("smtp 127.0.0.1:%d: connect: connection refused", port)
+	var se *SendError
+	if err == nil || err.Error() != want || !errors.As(err, &se) || !se.Temporary {
+		t.Errorf("got %v, want temporary %q", err, want)
+	}
+}
+
+func TestSMTPSenderHonoursCancel(t *testing.T) {
+	release := make(chan struct{})
+	srv := smtptest.Start(t, smtptest.WithDataHook(func([]byte) error { <-release; return nil }))
+	defer close(release)
+	s := newTestSender(t, srv, SMTPNoTLS, "", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := s.Send(ctx, "a@example.org", "b@example.org", []byte("\r\nhi\r\n"))
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
+		t.Errorf("got %v after %v, want the context's error promptly", err, time.Since(start))
+	}
+}
+
+func TestNewSMTPSenderRejectsBadConfig(t *testing.T) {
+	for _, cfg := range []SMTPConfig{{Host: "mail.example.org", TLS: "ssl"}, {TLS: SMTPStartTLS}, {Host: "mail.example.org", Port: 70000}} {
+		if _, err := NewSMTPSender(cfg); err == nil || !strings.Contains(err.Error(), "smtp") {
+			t.Errorf("%+v: got %v, want an error naming the smtp setting", cfg, err)
+		}
+	}
+}

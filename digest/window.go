@@ -1,0 +1,25 @@
+package digest
+
+import "time"
+
+// Window selects the stored papers a digest, a preview or a topic test looks
+// at. Paper row ids only grow, so an id range is exact where timestamps
+// could tie within one second.
+type Window struct {
+	AfterID int64 // papers.id > AfterID
+	UntilID int64 // papers.id <= UntilID; 0 means no upper bound
+	// ArrivedAfter keeps papers that arrived after it (papers.arrived_at);
+	// zero means any time.
+	ArrivedAfter time.Time
+	// ExcludeSentTo leaves out the papers already sent to this subscriber
+	// (sent_papers); 0 means none are left out.
+	ExcludeSentTo int64
+	Limit         int // at most this many; 0 means 50
+}
+
+func (w Window) limit() int {
+	if w.Limit <= 0 {
+		return 50
+	}
+	return w.Limit
+}

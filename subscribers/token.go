@@ -1,0 +1,104 @@
+package subscribers
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// TokenKind says what a token lets its bearer do.
+type TokenKind string
+
+// The token kinds.
+const (
+	// TokenConfirm confirms a pending subscription; single use.
+	TokenConfirm TokenKind = "confirm"
+	// TokenManage opens the manage and unsubscribe pages; every digest
+	// carries a fresh one, so the links of any mail keep working.
+	TokenManage TokenKind = "manage"
+)
+
+// Token lifetimes: a confirmation link is short-lived; a digest's manage and
+// unsubscribe links must keep working long after the mail was read.
+const (
+	ConfirmTTL = 48 * time.Hour
+	ManageTTL  = 365 * 24 * time.Hour
+)
+
+// NewToken mints a token of the given kind for a subscriber and returns its
+// text, which goes into a link. Only its SHA-256 is stored, so a copy of the
+// database opens no one's manage page.
+func (s *Store) NewToken(ctx context.Context, subscriberID int64, kind TokenKind) (string, error) {
+	ttl := ManageTTL
+	if kind == TokenConfirm {
+		ttl = ConfirmTTL
+	}
+	raw := make([]byte, 24) // 192 bits
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	text := base64.RawURLEncoding.EncodeToString(raw)
+	now := s.now()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (hash, subscriber_id, kind, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?)`, hashToken(text), subscriberID, kind, now.Unix(), now.Add(ttl).Unix())
+	if err != nil {
+		return "", fmt.Errorf("token for subscriber %d: %w", subscriberID, err)
+	}
+	return text, nil
+}
+
+func hashToken(text string) []byte {
+	h := sha256.Sum256([]byte(text))
+	return h[:]
+}
+
+// ByToken returns the subscriber a live token of the given kind belongs to.
+// Unknown, expired and used tokens all give ErrNotFound. The lookup is by
+// hash, so timing reveals nothing about the stored tokens.
+func (s *Store) ByToken(ctx context.Context, text string, kind TokenKind) (Subscriber, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT subscriber_id FROM tokens
+		WHERE hash = ? AND kind = ? AND expires_at > ? AND used_at = 0`,
+		hashToken(text), kind, s.now().Unix()).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Subscriber{}, fmt.Errorf("token: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Subscriber{}, err
+	}
+	return s.ByID(ctx, id)
+}
+
+// Confirm uses a confirmation token: the pending subscriber becomes active.
+// A token works once.
+func (s *Store) Confirm(ctx context.Context, text string) (Subscriber, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Subscriber{}, err
+	}
+	defer tx.Rollback()
+	now := s.now().Unix()
+	var id int64
+	err = tx.QueryRowContext(ctx, `UPDATE tokens SET used_at = ?
+		WHERE hash = ? AND kind = 'confirm' AND expires_at > ? AND used_at = 0
+		RETURNING subscriber_id`, now, hashToken(text), now).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Subscriber{}, fmt.Errorf("confirmation token: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Subscriber{}, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'active', confirmed_at = ?, updated_at = ?
+		WHERE id = ? AND status IN ('pending', 'unsubscribed')`, now, now, id); err != nil {
+		return Subscriber{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return Subscriber{}, err
+	}
+	return s.ByID(ctx, id)
+}

@@ -1,0 +1,121 @@
+package subscribers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// settingsForm is what the subscribe and manage forms hold, as typed, so a
+// form with an error comes back with everything the reader entered.
+type settingsForm struct {
+	Email     string
+	Topics    string
+	Frequency string
+	Weekday   int
+	Hour      int
+	Timezone  string
+	MaxPapers int
+	Paused    bool
+}
+
+// formPage is the data of the index and manage pages.
+type formPage struct {
+	Title          string
+	Form           settingsForm
+	Errors         map[string]string
+	Subscriber     Subscriber
+	Saved          string
+	UnsubscribeURL string
+}
+
+type weekdayOption struct {
+	Value int
+	Name  string
+}
+
+// Weekdays lists the weekday choices, Monday first.
+func (formPage) Weekdays() []weekdayOption {
+	var opts []weekdayOption
+	for i := 1; i <= 7; i++ {
+		d := time.Weekday(i % 7)
+		opts = append(opts, weekdayOption{int(d), d.String()})
+	}
+	return opts
+}
+
+// Hours lists the hours of the day.
+func (formPage) Hours() []int {
+	hours := make([]int, 24)
+	for i := range hours {
+		hours[i] = i
+	}
+	return hours
+}
+
+func formFromSubscriber(s Subscriber, topics []Topic) settingsForm {
+	lines := make([]string, len(topics))
+	for i, t := range topics {
+		lines[i] = t.Query
+	}
+	return settingsForm{
+		Email: s.Email, Topics: strings.Join(lines, "\n"), Frequency: string(s.Frequency),
+		Weekday: int(s.Weekday), Hour: s.Hour, Timezone: s.Timezone, MaxPapers: s.MaxPapers,
+		Paused: s.Status == StatusPaused,
+	}
+}
+
+// readForm reads the settings fields of a posted form and validates them.
+// errs maps a field name to what is wrong with it.
+func readForm(r *http.Request) (f settingsForm, set Settings, topics []string, errs map[string]string) {
+	errs = map[string]string{}
+	def := DefaultSettings()
+	f = settingsForm{
+		Email:     strings.TrimSpace(r.PostFormValue("email")),
+		Topics:    r.PostFormValue("topics"),
+		Frequency: strings.TrimSpace(r.PostFormValue("frequency")),
+		Timezone:  strings.TrimSpace(r.PostFormValue("timezone")),
+		Paused:    r.PostFormValue("paused") != "",
+	}
+	if f.Frequency == "" {
+		f.Frequency = string(def.Frequency)
+	}
+	if f.Timezone == "" {
+		f.Timezone = def.Timezone
+	}
+	f.Weekday = intField(r, "weekday", int(def.Weekday), errs)
+	f.Hour = intField(r, "hour", def.Hour, errs)
+	f.MaxPapers = intField(r, "max_papers", 0, errs)
+	set = Settings{Frequency: Frequency(f.Frequency), Weekday: time.Weekday(f.Weekday), Hour: f.Hour,
+		Timezone: f.Timezone, MaxPapers: f.MaxPapers}
+	if err := set.Validate(); err != nil {
+		key := "settings"
+		if strings.HasPrefix(err.Error(), "time zone") {
+			key = "timezone"
+		}
+		errs[key] = err.Error()
+	}
+	for _, line := range strings.Split(f.Topics, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			topics = append(topics, line)
+		}
+	}
+	if _, err := parseTopics(topics); err != nil {
+		errs["topics"] = err.Error()
+	}
+	return f, set, topics, errs
+}
+
+func intField(r *http.Request, name string, def int, errs map[string]string) int {
+	v := strings.TrimSpace(r.PostFormValue(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		errs["settings"] = name + " " + strconv.Quote(v) + ": want a number"
+		return def
+	}
+	return n
+}
