@@ -52,10 +52,14 @@ func (f *Fetcher) Run(ctx context.Context, from, to time.Time) ([]FetchResult, e
 			changed += saved.New + saved.Updated
 		}
 		r.Err = err
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() != nil:
+			errs = append(errs, err)
+			f.Logger.Info("fetch interrupted", "run", runID, "source", src.Name(), "error", err)
+		case err != nil:
 			errs = append(errs, err)
 			f.Logger.Error("fetch failed", "run", runID, "source", src.Name(), "error", err)
-		} else {
+		default:
 			f.Logger.Info("fetched", "run", runID, "source", src.Name(), "from", from.Format(time.DateOnly),
 				"to", to.Format(time.DateOnly), "papers", r.Papers, "new", r.New, "updated", r.Updated)
 		}

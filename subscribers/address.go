@@ -17,7 +17,7 @@ func ParseAddress(s string) (string, error) {
 		return "", invalidf("email address %q: contains a line break", s)
 	}
 	if len(s) > 254 {
-		return "", invalidf("email address is longer than 254 characters")
+		return "", invalidf("email address %.40q…: %d characters, at most 254 are allowed", s, len(s))
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Name != "" || a.Address != s {

@@ -163,8 +163,8 @@ func setDefaults(v *viper.Viper, prefix string, val reflect.Value) {
 }
 
 var (
-	unknownKeys = regexp.MustCompile(`has invalid keys: (.*)`)
-	badValue    = regexp.MustCompile(`'([^']*)' (cannot parse value as '[^']*'|expected type '[^']*')(.*)`)
+	unknownKeys = regexp.MustCompile(`'([^']*)' has invalid keys: (.*)`)
+	badValue    = regexp.MustCompile(`^'([^']+)' (.*)`)
 )
 
 // decodeError turns mapstructure's report into one line per culprit key.
@@ -172,11 +172,14 @@ func decodeError(err error) string {
 	var lines []string
 	for _, line := range strings.Split(err.Error(), "\n") {
 		if m := unknownKeys.FindStringSubmatch(line); m != nil {
-			for _, k := range strings.Split(m[1], ", ") {
+			for _, k := range strings.Split(m[2], ", ") {
+				if m[1] != "" {
+					k = m[1] + "." + k
+				}
 				lines = append(lines, fmt.Sprintf("unknown key %q", k))
 			}
 		} else if m := badValue.FindStringSubmatch(line); m != nil {
-			lines = append(lines, fmt.Sprintf("key %q: wrong type: %s%s", m[1], m[2], m[3]))
+			lines = append(lines, fmt.Sprintf("key %q: wrong type or format: %s", m[1], m[2]))
 		}
 	}
 	if len(lines) == 0 {

@@ -22,8 +22,8 @@ const fixtures = "../../testdata/fixtures/"
 // replaying captured responses.
 type sources struct {
 	hf, arxiv *httptest.Server
-	// hfBody, when set, replaces the Hugging Face response.
-	hfBody []byte
+	// hfBody and arxivBody, when set, replace the responses.
+	hfBody, arxivBody []byte
 }
 
 // fixtureDay is the day the Hugging Face fixture was captured for.
@@ -51,11 +51,14 @@ func startSources(t *testing.T) *sources {
 		w.Header().Set("Content-Type", "application/atom+xml")
 		// The capture's totalResults is in the hundreds of thousands: later
 		// pages come back empty, which ends the paging.
-		if r.URL.Query().Get("start") == "0" {
+		switch {
+		case s.arxivBody != nil:
+			w.Write(s.arxivBody)
+		case r.URL.Query().Get("start") == "0":
 			w.Write(page)
-			return
+		default:
+			w.Write(empty)
 		}
-		w.Write(empty)
 	}))
 	t.Cleanup(s.arxiv.Close)
 	return s

@@ -136,7 +136,11 @@ matches, best first, ranked as in a digest, with the words that matched.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "%d papers match %s\n", len(matches), q)
+			if len(matches) == limit {
+				fmt.Fprintf(out, "best %d papers matching %s (--limit %d)\n", len(matches), q, limit)
+			} else {
+				fmt.Fprintf(out, "%d papers match %s\n", len(matches), q)
+			}
 			for _, m := range matches {
 				p := papers[m.PaperID]
 				words := matchedWords(p, q.Terms())
