@@ -43,16 +43,17 @@ func (s *sendState) flushPending(ctx context.Context) error {
 // of the recipient marks the digest failed and the subscriber bounced.
 func (s *sendState) send(ctx context.Context, out Outgoing) error {
 	r := s.runner
+	// A message in flight is finished, and its outcome recorded, even when
+	// the pass is being stopped (SIGTERM): cutting DATA short would leave
+	// the relay's state unknown, and an unrecorded send would go out twice.
+	// The mailer's own timeout still bounds it.
+	ctx = context.WithoutCancel(ctx)
 	err := r.Mailer.Send(ctx, r.Headers.envelopeFrom(), out.Recipient, out.Message)
 	if err == nil {
 		s.connectFailures = 0
 		s.res.Sent++
 		s.log.Debug("digest sent", "to", out.Recipient, "message_id", out.MessageID)
 		return r.Store.markSent(ctx, out.ID)
-	}
-	if ctx.Err() != nil {
-		s.res.Pending++
-		return ctx.Err()
 	}
 	var se *SendError
 	permanent := errors.As(err, &se) && !se.Temporary

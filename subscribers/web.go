@@ -34,12 +34,12 @@ type Web struct {
 	css       []byte
 }
 
-// NewWeb parses the page templates in pages (layout.html, style.css and one
-// file per page) once, at start-up.
+// NewWeb parses the page templates in pages (layout.html, settings.html, style.css
+// and one file per page) once, at start-up.
 func NewWeb(store *Store, confirmer Confirmer, log *slog.Logger, baseURL string, pages fs.FS) (*Web, error) {
 	w := &Web{store: store, confirmer: confirmer, log: log, baseURL: baseURL, pages: map[string]*template.Template{}}
 	for _, name := range []string{"index", "message", "manage", "unsubscribe"} {
-		t, err := template.ParseFS(pages, "layout.html", name+".html")
+		t, err := template.ParseFS(pages, "layout.html", "settings.html", name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
 		}

@@ -21,16 +21,11 @@ Hugging Face Daily Papers and arXiv. --days backfills further back; by default
 sources.days days are fetched, since arXiv announces papers a day or more after
 they are submitted.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: open.run(func(cmd *cobra.Command, a *app, _ []string) error {
 			to := a.now().UTC().Truncate(24 * time.Hour)
 			if date != "" {
-				to, err = time.Parse(time.DateOnly, date)
-				if err != nil {
+				var err error
+				if to, err = time.Parse(time.DateOnly, date); err != nil {
 					return usageError{fmt.Errorf("--date %q: want YYYY-MM-DD", date)}
 				}
 			}
@@ -48,7 +43,7 @@ they are submitted.`,
 				}
 			}
 			return err
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&date, "date", "", "last day to fetch, YYYY-MM-DD (default today, UTC)")
 	cmd.Flags().IntVar(&days, "days", 0, "how many days to fetch, ending at --date (default sources.days)")

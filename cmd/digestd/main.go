@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/digestd/digestd/subscribers"
 	"github.com/spf13/cobra"
 )
 
@@ -79,3 +80,27 @@ func newRootCommand() *cobra.Command {
 
 // opener opens the app for a command: config, logger, database.
 type opener func(cmd *cobra.Command) (*app, error)
+
+// run makes a command body that gets an open app, closed when it returns.
+func (open opener) run(fn func(cmd *cobra.Command, a *app, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		a, err := open(cmd)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return fn(cmd, a, args)
+	}
+}
+
+// withSubscriber makes a command body whose first argument is a
+// subscriber's address: it gets the open app and that subscriber.
+func (open opener) withSubscriber(fn func(cmd *cobra.Command, a *app, sub subscribers.Subscriber, args []string) error) func(*cobra.Command, []string) error {
+	return open.run(func(cmd *cobra.Command, a *app, args []string) error {
+		sub, err := a.subscribers.ByEmail(cmd.Context(), args[0])
+		if err != nil {
+			return storeError(err)
+		}
+		return fn(cmd, a, sub, args)
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/subscribers"
 	"github.com/spf13/cobra"
 )
 
@@ -17,12 +18,7 @@ func newPreviewCommand(open opener) *cobra.Command {
 --out (or to standard output). Nothing is stored or sent; the links in it are
 placeholders.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, sub, err := openSubscriber(cmd, open, args[0])
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: open.withSubscriber(func(cmd *cobra.Command, a *app, sub subscribers.Subscriber, args []string) error {
 			now := a.now()
 			d, err := a.builder.Build(cmd.Context(), sub, digest.CurrentPeriod(sub, now), now)
 			if err != nil {
@@ -42,7 +38,7 @@ placeholders.`,
 				return err
 			}
 			return os.WriteFile(out, []byte(r.HTML), 0o644)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write the HTML to this file")
 	return cmd

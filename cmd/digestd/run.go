@@ -17,18 +17,13 @@ hour has come in their time zone and who has not had this period's digest.
 Digests left in the outbox by an earlier pass go out first. Running it twice
 sends nothing twice.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: open.run(func(cmd *cobra.Command, a *app, _ []string) error {
 			a.log.Info("delivery", "mail", a.mailDestination())
 			res, err := a.runner().Run(cmd.Context(), opt)
 			fmt.Fprintf(cmd.OutOrStdout(), "due %d, empty %d, built %d, sent %d, failed %d, pending %d\n",
 				res.Due, res.Empty, res.Built, res.Sent, res.Failed, res.Pending)
 			return err
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&opt.All, "now", false, "treat every active subscriber as due now")
 	cmd.Flags().BoolVar(&opt.DryRun, "dry-run", false, "build and render the digests but store and send nothing")

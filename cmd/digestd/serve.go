@@ -24,14 +24,9 @@ their own hour. A first fetch runs at start when the database has no papers,
 and a delivery pass runs at start to catch up on hours missed while digestd
 was down. SIGINT or SIGTERM stops it cleanly.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: open.run(func(cmd *cobra.Command, a *app, _ []string) error {
 			return a.serve(cmd.Context())
-		},
+		}),
 	}
 }
 

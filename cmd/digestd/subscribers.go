@@ -59,16 +59,11 @@ func newSubscribersAdd(open opener) *cobra.Command {
 		Use:   "add EMAIL",
 		Short: "Add a subscriber (a confirmation email is sent unless --confirmed)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: open.run(func(cmd *cobra.Command, a *app, args []string) error {
 			set, err := flags.settings()
 			if err != nil {
 				return err
 			}
-			a, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			status := subscribers.StatusPending
 			if confirmed {
 				status = subscribers.StatusActive
@@ -86,7 +81,7 @@ func newSubscribersAdd(open opener) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s added (active) with %d topics\n", sub.Email, len(topics))
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringArrayVar(&topics, "topic", nil, "a topic query (repeat for more)")
 	cmd.Flags().BoolVar(&confirmed, "confirmed", false, "the address is confirmed already: make it active and send no confirmation")
@@ -111,15 +106,10 @@ func newSubscribersList(open opener) *cobra.Command {
 		Use:   "list",
 		Short: "List subscribers: email, status, frequency, hour, time zone, topics",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: open.run(func(cmd *cobra.Command, a *app, _ []string) error {
 			if status != "" && !subscribers.Status(status).Valid() {
 				return usageError{fmt.Errorf("--status %q: want pending, active, paused, unsubscribed or bounced", status)}
 			}
-			a, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			w := cmd.OutOrStdout()
 			var after int64
 			for {
@@ -140,7 +130,7 @@ func newSubscribersList(open opener) *cobra.Command {
 				}
 				after = page[len(page)-1].ID
 			}
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&status, "status", "", "only subscribers with this status")
 	return cmd
@@ -151,18 +141,13 @@ func newSubscribersRemove(open opener) *cobra.Command {
 		Use:   "remove EMAIL",
 		Short: "Remove a subscriber and everything stored about them",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: open.run(func(cmd *cobra.Command, a *app, args []string) error {
 			if err := a.subscribers.Remove(cmd.Context(), args[0]); err != nil {
 				return storeError(err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s removed\n", args[0])
 			return nil
-		},
+		}),
 	}
 }
 
@@ -178,7 +163,7 @@ subscribers are active — the operator vouches for their consent — unless
 the list are left as they are, so importing a file twice changes nothing.
 Rejected rows are reported with their line numbers; the others are imported.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: open.run(func(cmd *cobra.Command, a *app, args []string) error {
 			f, err := os.Open(args[0])
 			if err != nil {
 				return usageError{err}
@@ -188,11 +173,6 @@ Rejected rows are reported with their line numbers; the others are imported.`,
 			if err != nil {
 				return usageError{fmt.Errorf("%s: %w", args[0], err)}
 			}
-			a, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			status := subscribers.StatusActive
 			if byEmail {
 				status = subscribers.StatusPending
@@ -221,7 +201,7 @@ Rejected rows are reported with their line numbers; the others are imported.`,
 			}
 			fmt.Fprintf(w, "imported %d, already subscribed %d, rejected %d\n", added, kept, len(rejects))
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&byEmail, "confirm-by-email", false, "add as pending and send each a confirmation email (double opt-in)")
 	return cmd
@@ -232,13 +212,8 @@ func newSubscribersExport(open opener) *cobra.Command {
 		Use:   "export",
 		Short: "Write every subscriber as CSV to standard output",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: open.run(func(cmd *cobra.Command, a *app, _ []string) error {
 			return a.subscribers.WriteCSV(cmd.Context(), cmd.OutOrStdout())
-		},
+		}),
 	}
 }

@@ -22,30 +22,20 @@ func newTopicsCommand(open opener) *cobra.Command {
 			Use:   "add EMAIL QUERY",
 			Short: "Add a topic to a subscriber",
 			Args:  cobra.ExactArgs(2),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				a, sub, err := openSubscriber(cmd, open, args[0])
-				if err != nil {
-					return err
-				}
-				defer a.Close()
+			RunE: open.withSubscriber(func(cmd *cobra.Command, a *app, sub subscribers.Subscriber, args []string) error {
 				t, err := a.subscribers.AddTopic(cmd.Context(), sub.ID, args[1])
 				if err != nil {
 					return storeError(err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "topic %d added to %s: %s\n", t.ID, sub.Email, t.Query)
 				return nil
-			},
+			}),
 		},
 		&cobra.Command{
 			Use:   "list EMAIL",
 			Short: "List a subscriber's topics with their ids",
 			Args:  cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				a, sub, err := openSubscriber(cmd, open, args[0])
-				if err != nil {
-					return err
-				}
-				defer a.Close()
+			RunE: open.withSubscriber(func(cmd *cobra.Command, a *app, sub subscribers.Subscriber, args []string) error {
 				topics, err := a.subscribers.Topics(cmd.Context(), sub.ID)
 				if err != nil {
 					return err
@@ -57,45 +47,27 @@ func newTopicsCommand(open opener) *cobra.Command {
 					fmt.Fprintf(cmd.OutOrStdout(), "%d\t%s\n", t.ID, t.Query)
 				}
 				return nil
-			},
+			}),
 		},
 		&cobra.Command{
 			Use:   "remove EMAIL ID",
 			Short: "Remove one of a subscriber's topics (ids from topics list)",
 			Args:  cobra.ExactArgs(2),
-			RunE: func(cmd *cobra.Command, args []string) error {
+			RunE: open.withSubscriber(func(cmd *cobra.Command, a *app, sub subscribers.Subscriber, args []string) error {
 				id, err := strconv.ParseInt(args[1], 10, 64)
 				if err != nil {
 					return usageError{fmt.Errorf("topic id %q: want a number from `digestd topics list`", args[1])}
 				}
-				a, sub, err := openSubscriber(cmd, open, args[0])
-				if err != nil {
-					return err
-				}
-				defer a.Close()
 				if err := a.subscribers.RemoveTopic(cmd.Context(), sub.ID, id); err != nil {
 					return storeError(err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "topic %d removed from %s\n", id, sub.Email)
 				return nil
-			},
+			}),
 		},
 		newTopicsTest(open),
 	)
 	return cmd
-}
-
-func openSubscriber(cmd *cobra.Command, open opener, email string) (*app, subscribers.Subscriber, error) {
-	a, err := open(cmd)
-	if err != nil {
-		return nil, subscribers.Subscriber{}, err
-	}
-	sub, err := a.subscribers.ByEmail(cmd.Context(), email)
-	if err != nil {
-		a.Close()
-		return nil, sub, storeError(err)
-	}
-	return a, sub, nil
 }
 
 func newTopicsTest(open opener) *cobra.Command {
@@ -109,16 +81,11 @@ func newTopicsTest(open opener) *cobra.Command {
 		Long: `Show the stored papers that arrived in the last --days days and that QUERY
 matches, best first, ranked as in a digest, with the words that matched.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: open.run(func(cmd *cobra.Command, a *app, args []string) error {
 			q, err := subscribers.ParseQuery(args[0])
 			if err != nil {
 				return usageError{fmt.Errorf("query %q: %w", args[0], err)}
 			}
-			a, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			w := digest.Window{Limit: limit}
 			if days > 0 {
 				w.ArrivedAfter = a.now().Add(-time.Duration(days) * 24 * time.Hour)
@@ -148,7 +115,7 @@ matches, best first, ranked as in a digest, with the words that matched.`,
 					digest.MarkText(digest.Highlight(p.Title, q.Terms())), p.AbstractURL(), strings.Join(words, ", "))
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().IntVar(&days, "days", 7, "only papers that arrived in the last N days (0: all)")
 	cmd.Flags().IntVar(&limit, "limit", 20, "show at most this many papers")
