@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // SaveResult counts what SavePapers did.
@@ -31,6 +32,7 @@ func (s *Store) SavePapers(ctx context.Context, papers []Paper) (SaveResult, err
 	defer tx.Rollback()
 	now := s.now().Unix()
 	for _, p := range papers {
+		p.Authors = cleanAuthors(p.Authors)
 		old, id, err := paperByArxivID(ctx, tx, p.ID)
 		switch {
 		case errors.Is(err, ErrNotFound):
@@ -108,6 +110,18 @@ func mergeSources(a, b string) string {
 	set := strings.FieldsFunc(a+","+b, func(r rune) bool { return r == ',' })
 	slices.Sort(set)
 	return strings.Join(slices.Compact(set), ",")
+}
+
+// cleanAuthors drops author entries without a letter or digit: the sources
+// sometimes list stray punctuation (":") as an author.
+func cleanAuthors(names []string) []string {
+	clean := names[:0:0]
+	for _, n := range names {
+		if strings.IndexFunc(n, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+			clean = append(clean, strings.TrimSpace(n))
+		}
+	}
+	return clean
 }
 
 func firstNonEmpty(a, b string) string {

@@ -6,6 +6,8 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/mail"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -186,5 +188,37 @@ func checkListHeaders(t *testing.T, h mail.Header) {
 	}
 	if id := h.Get("Message-Id"); !regexp.MustCompile(`^<digest-[0-9a-f]{32}@example\.org>$`).MatchString(id) {
 		t.Errorf("Message-ID: got %q, want <digest-…@example.org>", id)
+	}
+}
+
+// TestPreviewSendsNothing renders a reader's digest to a file: the papers
+// are there, and nothing is stored or sent.
+func TestPreviewSendsNothing(t *testing.T) {
+	relay := smtptest.Start(t)
+	e := newEnv(t, startSources(t), relay)
+	e.mustRun("fetch", "--date", fixtureDay, "--days", "1")
+	e.mustRun("subscribers", "add", "ada@example.org", "--confirmed", "--topic", "title:pretraining")
+	out := filepath.Join(t.TempDir(), "digest.html")
+	e.mustRun("preview", "ada@example.org", "--out", out)
+	html, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := digestMail{html: string(html)}
+	for _, title := range []string{"Scalable Visual Pretraining for Language Intelligence", "Enhancing In-context Panoramic Generation via Geometric-aware Pretraining"} {
+		if !strings.Contains(d.visibleHTML(), title) {
+			t.Errorf("preview lacks %q", title)
+		}
+	}
+	if n := len(relay.Messages()); n != 0 {
+		t.Errorf("messages sent by preview: got %d, want 0", n)
+	}
+	if n := e.count(`SELECT count(*) FROM digests`); n != 0 {
+		t.Errorf("digests stored by preview: got %d, want 0", n)
+	}
+	e.mustRun("run", "--now")
+	r := e.run("preview", "ada@example.org")
+	if r.code != 0 || !strings.Contains(r.stderr, "nothing new matches") || r.stdout != "" {
+		t.Errorf("preview after the digest went out: got exit %d, stdout %q, stderr %q; want 0, nothing, and why", r.code, r.stdout, r.stderr)
 	}
 }

@@ -24,15 +24,16 @@ placeholders.`,
 			if err != nil {
 				return err
 			}
+			if len(d.Items) == 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s: nothing new matches their topics: no digest would be sent now\n", sub.Email)
+				return nil
+			}
 			d.ManageURL, d.UnsubscribeURL = a.cfg.BaseURL+"/manage/PREVIEW", a.cfg.BaseURL+"/unsubscribe/PREVIEW"
 			r, err := a.renderer.Render(d)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "%s: %d papers, subject %q\n", sub.Email, len(d.Items), r.Subject)
-			if len(d.Items) == 0 {
-				fmt.Fprintln(cmd.ErrOrStderr(), "nothing new matches: no digest would be sent now")
-			}
 			if out == "" {
 				_, err = fmt.Fprint(cmd.OutOrStdout(), r.HTML)
 				return err

@@ -79,7 +79,7 @@ func newSubscribersAdd(open opener) *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s added (pending): confirmation email sent\n", sub.Email)
 				return nil
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s added (active) with %d topics\n", sub.Email, len(topics))
+			fmt.Fprintf(cmd.OutOrStdout(), "%s added (active) with %s\n", sub.Email, count(len(topics), "topic"))
 			return nil
 		}),
 	}
@@ -126,7 +126,7 @@ func newSubscribersList(open opener) *cobra.Command {
 					if s.Frequency == subscribers.Weekly {
 						when = s.Weekday.String()[:3] + " " + when
 					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s %s\t%d topics\n", s.Email, s.Status, s.Frequency, when, s.Timezone, n)
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s %s\t%s\n", s.Email, s.Status, s.Frequency, when, s.Timezone, count(n, "topic"))
 				}
 				after = page[len(page)-1].ID
 			}
@@ -216,4 +216,12 @@ func newSubscribersExport(open opener) *cobra.Command {
 			return a.subscribers.WriteCSV(cmd.Context(), cmd.OutOrStdout())
 		}),
 	}
+}
+
+// count says "1 topic", "2 topics".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -106,7 +106,7 @@ matches, best first, ranked as in a digest, with the words that matched.`,
 			if len(matches) == limit {
 				fmt.Fprintf(out, "best %d papers matching %s (--limit %d)\n", len(matches), q, limit)
 			} else {
-				fmt.Fprintf(out, "%d papers match %s\n", len(matches), q)
+				fmt.Fprintf(out, "%s match %s\n", count(len(matches), "paper"), q)
 			}
 			for _, m := range matches {
 				p := papers[m.PaperID]
