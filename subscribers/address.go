@@ -14,7 +14,7 @@ func ParseAddress(s string) (string, error) {
 		return "", invalidf("email address is empty")
 	}
 	if strings.ContainsAny(s, "\r\n\x00") {
-		return "", invalidf("email address %q: contains a line break", s)
+		return "", invalidf("email address %q: contains a line break or control character", s)
 	}
 	if len(s) > 254 {
 		return "", invalidf("email address %.40q…: %d characters, at most 254 are allowed", s, len(s))

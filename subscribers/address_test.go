@@ -25,6 +25,11 @@ func addressOfLen(n int) string {
 }
 
 func TestParseAddress(t *testing.T) {
+	for _, n := range []int{254, 255} {
+		if got := len(addressOfLen(n)); got != n {
+			t.Fatalf("addressOfLen(%d): got %d characters, want %d", n, got, n)
+		}
+	}
 	tests := []struct {
 		name, in, want string
 	}{

@@ -61,7 +61,6 @@ func ReadCSV(r io.Reader) ([]ImportRow, []RowError, error) {
 		if errors.Is(err, io.EOF) {
 			return rows, rejects, nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -70,6 +69,9 @@ func ReadCSV(r io.Reader) ([]ImportRow, []RowError, error) {
 			}
 			return nil, nil, err
 		}
+		// Only after a good read: a row that failed to parse may have no
+		// field positions, and FieldPos panics.
+		line, _ := cr.FieldPos(0)
 		row, err := parseRow(rec, col)
 		if err != nil {
 			rejects = append(rejects, RowError{Line: line, Err: err})

@@ -28,6 +28,7 @@ type formPage struct {
 	Subscriber     Subscriber
 	Saved          string
 	UnsubscribeURL string
+	ManageURL      string
 }
 
 type weekdayOption struct {

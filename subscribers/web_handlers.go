@@ -144,7 +144,8 @@ func (w *Web) unsubscribePage(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.render(rw, http.StatusOK, "unsubscribe", formPage{Title: "Unsubscribe", Subscriber: sub,
-		UnsubscribeURL: w.baseURL + "/unsubscribe/" + r.PathValue("token")})
+		UnsubscribeURL: w.baseURL + "/unsubscribe/" + r.PathValue("token"),
+		ManageURL:      w.baseURL + "/manage/" + r.PathValue("token")})
 }
 
 // unsubscribe is the button's target and the RFC 8058 one-click target

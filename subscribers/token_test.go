@@ -1,0 +1,194 @@
+package subscribers_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/digestd/digestd/subscribers"
+)
+
+func TestNewToken(t *testing.T) {
+	st, db := newStore(t)
+	sub := add(t, st, "ann@example.org", subscribers.StatusActive)
+	seen := map[string]bool{}
+	for _, kind := range []subscribers.TokenKind{subscribers.TokenConfirm, subscribers.TokenManage, subscribers.TokenManage} {
+		text, err := st.NewToken(t.Context(), sub.ID, kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := base64.RawURLEncoding.DecodeString(text)
+		if err != nil || len(raw) < 16 {
+			t.Errorf("token %q: got %d random bytes (%v), want URL-safe base64 of at least 16", text, len(raw), err)
+		}
+		if seen[text] {
+			t.Errorf("token %q: minted twice", text)
+		}
+		seen[text] = true
+		sum := sha256.Sum256([]byte(text))
+		if n := count(t, db, `SELECT count(*) FROM tokens WHERE hash = ?`, sum[:]); n != 1 {
+			t.Errorf("token %q: got %d rows with its SHA-256, want 1", text, n)
+		}
+	}
+	rows, err := db.QueryContext(t.Context(), `SELECT hash, kind FROM tokens`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var hash, kind []byte
+		if err := rows.Scan(&hash, &kind); err != nil {
+			t.Fatal(err)
+		}
+		for text := range seen {
+			if bytes.Contains(hash, []byte(text)) || bytes.Contains(kind, []byte(text)) {
+				t.Errorf("tokens table holds the raw token %q", text)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestByToken(t *testing.T) {
+	st, db := newStore(t)
+	sub := add(t, st, "ann@example.org", subscribers.StatusActive)
+	manage, err := st.NewToken(t.Context(), sub.ID, subscribers.TokenManage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, err := st.NewToken(t.Context(), sub.ID, subscribers.TokenManage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(expired))
+	if _, err := db.ExecContext(t.Context(), `UPDATE tokens SET expires_at = ? WHERE hash = ?`,
+		time.Now().Add(-time.Minute).Unix(), sum[:]); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, text string
+		kind       subscribers.TokenKind
+		wantErr    error
+	}{
+		{"live", manage, subscribers.TokenManage, nil},
+		{"wrong kind", manage, subscribers.TokenConfirm, subscribers.ErrNotFound},
+		{"unknown", "bm90LWEtdG9rZW4tYXQtYWxsLWZvcmdlZA", subscribers.TokenManage, subscribers.ErrNotFound},
+		{"empty", "", subscribers.TokenManage, subscribers.ErrNotFound},
+		{"expired", expired, subscribers.TokenManage, subscribers.ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := st.ByToken(t.Context(), tt.text, tt.kind)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("got error %v, want %v", err, tt.wantErr)
+			}
+			if err == nil && got.ID != sub.ID {
+				t.Errorf("got subscriber %d, want %d", got.ID, sub.ID)
+			}
+		})
+	}
+}
+
+func TestConfirm(t *testing.T) {
+	tests := []struct {
+		name   string
+		before subscribers.Status
+		want   subscribers.Status
+	}{
+		{"pending becomes active", subscribers.StatusPending, subscribers.StatusActive},
+		{"unsubscribed comes back", subscribers.StatusUnsubscribed, subscribers.StatusActive},
+		{"active stays active", subscribers.StatusActive, subscribers.StatusActive},
+		{"paused stays paused", subscribers.StatusPaused, subscribers.StatusPaused},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, _ := newStore(t)
+			sub := add(t, st, "ann@example.org", tt.before)
+			text, err := st.NewToken(t.Context(), sub.ID, subscribers.TokenConfirm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := st.Confirm(t.Context(), text)
+			if err != nil {
+				t.Fatalf("first Confirm: %v", err)
+			}
+			if got.ID != sub.ID || got.Status != tt.want {
+				t.Errorf("got subscriber %d %s, want %d %s", got.ID, got.Status, sub.ID, tt.want)
+			}
+			if tt.want == subscribers.StatusActive && got.ConfirmedAt.IsZero() {
+				t.Errorf("confirmed_at: got zero, want it set")
+			}
+			if _, err := st.Confirm(t.Context(), text); !errors.Is(err, subscribers.ErrNotFound) {
+				t.Errorf("second Confirm: got error %v, want ErrNotFound", err)
+			}
+		})
+	}
+}
+
+func TestConfirmRefusesOtherTokens(t *testing.T) {
+	st, db := newStore(t)
+	sub := add(t, st, "ann@example.org", subscribers.StatusPending)
+	manage, err := st.NewToken(t.Context(), sub.ID, subscribers.TokenManage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, err := st.NewToken(t.Context(), sub.ID, subscribers.TokenConfirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(expired))
+	if _, err := db.ExecContext(t.Context(), `UPDATE tokens SET expires_at = ? WHERE hash = ?`,
+		time.Now().Add(-time.Second).Unix(), sum[:]); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"manage token": manage, "expired": expired, "unknown": "x"} {
+		if _, err := st.Confirm(t.Context(), text); !errors.Is(err, subscribers.ErrNotFound) {
+			t.Errorf("%s: got error %v, want ErrNotFound", name, err)
+		}
+	}
+	if got, err := st.ByID(t.Context(), sub.ID); err != nil || got.Status != subscribers.StatusPending {
+		t.Errorf("got status %s (%v), want pending", got.Status, err)
+	}
+}
+
+func TestConfirmationSentWithin(t *testing.T) {
+	tests := []struct {
+		name string
+		kind subscribers.TokenKind // "" mints no token
+		age  time.Duration
+		want bool
+	}{
+		{"never sent", "", 0, false},
+		{"just sent", subscribers.TokenConfirm, 0, true},
+		{"sent nine minutes ago", subscribers.TokenConfirm, 9 * time.Minute, true},
+		{"sent eleven minutes ago", subscribers.TokenConfirm, 11 * time.Minute, false},
+		{"manage link only", subscribers.TokenManage, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, db := newStore(t)
+			sub := add(t, st, "ann@example.org", subscribers.StatusPending)
+			if tt.kind != "" {
+				if _, err := st.NewToken(t.Context(), sub.ID, tt.kind); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.ExecContext(t.Context(), `UPDATE tokens SET created_at = created_at - ?`,
+					int64(tt.age.Seconds())); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := st.ConfirmationSentWithin(t.Context(), sub.ID, 10*time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

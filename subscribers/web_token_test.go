@@ -1,0 +1,188 @@
+package subscribers_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/digestd/digestd/subscribers"
+)
+
+// token mints a token or fails the test.
+func token(t *testing.T, st *subscribers.Store, id int64, kind subscribers.TokenKind) string {
+	t.Helper()
+	text, err := st.NewToken(t.Context(), id, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
+}
+
+// status returns a subscriber's stored status.
+func status(t *testing.T, st *subscribers.Store, id int64) subscribers.Status {
+	t.Helper()
+	sub, err := st.ByID(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub.Status
+}
+
+func TestConfirmPage(t *testing.T) {
+	w := newWeb(t)
+	sub := add(t, w.store, "ann@example.org", subscribers.StatusPending, "lora")
+	path := "/confirm/" + token(t, w.store, sub.ID, subscribers.TokenConfirm)
+	resp, body := w.do(t, "GET", path, "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "subscribed") {
+		t.Fatalf("first GET: got %d\n%s\nwant 200 You're subscribed", resp.StatusCode, body)
+	}
+	if got := status(t, w.store, sub.ID); got != subscribers.StatusActive {
+		t.Errorf("status: got %s, want active", got)
+	}
+	m := regexp.MustCompile(`href="http://digestd\.test(/manage/[^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("got no manage link in\n%s", body)
+	}
+	if resp, _ := w.do(t, "GET", m[1], ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET the manage link: got %d, want 200", resp.StatusCode)
+	}
+	if resp, _ := w.do(t, "GET", path, ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("second GET: got %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestManagePage(t *testing.T) {
+	w := newWeb(t)
+	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "LoRA", `author:"Tri Dao"`)
+	tok := token(t, w.store, sub.ID, subscribers.TokenManage)
+	resp, body := w.do(t, "GET", "/manage/"+tok, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("got %d, want 200", resp.StatusCode)
+	}
+	for _, want := range []string{"ann@example.org", "lora\nauthor:&#34;tri dao&#34;</textarea>", `href="http://digestd.test/unsubscribe/` + tok + `"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("got page without %q:\n%s", want, body)
+		}
+	}
+}
+
+func TestManageSave(t *testing.T) {
+	w := newWeb(t)
+	def := subscribers.DefaultSettings()
+	berlin := subscribers.Settings{Frequency: subscribers.Weekly, Weekday: time.Friday, Hour: 9, Timezone: "Europe/Berlin", MaxPapers: 10}
+	tests := []struct {
+		name       string
+		before     subscribers.Status
+		form       url.Values // over topics=lora and the default settings
+		wantCode   int
+		mention    string
+		wantStatus subscribers.Status
+		wantSet    subscribers.Settings
+		wantTopics []string
+	}{
+		{"topics and settings", "active", url.Values{"topics": {"rag\r\nQuantiz*"}, "frequency": {"weekly"}, "weekday": {"5"},
+			"hour": {"9"}, "timezone": {"Europe/Berlin"}, "max_papers": {"10"}}, 200, "Saved", "active", berlin, []string{"rag", "quantiz*"}},
+		{"pause", "active", url.Values{"paused": {"1"}}, 200, "Saved", "paused", def, []string{"lora"}},
+		{"resume", "paused", nil, 200, "Saved", "active", def, []string{"lora"}},
+		{"resubscribe", "unsubscribed", url.Values{"resubscribe": {"1"}}, 200, "Saved", "active", def, []string{"lora"}},
+		{"no topics", "active", url.Values{"topics": {""}}, 200, "Saved", "active", def, nil},
+		{"bad topic", "active", url.Values{"topics": {"rag\nfoo)"}, "hour": {"9"}, "paused": {"1"}}, 400,
+			"unmatched &#34;)&#34; at column 4", "active", def, []string{"lora"}},
+		{"bad time zone", "active", url.Values{"timezone": {"Mars/Olympus"}}, 400, "Mars/Olympus", "active", def, []string{"lora"}},
+		{"body over 64 KiB", "active", url.Values{"topics": {strings.Repeat("rag ", 20<<10)}}, 413, "larger than we accept",
+			"active", def, []string{"lora"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sub := add(t, w.store, "reader"+string(rune('a'+i))+"@example.org", tt.before, "lora")
+			form := url.Values{"topics": {"lora"}, "frequency": {"daily"}, "weekday": {"1"}, "hour": {"7"}, "timezone": {"UTC"}}
+			for k, v := range tt.form {
+				form[k] = v
+			}
+			resp, body := w.do(t, "POST", "/manage/"+token(t, w.store, sub.ID, subscribers.TokenManage), form.Encode())
+			if resp.StatusCode != tt.wantCode || !strings.Contains(body, tt.mention) {
+				t.Errorf("got %d\n%s\nwant %d naming %q", resp.StatusCode, body, tt.wantCode, tt.mention)
+			}
+			got, err := w.store.ByID(t.Context(), sub.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			set := subscribers.Settings{Frequency: got.Frequency, Weekday: got.Weekday, Hour: got.Hour,
+				Timezone: got.Timezone, MaxPapers: got.MaxPapers}
+			if got.Status != tt.wantStatus || set != tt.wantSet {
+				t.Errorf("got %s %+v, want %s %+v", got.Status, set, tt.wantStatus, tt.wantSet)
+			}
+			if topics := topicQueries(t, w.store, sub.ID); !slices.Equal(topics, tt.wantTopics) {
+				t.Errorf("topics: got %q, want %q", topics, tt.wantTopics)
+			}
+		})
+	}
+}
+
+func TestUnsubscribe(t *testing.T) {
+	w := newWeb(t)
+	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	path := "/unsubscribe/" + token(t, w.store, sub.ID, subscribers.TokenManage)
+	steps := []struct {
+		name, method, body string
+		want               []string
+		wantStatus         subscribers.Status
+	}{
+		{"GET shows a button", "GET", "", []string{`<form method="post"`, "Unsubscribe</button>", "/manage/"}, "active"},
+		{"one-click POST", "POST", "List-Unsubscribe=One-Click", []string{"will get no more digests"}, "unsubscribed"},
+		{"second POST", "POST", "List-Unsubscribe=One-Click", []string{"will get no more digests"}, "unsubscribed"},
+	}
+	for _, tt := range steps {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := w.do(t, tt.method, path, tt.body)
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" {
+				t.Errorf("got %d Location %q, want 200 and no redirect", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(body, want) {
+					t.Errorf("got page without %q:\n%s", want, body)
+				}
+			}
+			if got := status(t, w.store, sub.ID); got != tt.wantStatus {
+				t.Errorf("status: got %s, want %s", got, tt.wantStatus)
+			}
+		})
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	w := newWeb(t)
+	sub := add(t, w.store, "ann@example.org", subscribers.StatusPending, "lora")
+	manage := token(t, w.store, sub.ID, subscribers.TokenManage)
+	confirm := token(t, w.store, sub.ID, subscribers.TokenConfirm)
+	const forged = "Zm9yZ2VkLXRva2VuLW9mLTI0LWJ5dGVzLi4u"
+	tests := []struct{ name, method, path, body string }{
+		{"forged confirm", "GET", "/confirm/" + forged, ""},
+		{"forged manage page", "GET", "/manage/" + forged, ""},
+		{"forged manage post", "POST", "/manage/" + forged, "topics=rag&paused=1"},
+		{"forged unsubscribe page", "GET", "/unsubscribe/" + forged, ""},
+		{"forged unsubscribe post", "POST", "/unsubscribe/" + forged, "List-Unsubscribe=One-Click"},
+		{"manage token confirms nothing", "GET", "/confirm/" + manage, ""},
+		{"confirm token manages nothing", "GET", "/manage/" + confirm, ""},
+		{"confirm token unsubscribes no one", "POST", "/unsubscribe/" + confirm, "List-Unsubscribe=One-Click"},
+		{"unknown path", "GET", "/no/such/page", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := w.do(t, tt.method, tt.path, tt.body)
+			if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "Link not found") {
+				t.Errorf("got %d\n%s\nwant 404 Link not found", resp.StatusCode, body)
+			}
+		})
+	}
+	if got := status(t, w.store, sub.ID); got != subscribers.StatusPending {
+		t.Errorf("status: got %s, want pending", got)
+	}
+	if got := topicQueries(t, w.store, sub.ID); !slices.Equal(got, []string{"lora"}) {
+		t.Errorf("topics: got %q, want [lora]", got)
+	}
+}
