@@ -131,7 +131,16 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
+// equalPapers compares papers as they would be stored, where a missing list
+// and an empty one are both "[]".
 func equalPapers(a, b Paper) bool {
+	for _, p := range []*Paper{&a, &b} {
+		for _, l := range []*[]string{&p.Authors, &p.Categories, &p.AIKeywords} {
+			if len(*l) == 0 {
+				*l = nil
+			}
+		}
+	}
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)

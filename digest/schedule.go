@@ -21,6 +21,13 @@ func LastSlot(sub subscribers.Subscriber, now time.Time) (time.Time, string) {
 	day := local
 	for range 8 {
 		slot := time.Date(day.Year(), day.Month(), day.Day(), sub.Hour, 0, 0, 0, loc)
+		if slot.Day() != day.Day() {
+			// The hour falls in a DST gap at midnight (America/Santiago,
+			// America/Havana) and time.Date moved it back into the day
+			// before, which would give that day two slots and this one
+			// none: deliver when this day's clocks start instead.
+			slot = time.Date(day.Year(), day.Month(), day.Day(), sub.Hour+1, 0, 0, 0, loc)
+		}
 		if !slot.After(now) && (sub.Frequency != subscribers.Weekly || slot.Weekday() == sub.Weekday) {
 			return slot, periodOf(sub, slot)
 		}

@@ -1,0 +1,157 @@
+package digest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func openTestDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := OpenDB(context.Background(), path)
+	if err != nil {
+		t.Fatalf("OpenDB(%s): %v", path, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func userVersion(t *testing.T, db *sql.DB) int {
+	t.Helper()
+	var v int
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestOpenDBCreatesFolderAndSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data", "sub", "digestd.db")
+	db := openTestDB(t, path)
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+		t.Fatalf("got folder %v (%v), want it created", fi, err)
+	}
+	for _, name := range []string{"papers", "papers_fts", "subscribers", "topics", "tokens", "digests", "sent_papers", "runs"} {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = ?`, name).Scan(&n); err != nil || n != 1 {
+			t.Errorf("table %s: got %d (%v), want 1", name, n, err)
+		}
+	}
+	if got, want := userVersion(t, db), len(migrations); got != want {
+		t.Errorf("got user_version %d, want %d", got, want)
+	}
+}
+
+func TestOpenDBReopenAppliesNothingTwice(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "digestd.db")
+	db, err := OpenDB(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewStore(db).SavePapers(ctx, []Paper{{ID: "2410.13276", Title: "Kept", Source: "arxiv"}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for i := range 2 {
+		db := openTestDB(t, path)
+		if got, want := userVersion(t, db), len(migrations); got != want {
+			t.Errorf("reopen %d: got user_version %d, want %d", i+1, got, want)
+		}
+		var title string
+		if err := db.QueryRow(`SELECT title FROM papers WHERE arxiv_id = '2410.13276'`).Scan(&title); err != nil || title != "Kept" {
+			t.Errorf("reopen %d: got title %q (%v), want %q", i+1, title, err, "Kept")
+		}
+	}
+}
+
+func TestOpenDBPragmas(t *testing.T) {
+	db := openTestDB(t, filepath.Join(t.TempDir(), "digestd.db"))
+	// Hold several connections at once: the settings must hold on each.
+	ctx := context.Background()
+	for i := range 3 {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var mode string
+		var fk int
+		if err := conn.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+			t.Errorf("conn %d: got journal_mode %q (%v), want wal", i, mode, err)
+		}
+		if err := conn.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
+			t.Errorf("conn %d: got foreign_keys %d (%v), want 1", i, fk, err)
+		}
+	}
+	_, err := db.Exec(`INSERT INTO topics (subscriber_id, query, created_at) VALUES (999, 'x', 0)`)
+	if err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+		t.Errorf("topic of a missing subscriber: got %v, want a FOREIGN KEY error", err)
+	}
+}
+
+func TestOpenDBNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "digestd.db")
+	db, err := OpenDB(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations)+1)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = OpenDB(context.Background(), path)
+	if err == nil {
+		db.Close()
+		t.Fatal("got no error, want one asking to upgrade")
+	}
+	for _, want := range []string{path, "upgrade digestd", fmt.Sprint(len(migrations) + 1)} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("got %q, want it to contain %q", err, want)
+		}
+	}
+}
+
+func TestParseArxivID(t *testing.T) {
+	tests := []struct {
+		name, in    string
+		wantID      string
+		wantVersion int
+		wantOK      bool
+	}{
+		{"bare", "2410.13276", "2410.13276", 0, true},
+		{"bare with version", "2410.13276v2", "2410.13276", 2, true},
+		{"abs url with version", "http://arxiv.org/abs/2607.09657v1", "2607.09657", 1, true},
+		{"https abs url", "https://arxiv.org/abs/2410.13276v12", "2410.13276", 12, true},
+		{"pdf url", "https://arxiv.org/pdf/2410.13276v3.pdf", "2410.13276", 3, true},
+		{"pdf url without suffix", "https://arxiv.org/pdf/2410.13276", "2410.13276", 0, true},
+		{"export mirror", "http://export.arxiv.org/abs/2410.13276", "2410.13276", 0, true},
+		{"arXiv prefix", "arXiv:2410.13276", "2410.13276", 0, true},
+		{"four digit number", "0704.0001", "0704.0001", 0, true},
+		{"old style with version", "hep-th/0601001v2", "hep-th/0601001", 2, true},
+		{"old style url", "http://arxiv.org/abs/astro-ph/0601001v1", "astro-ph/0601001", 1, true},
+		{"old style with subject class", "math.GT/0309136", "math.GT/0309136", 0, true},
+		{"surrounding space", "  2410.13276v2\n", "2410.13276", 2, true},
+		{"empty", "", "", 0, false},
+		{"word", "hello", "", 0, false},
+		{"other host", "https://example.org/abs/2410.13276", "", 0, false},
+		{"error feed id", "https://arxiv.org/api/errors#incorrect_id_format_for_abc", "", 0, false},
+		{"too few digits", "2410.132", "", 0, false},
+		{"too many digits", "2410.132766", "", 0, false},
+		{"version without number", "2410.13276v", "", 0, false},
+		{"old style short number", "hep-th/060100", "", 0, false},
+		{"trailing junk", "2410.13276; DROP TABLE papers", "", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, v, ok := ParseArxivID(tt.in)
+			if id != tt.wantID || v != tt.wantVersion || ok != tt.wantOK {
+				t.Errorf("ParseArxivID(%q) = %q, %d, %v; want %q, %d, %v", tt.in, id, v, ok, tt.wantID, tt.wantVersion, tt.wantOK)
+			}
+		})
+	}
+}

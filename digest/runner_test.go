@@ -1,0 +1,300 @@
+package digest_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/mail"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/smtptest"
+	"github.com/digestd/digestd/subscribers"
+)
+
+var mailHeaders = digest.Headers{From: "digestd <digest@papers.example.org>", ListID: "digestd <digest.papers.example.org>"}
+
+// pipeline is a database holding the papers of hfDay1, with what a Runner needs.
+type pipeline struct {
+	db    *sql.DB
+	store *digest.Store
+	subs  *subscribers.Store
+	ren   *digest.Renderer
+	now   time.Time
+}
+
+func newPipeline(t *testing.T) *pipeline {
+	t.Helper()
+	store, db := openStore(t)
+	save(t, store, papersIn(t, hfDay1))
+	ren, err := digest.NewRenderer(digest.RenderConfig{SiteName: "digestd", BaseURL: "https://papers.example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &pipeline{db: db, store: store, subs: subscribers.NewStore(db), ren: ren, now: time.Date(2026, 7, 14, 9, 0, 0, 0, time.UTC)}
+}
+
+func (p *pipeline) add(t *testing.T, email string, status subscribers.Status, set subscribers.Settings, topics ...string) subscribers.Subscriber {
+	t.Helper()
+	sub, err := p.subs.Add(context.Background(), email, status, set, topics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+// sender is an SMTP client for the relay at port.
+func sender(t *testing.T, port int) *digest.SMTPSender {
+	t.Helper()
+	s, err := digest.NewSMTPSender(digest.SMTPConfig{Host: "127.0.0.1", Port: port, TLS: "none", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func (p *pipeline) runner(t *testing.T, m digest.Mailer) *digest.Runner {
+	return &digest.Runner{
+		Store: p.store, Subscribers: p.subs, Renderer: p.ren, Mailer: m, Headers: mailHeaders,
+		Builder: &digest.Builder{Store: p.store, Subscribers: p.subs, Matcher: digest.NewMatcher(p.db)},
+		BaseURL: "https://papers.example.org", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now: func() time.Time { return p.now },
+	}
+}
+
+func run(t *testing.T, r *digest.Runner, opt digest.RunOptions) digest.RunResult {
+	t.Helper()
+	res, err := r.Run(context.Background(), opt)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return res
+}
+
+// recipients lists who got mail, one entry per message, in order.
+func recipients(msgs []smtptest.Message) string {
+	var to []string
+	for _, m := range msgs {
+		to = append(to, strings.Join(m.To, ","))
+	}
+	return strings.Join(to, " ")
+}
+
+// readMail returns a message's headers and its decoded text and HTML parts.
+func readMail(t *testing.T, data []byte) (mail.Header, string) {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, params, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	var body strings.Builder
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	for part, err := mr.NextPart(); err == nil; part, err = mr.NextPart() {
+		io.Copy(&body, part)
+	}
+	return m.Header, body.String()
+}
+
+func TestRunDeliversEachPaperOnce(t *testing.T) {
+	p := newPipeline(t)
+	alice := p.add(t, "alice@example.org", subscribers.StatusActive, subscribers.DefaultSettings(), "video")
+	bob := p.add(t, "bob@example.org", subscribers.StatusActive, subscribers.DefaultSettings())
+	p.add(t, "carol@example.org", subscribers.StatusPending, subscribers.DefaultSettings())
+	p.add(t, "dave@example.org", subscribers.StatusUnsubscribed, subscribers.DefaultSettings())
+	relay := smtptest.Start(t)
+	r := p.runner(t, sender(t, relay.Port()))
+	sent := func(sub subscribers.Subscriber) int {
+		return count(t, p.db, `SELECT count(*) FROM sent_papers WHERE subscriber_id = ?`, sub.ID)
+	}
+
+	if res := run(t, r, digest.RunOptions{All: true}); res.Sent != 2 || res.Built != 2 {
+		t.Errorf("first run: got %+v, want 2 built and sent", res)
+	}
+	if got := recipients(relay.Messages()); got != "alice@example.org bob@example.org" {
+		t.Errorf("got mail to %q, want alice and bob", got)
+	}
+	if got := count(t, p.db, `SELECT count(*) FROM digests d WHERE status = 'sent' AND message IS NULL AND attempts = 1
+		AND papers = (SELECT count(*) FROM sent_papers s WHERE s.digest_id = d.id)`); got != 2 {
+		t.Errorf("got %d sent digests, body dropped, papers in sent_papers; want 2", got)
+	}
+	videos := count(t, p.db, `SELECT count(*) FROM papers WHERE title || abstract LIKE '%video%'`)
+	if got := sent(alice); got != videos || got == 0 {
+		t.Errorf("alice: got %d papers, want the %d about video", got, videos)
+	}
+	if got := sent(bob); got != 25 {
+		t.Errorf("bob (trending): got %d papers, want 25", got)
+	}
+	if res := run(t, r, digest.RunOptions{All: true}); res.Sent != 0 || len(relay.Messages()) != 2 {
+		t.Errorf("second run: got %+v and %d messages, want nothing sent", res, len(relay.Messages()))
+	}
+
+	// The next day brings five new papers; bob gets exactly those.
+	save(t, p.store, papersIn(t, hfDay2))
+	p.now = p.now.AddDate(0, 0, 1)
+	run(t, r, digest.RunOptions{All: true})
+	if got := count(t, p.db, `SELECT count(*) FROM sent_papers s JOIN papers p ON p.id = s.paper_id
+		JOIN digests d ON d.id = s.digest_id WHERE s.subscriber_id = ? AND d.period = '2026-07-15'
+		AND p.featured_on = unixepoch('2026-07-31')`, bob.ID); got != 5 || sent(bob) != 30 {
+		t.Errorf("bob's second digest: got %d of the new papers (%d in all), want 5 (30)", got, sent(bob))
+	}
+	msgs := len(relay.Messages())
+
+	// A paper featured again with more upvotes is not news.
+	again := papersIn(t, hfDay1)[:1]
+	again[0].Upvotes += 100
+	if res := save(t, p.store, again); res.Updated != 1 {
+		t.Fatalf("re-feature: got %+v, want 1 updated", res)
+	}
+	p.now = p.now.AddDate(0, 0, 1)
+	if res := run(t, r, digest.RunOptions{All: true}); res.Sent != 0 || res.Empty != 2 || len(relay.Messages()) != msgs {
+		t.Errorf("after re-feature: got %+v, want both digests empty and nothing sent", res)
+	}
+}
+
+func TestRunDueAtTheSubscribersHour(t *testing.T) {
+	p := newPipeline(t)
+	p.add(t, "daily@example.org", subscribers.StatusActive, subscribers.DefaultSettings())
+	p.add(t, "weekly@example.org", subscribers.StatusActive,
+		subscribers.Settings{Frequency: subscribers.Weekly, Weekday: time.Monday, Hour: 7, Timezone: "UTC"})
+	relay := smtptest.Start(t)
+	r := p.runner(t, sender(t, relay.Port()))
+	steps := []struct {
+		name, save, now, want string
+	}{
+		{"wednesday: daily due, weekly not", "", "2026-07-15T10:00:00Z", "daily@example.org"},
+		{"next day before the hour", hfDay2, "2026-07-16T06:59:59Z", ""},
+		{"next day at the hour", "", "2026-07-16T07:00:00Z", "daily@example.org"},
+		{"later that day", "", "2026-07-16T12:00:00Z", ""},
+		{"monday before the hour", "", "2026-07-20T06:59:59Z", ""},
+		{"monday at the hour", "", "2026-07-20T07:00:00Z", "weekly@example.org"},
+		{"monday later", "", "2026-07-20T08:00:00Z", ""},
+	}
+	for _, st := range steps {
+		if st.save != "" {
+			save(t, p.store, papersIn(t, st.save))
+		}
+		p.now, _ = time.Parse(time.RFC3339, st.now)
+		before := len(relay.Messages())
+		run(t, r, digest.RunOptions{})
+		if got := recipients(relay.Messages()[before:]); got != st.want {
+			t.Errorf("%s: got mail to %q, want %q", st.name, got, st.want)
+		}
+	}
+}
+
+func TestRunDryRun(t *testing.T) {
+	p := newPipeline(t)
+	p.add(t, "alice@example.org", subscribers.StatusActive, subscribers.DefaultSettings(), "video")
+	p.add(t, "bob@example.org", subscribers.StatusActive, subscribers.DefaultSettings())
+	relay := smtptest.Start(t)
+	r := p.runner(t, sender(t, relay.Port()))
+	if res := run(t, r, digest.RunOptions{All: true, DryRun: true}); res.Built != 2 || res.Sent != 0 {
+		t.Errorf("dry run: got %+v, want 2 built, none sent", res)
+	}
+	for _, table := range []string{"digests", "sent_papers", "tokens"} {
+		if got := count(t, p.db, `SELECT count(*) FROM `+table); got != 0 {
+			t.Errorf("dry run: got %d rows in %s, want 0", got, table)
+		}
+	}
+	if res := run(t, r, digest.RunOptions{All: true}); len(relay.Messages()) != 2 || res.Sent != 2 {
+		t.Errorf("run after dry run: got %+v and %d messages, want 2 sent", res, len(relay.Messages()))
+	}
+}
+
+func TestRunBounce(t *testing.T) {
+	p := newPipeline(t)
+	p.add(t, "ok@example.org", subscribers.StatusActive, subscribers.DefaultSettings())
+	gone := p.add(t, "gone@example.org", subscribers.StatusActive, subscribers.DefaultSettings())
+	relay := smtptest.Start(t, smtptest.WithRcptHook(func(to string) error {
+		if to == gone.Email {
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+		}
+		return nil
+	}))
+	r := p.runner(t, sender(t, relay.Port()))
+	if res := run(t, r, digest.RunOptions{All: true}); res.Sent != 1 || res.Failed != 1 {
+		t.Errorf("got %+v, want 1 sent, 1 failed", res)
+	}
+	if got := recipients(relay.Messages()); got != "ok@example.org" {
+		t.Errorf("got mail to %q, want ok@example.org", got)
+	}
+	if got := count(t, p.db, `SELECT count(*) FROM digests WHERE subscriber_id = ? AND status = 'failed' AND last_error LIKE '%550%'`, gone.ID); got != 1 {
+		t.Errorf("got %d failed digests for gone@ with the 550, want 1", got)
+	}
+	if sub, err := p.subs.ByID(context.Background(), gone.ID); err != nil || sub.Status != subscribers.StatusBounced {
+		t.Errorf("got subscriber status %s (%v), want bounced", sub.Status, err)
+	}
+}
+
+func TestRunRelayDownKeepsDigests(t *testing.T) {
+	p := newPipeline(t)
+	for _, email := range []string{"a@example.org", "b@example.org", "c@example.org"} {
+		p.add(t, email, subscribers.StatusActive, subscribers.DefaultSettings())
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	_, err = p.runner(t, sender(t, closed)).Run(context.Background(), digest.RunOptions{All: true})
+	if err == nil || !strings.Contains(err.Error(), "relay unreachable, 3 attempts") || !strings.Contains(err.Error(), fmt.Sprint(closed)) {
+		t.Fatalf("got %v, want an error naming the unreachable relay", err)
+	}
+	var pending string
+	if err := p.db.QueryRow(`SELECT coalesce(group_concat(recipient || ' ' || message_id, ' '), '') FROM (SELECT * FROM digests
+		WHERE status = 'pending' AND message IS NOT NULL AND attempts = 1 ORDER BY id)`).Scan(&pending); err != nil {
+		t.Fatal(err)
+	}
+	relay := smtptest.Start(t)
+	r := p.runner(t, sender(t, relay.Port()))
+	if res := run(t, r, digest.RunOptions{All: true}); res.Sent != 3 || res.Built != 0 {
+		t.Errorf("with the relay back: got %+v, want the 3 pending sent, none built", res)
+	}
+	run(t, r, digest.RunOptions{All: true})
+	var sent []string
+	for _, m := range relay.Messages() {
+		h, _ := readMail(t, m.Data)
+		sent = append(sent, strings.Join(m.To, ",")+" "+h.Get("Message-ID"))
+	}
+	if got := strings.Join(sent, " "); got != pending || strings.Count(pending, "@example.org ") != 3 {
+		t.Errorf("got messages (to, Message-ID) %q, want the 3 pending digests once each: %q", got, pending)
+	}
+}
+
+func TestConfirmationsSend(t *testing.T) {
+	p := newPipeline(t)
+	sub := p.add(t, "new@example.org", subscribers.StatusPending, subscribers.DefaultSettings(), "video")
+	relay := smtptest.Start(t)
+	c := &digest.Confirmations{Subscribers: p.subs, Renderer: p.ren, Headers: mailHeaders,
+		Mailer: sender(t, relay.Port()), BaseURL: "https://papers.example.org"}
+	if err := c.SendConfirmation(context.Background(), sub); err != nil {
+		t.Fatalf("SendConfirmation: %v", err)
+	}
+	msgs := relay.Messages()
+	if got := recipients(msgs); got != "new@example.org" {
+		t.Fatalf("got mail to %q, want new@example.org", got)
+	}
+	_, body := readMail(t, msgs[0].Data)
+	m := regexp.MustCompile(`https://papers\.example\.org/confirm/([A-Za-z0-9_-]+)`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("got no /confirm/ link in:\n%s", body)
+	}
+	got, err := p.subs.Confirm(context.Background(), m[1])
+	if err != nil || got.Status != subscribers.StatusActive || got.ID != sub.ID {
+		t.Errorf("Confirm: got %+v (%v), want %s active", got, err, sub.Email)
+	}
+}
