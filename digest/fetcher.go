@@ -13,6 +13,8 @@ type Fetcher struct {
 	Store   *Store
 	Sources []Source
 	Logger  *slog.Logger
+	// Observer, when set, is told what each source brought.
+	Observer FetchObserver
 }
 
 // FetchResult is what one source brought.
@@ -29,7 +31,7 @@ type FetchResult struct {
 // of its own: the papers stored before stay as they were. The error joins
 // every source's error, each naming its source.
 func (f *Fetcher) Run(ctx context.Context, from, to time.Time) ([]FetchResult, error) {
-	runID, err := f.Store.startRun(ctx, "fetch")
+	runID, err := f.Store.startRun(ctx, RunFetch)
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +54,9 @@ func (f *Fetcher) Run(ctx context.Context, from, to time.Time) ([]FetchResult, e
 			changed += saved.New + saved.Updated
 		}
 		r.Err = err
+		if f.Observer != nil {
+			f.Observer.Fetched(r.Source, r.Papers, err)
+		}
 		switch {
 		case err != nil && ctx.Err() != nil:
 			errs = append(errs, err)
@@ -73,5 +78,9 @@ func (f *Fetcher) Run(ctx context.Context, from, to time.Time) ([]FetchResult, e
 	if ferr := f.Store.finishRun(rec); ferr != nil && err == nil {
 		err = ferr
 	}
+	// One summary line per fetch, like the delivery pass's, for a log
+	// reader who wants each night in one line.
+	f.Logger.Info("fetch pass", "run", runID, "sources", len(f.Sources), "failed", len(errs),
+		"new_or_changed", changed, "error", rec.Error)
 	return results, err
 }

@@ -2,8 +2,11 @@ package digest
 
 import (
 	"database/sql"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/digestd/digestd/subscribers"
 )
@@ -102,13 +105,7 @@ func ftsExpr(n subscribers.Node) (expr string, ok bool) {
 		if n.Field == subscribers.FieldCat {
 			return "", false
 		}
-		// Every word goes inside one double-quoted string, its quotes doubled:
-		// FTS5 reads it as a phrase, never as operators or column names.
-		expr = ftsColumn(n.Field) + ` : "` + strings.ReplaceAll(strings.Join(n.Words, " "), `"`, `""`) + `"`
-		if n.Prefix {
-			expr += " *"
-		}
-		return expr, true
+		return ftsColumn(n.Field) + " : " + ftsPhrase(n), true
 	case subscribers.And:
 		var pos, neg []string
 		for _, c := range n.Nodes {
@@ -142,6 +139,36 @@ func ftsExpr(n subscribers.Node) (expr string, ok bool) {
 		return "(" + strings.Join(parts, " OR ") + ")", true
 	}
 	return "", false
+}
+
+// ftsPhrase writes a term's words as an FTS5 phrase. Every word goes inside
+// a double-quoted string, its quotes doubled: FTS5 reads it as text, never
+// as operators or column names. In a name of several words, a one-letter
+// word is an initial and matches as a prefix, so `author:"D. Wübben"` finds
+// Dirk Wübben.
+func ftsPhrase(t subscribers.Term) string {
+	quote := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+	if t.Field != subscribers.FieldAuthor || len(t.Words) == 1 || !slices.ContainsFunc(t.Words, isInitial) {
+		expr := quote(strings.Join(t.Words, " "))
+		if t.Prefix {
+			expr += " *"
+		}
+		return expr
+	}
+	parts := make([]string, len(t.Words))
+	for i, w := range t.Words {
+		parts[i] = quote(w)
+		if isInitial(w) || t.Prefix && i == len(t.Words)-1 {
+			parts[i] += " *"
+		}
+	}
+	return "(" + strings.Join(parts, " + ") + ")"
+}
+
+// isInitial reports whether a folded word is a single letter.
+func isInitial(w string) bool {
+	r, size := utf8.DecodeRuneInString(w)
+	return size == len(w) && unicode.IsLetter(r)
 }
 
 // ftsColumn is the papers_fts column filter for a field: an unscoped term

@@ -24,6 +24,8 @@ type Headers struct {
 	// UnsubscribeMailto is an optional mailto: URI offered in
 	// List-Unsubscribe next to the https link, for clients that only mail.
 	UnsubscribeMailto string
+	// DKIM, when set, signs every message.
+	DKIM *DKIMSigner
 }
 
 // ComposeDigest builds the RFC 5322 message for d: multipart/alternative with
@@ -54,7 +56,7 @@ func ComposeDigest(h Headers, d *Digest, r Rendered) (msg []byte, messageID stri
 		m.SetGenHeader("List-Id", id)
 	}
 	m.SetBulk()
-	b, err := writeMessage(m)
+	b, err := h.write(m)
 	if err != nil {
 		return nil, "", fmt.Errorf("compose digest for subscriber %d: %w", d.SubscriberID, err)
 	}
@@ -75,7 +77,7 @@ func ComposeConfirmation(h Headers, to string, r Rendered) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compose confirmation: %w", err)
 	}
-	b, err := writeMessage(m)
+	b, err := h.write(m)
 	if err != nil {
 		return nil, fmt.Errorf("compose confirmation: %w", err)
 	}
@@ -114,12 +116,16 @@ func newMessage(h Headers, to string, r Rendered, messageID string, date time.Ti
 	return m, nil
 }
 
-func writeMessage(m *mail.Msg) ([]byte, error) {
+// write renders m and signs it when DKIM is set up.
+func (h Headers) write(m *mail.Msg) ([]byte, error) {
 	var b bytes.Buffer
 	if _, err := m.WriteTo(&b); err != nil {
 		return nil, fmt.Errorf("write message: %w", err)
 	}
-	return b.Bytes(), nil
+	if h.DKIM == nil {
+		return b.Bytes(), nil
+	}
+	return h.DKIM.Sign(b.Bytes())
 }
 
 // fromDomain is the domain of the From address: Message-IDs live under it.

@@ -121,4 +121,16 @@ CREATE TABLE runs (
 	error         TEXT NOT NULL DEFAULT ''
 );
 `,
+	// Why a reader's mail fails, kept across passes: hard counts 5xx refusals
+	// of the recipient, soft_nights the periods whose digest met only 4xx
+	// replies (last_soft is the latest such period). A delivery clears both.
+	`
+CREATE TABLE delivery_failures (
+	subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers(id) ON DELETE CASCADE,
+	hard          INTEGER NOT NULL DEFAULT 0,
+	soft_nights   INTEGER NOT NULL DEFAULT 0,
+	last_soft     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX digests_sent_at ON digests(sent_at) WHERE status = 'sent';
+`,
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Outbox statuses of a digest.
@@ -12,6 +13,7 @@ const (
 	outboxPending = "pending" // built and stored, not yet accepted by the relay
 	outboxSent    = "sent"    // accepted by the relay
 	outboxFailed  = "failed"  // refused for good (hard bounce)
+	outboxExpired = "expired" // its period ended before the relay took it
 )
 
 // Outgoing is a digest waiting in the outbox.
@@ -22,6 +24,7 @@ type Outgoing struct {
 	MessageID    string
 	Message      []byte
 	Attempts     int
+	Period       string
 }
 
 // enqueue stores a built digest as pending and records its papers as sent to
@@ -72,10 +75,12 @@ func (s *Store) hasDigest(ctx context.Context, subscriberID int64, period string
 }
 
 // windowStart returns where the subscriber's next digest starts: the end of
-// their previous digest's window, ok false when they never had one.
+// their previous digest's window, ok false when they never had one. An
+// expired digest does not count: its papers go into the next one.
 func (s *Store) windowStart(ctx context.Context, subscriberID int64) (int64, bool, error) {
 	var end sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT max(window_end) FROM digests WHERE subscriber_id = ?`,
+	err := s.db.QueryRowContext(ctx, `SELECT max(window_end) FROM digests WHERE subscriber_id = ?
+		AND status != 'expired'`,
 		subscriberID).Scan(&end)
 	return end.Int64, end.Valid, err
 }
@@ -83,8 +88,8 @@ func (s *Store) windowStart(ctx context.Context, subscriberID int64) (int64, boo
 // Pending returns up to limit digests waiting in the outbox, oldest first,
 // starting after the given id.
 func (s *Store) Pending(ctx context.Context, afterID int64, limit int) ([]Outgoing, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, subscriber_id, recipient, message_id, message, attempts
-		FROM digests WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, subscriber_id, recipient, message_id, message, attempts,
+		period FROM digests WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?`, afterID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +97,8 @@ func (s *Store) Pending(ctx context.Context, afterID int64, limit int) ([]Outgoi
 	var out []Outgoing
 	for rows.Next() {
 		var o Outgoing
-		if err := rows.Scan(&o.ID, &o.SubscriberID, &o.Recipient, &o.MessageID, &o.Message, &o.Attempts); err != nil {
+		if err := rows.Scan(&o.ID, &o.SubscriberID, &o.Recipient, &o.MessageID, &o.Message, &o.Attempts,
+			&o.Period); err != nil {
 			return nil, err
 		}
 		out = append(out, o)
@@ -114,4 +120,32 @@ func (s *Store) markAttempt(ctx context.Context, id int64, status string, cause 
 	_, err := s.db.ExecContext(ctx, `UPDATE digests SET status = ?, attempts = attempts + 1,
 		last_error = ? WHERE id = ?`, status, cause.Error(), id)
 	return err
+}
+
+// expire gives up on a pending digest: its body is dropped, reason kept as
+// its last error, and its papers released to go into the reader's next
+// digest.
+func (s *Store) expire(ctx context.Context, id int64, reason string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE digests SET status = 'expired', message = NULL,
+		last_error = ? || iif(last_error = '', '', ' (last error: ' || last_error || ')')
+		WHERE id = ? AND status = 'pending'`, reason, id); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sent_papers WHERE digest_id = ?`, id); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// sentSince counts the digests the relay accepted at or after t.
+func (s *Store) sentSince(ctx context.Context, t time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM digests WHERE status = 'sent' AND sent_at >= ?`,
+		t.Unix()).Scan(&n)
+	return n, err
 }

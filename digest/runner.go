@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/digestd/digestd/subscribers"
@@ -27,12 +28,24 @@ type Runner struct {
 	Subscribers *subscribers.Store
 	Builder     *Builder
 	Renderer    *Renderer
-	Mailer      Mailer
-	Headers     Headers
+	// Mailers are the delivery workers' connections, one worker each: a
+	// pass sends through all of them at once, each one message at a time.
+	Mailers []Mailer
+	Headers Headers
+	Limits  Limits
+	Retry   Retry
+	// HardBounceLimit is how many permanent refusals of an address make
+	// its reader bounced; 1 when 0.
+	HardBounceLimit int
+	// Observer, when set, hears of each message sent, bounced or expired.
+	Observer DeliveryObserver
 	// BaseURL is the web front's public address, for the links in the mail.
 	BaseURL string
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Sleep waits out backoffs and the rate limit; a timer when nil. Tests
+	// pass one that moves a fake clock instead of waiting.
+	Sleep func(context.Context, time.Duration) error
 }
 
 // RunOptions change what a pass does.
@@ -52,6 +65,7 @@ type RunResult struct {
 	Sent    int // digests the relay accepted, earlier pending ones included
 	Failed  int // digests refused for good
 	Pending int // digests left in the outbox for the next pass
+	Expired int // pending digests dropped: their period ended
 }
 
 // Run performs one delivery pass. Digests left pending by an earlier pass go
@@ -64,7 +78,7 @@ func (r *Runner) Run(ctx context.Context, opt RunOptions) (RunResult, error) {
 		return res, err
 	}
 	log := r.Logger.With("run", runID)
-	s := &sendState{runner: r, log: log, res: &res}
+	s := &sendState{runner: r, log: log, res: &res, pace: newPacer(r.Limits.RatePerSecond, r.Now, r.sleep)}
 	err = r.pass(ctx, opt, s)
 	rec := Run{ID: runID, Due: res.Built, Sent: res.Sent, Failed: res.Failed}
 	if err != nil {
@@ -73,17 +87,51 @@ func (r *Runner) Run(ctx context.Context, opt RunOptions) (RunResult, error) {
 	if ferr := r.Store.finishRun(rec); ferr != nil && err == nil {
 		err = ferr
 	}
-	log.Info("delivery pass", "due", res.Due, "empty", res.Empty, "built", res.Built,
-		"sent", res.Sent, "failed", res.Failed, "pending", res.Pending, "dry_run", opt.DryRun, "error", rec.Error)
+	log.Info("delivery pass", "due", res.Due, "empty", res.Empty, "built", res.Built, "sent", res.Sent,
+		"failed", res.Failed, "pending", res.Pending, "expired", res.Expired, "dry_run", opt.DryRun, "error", rec.Error)
 	return res, err
 }
 
+// pass runs the producer — flush the outbox, then build each due digest —
+// in this goroutine and one worker per mailer, joined by a channel no
+// longer than the worker count: a pass holds a handful of messages in
+// memory however many readers there are.
 func (r *Runner) pass(ctx context.Context, opt RunOptions, s *sendState) error {
-	if !opt.DryRun {
-		if err := s.flushPending(ctx); err != nil {
-			return err
-		}
+	if opt.DryRun {
+		return r.produce(ctx, opt, s)
 	}
+	if len(r.Mailers) == 0 {
+		return errors.New("no mailer to send with")
+	}
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	s.stop = stop
+	s.budget = -1
+	if limit := r.Limits.MaxPerHour; limit > 0 {
+		// sent_at is the store's clock, so the hour is too.
+		n, err := r.Store.sentSince(ctx, r.Store.now().Add(-time.Hour))
+		if err != nil {
+			return fmt.Errorf("read outbox: %w", err)
+		}
+		s.budget = max(limit-n, 0)
+	}
+	s.queue = make(chan Outgoing, len(r.Mailers))
+	var wg sync.WaitGroup
+	for _, m := range r.Mailers {
+		wg.Go(func() { s.work(ctx, m) })
+	}
+	if err := r.flushPending(ctx, s); err != nil {
+		stop(err)
+	} else if err := r.produce(ctx, opt, s); err != nil {
+		stop(err)
+	}
+	close(s.queue)
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// produce builds the digests of the active subscribers that are due.
+func (r *Runner) produce(ctx context.Context, opt RunOptions, s *sendState) error {
 	now := r.Now()
 	var after int64
 	for {
@@ -118,13 +166,13 @@ func (r *Runner) deliver(ctx context.Context, sub subscribers.Subscriber, now ti
 	if done, err := r.Store.hasDigest(ctx, sub.ID, period); err != nil || done {
 		return err
 	}
-	s.res.Due++
+	s.count(func(res *RunResult) { res.Due++ })
 	d, err := r.Builder.Build(ctx, sub, period, now)
 	if err != nil {
 		return fmt.Errorf("subscriber %s: %w", sub.Email, err)
 	}
 	if len(d.Items) == 0 {
-		s.res.Empty++
+		s.count(func(res *RunResult) { res.Empty++ })
 		return nil
 	}
 	if opt.DryRun {
@@ -132,7 +180,7 @@ func (r *Runner) deliver(ctx context.Context, sub subscribers.Subscriber, now ti
 		if _, err := r.Renderer.Render(d); err != nil {
 			return fmt.Errorf("subscriber %s: %w", sub.Email, err)
 		}
-		s.res.Built++
+		s.count(func(res *RunResult) { res.Built++ })
 		s.log.Info("dry run: digest not sent", "to", sub.Email, "period", period, "papers", len(d.Items))
 		return nil
 	}
@@ -148,8 +196,8 @@ func (r *Runner) deliver(ctx context.Context, sub subscribers.Subscriber, now ti
 	if err != nil {
 		return fmt.Errorf("subscriber %s: %w", sub.Email, err)
 	}
-	s.res.Built++
-	return s.send(ctx, out)
+	s.count(func(res *RunResult) { res.Built++ })
+	return s.enqueue(ctx, out)
 }
 
 // store renders a digest and puts it in the outbox.
@@ -170,5 +218,16 @@ func (r *Runner) store(ctx context.Context, d *Digest) (Outgoing, error) {
 	if err != nil {
 		return Outgoing{}, err
 	}
-	return Outgoing{ID: id, SubscriberID: d.SubscriberID, Recipient: d.To, MessageID: msgID, Message: msg}, nil
+	return Outgoing{ID: id, SubscriberID: d.SubscriberID, Recipient: d.To, MessageID: msgID, Message: msg, Period: d.Period}, nil
+}
+
+func (r *Runner) sleep(ctx context.Context, d time.Duration) error {
+	if r.Sleep != nil {
+		return r.Sleep(ctx, d)
+	}
+	return sleep(ctx, d)
+}
+
+func (r *Runner) hardBounceLimit() int {
+	return max(r.HardBounceLimit, 1)
 }

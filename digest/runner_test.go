@@ -67,7 +67,7 @@ func sender(t *testing.T, port int) *digest.SMTPSender {
 
 func (p *pipeline) runner(t *testing.T, m digest.Mailer) *digest.Runner {
 	return &digest.Runner{
-		Store: p.store, Subscribers: p.subs, Renderer: p.ren, Mailer: m, Headers: mailHeaders,
+		Store: p.store, Subscribers: p.subs, Renderer: p.ren, Mailers: []digest.Mailer{m}, Headers: mailHeaders,
 		Builder: &digest.Builder{Store: p.store, Subscribers: p.subs, Matcher: digest.NewMatcher(p.db)},
 		BaseURL: "https://papers.example.org", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now: func() time.Time { return p.now },

@@ -56,3 +56,30 @@ func dueSlot(sub subscribers.Subscriber, now time.Time) (string, bool) {
 	slot, period := LastSlot(sub, now)
 	return period, now.Sub(slot) < catchUp
 }
+
+// periodOver reports whether sub's last slot is for a later period than
+// period: that digest has a successor and is no longer worth sending. A
+// digest built early by `run --now` is for a period whose slot is yet to
+// come, and is not over.
+func periodOver(sub subscribers.Subscriber, period string, now time.Time) bool {
+	_, current := LastSlot(sub, now)
+	from, ok1 := periodDay(period)
+	to, ok2 := periodDay(current)
+	return ok1 && ok2 && from.Before(to)
+}
+
+// periodDay is the first day of a period: the date of a daily one, the
+// Monday of a weekly one. Comparing days, not strings, keeps a reader who
+// switched between daily and weekly comparable.
+func periodDay(period string) (time.Time, bool) {
+	if d, err := time.Parse(time.DateOnly, period); err == nil {
+		return d, true
+	}
+	var year, week int
+	if n, err := fmt.Sscanf(period, "%d-W%d", &year, &week); err != nil || n != 2 {
+		return time.Time{}, false
+	}
+	jan4 := time.Date(year, 1, 4, 0, 0, 0, 0, time.UTC) // always in ISO week 1
+	monday := jan4.AddDate(0, 0, -(int(jan4.Weekday())+6)%7)
+	return monday.AddDate(0, 0, 7*(week-1)), true
+}

@@ -242,3 +242,62 @@ func (s *Store) ConfirmationSentWithin(ctx context.Context, id int64, d time.Dur
 		AND created_at > ?`, id, s.now().Add(-d).Unix()).Scan(&n)
 	return n > 0, err
 }
+
+// Export is everything stored about one subscriber, as they download it.
+type Export struct {
+	Email       string         `json:"email"`
+	Status      Status         `json:"status"`
+	Frequency   Frequency      `json:"frequency"`
+	Weekday     string         `json:"weekday"`
+	Hour        int            `json:"hour"`
+	Timezone    string         `json:"timezone"`
+	MaxPapers   int            `json:"max_papers"`
+	CreatedAt   time.Time      `json:"created_at"`
+	ConfirmedAt time.Time      `json:"confirmed_at,omitzero"`
+	Topics      []string       `json:"topics"`
+	Digests     []ExportDigest `json:"digests"`
+}
+
+// ExportDigest is one digest made for the subscriber.
+type ExportDigest struct {
+	Period string    `json:"period"`
+	Status string    `json:"status"`
+	Papers int       `json:"papers"`
+	SentAt time.Time `json:"sent_at,omitzero"`
+}
+
+// Export gathers a subscriber's address, settings, topics and digests.
+func (s *Store) Export(ctx context.Context, id int64) (Export, error) {
+	sub, err := s.ByID(ctx, id)
+	if err != nil {
+		return Export{}, err
+	}
+	e := Export{Email: sub.Email, Status: sub.Status, Frequency: sub.Frequency, Weekday: sub.Weekday.String(),
+		Hour: sub.Hour, Timezone: sub.Timezone, MaxPapers: sub.MaxPapers, CreatedAt: sub.CreatedAt,
+		ConfirmedAt: sub.ConfirmedAt, Topics: []string{}, Digests: []ExportDigest{}}
+	topics, err := s.Topics(ctx, id)
+	if err != nil {
+		return Export{}, err
+	}
+	for _, t := range topics {
+		e.Topics = append(e.Topics, t.Query)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT period, status, papers, sent_at FROM digests
+		WHERE subscriber_id = ? ORDER BY id`, id)
+	if err != nil {
+		return Export{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d ExportDigest
+		var sent int64
+		if err := rows.Scan(&d.Period, &d.Status, &d.Papers, &sent); err != nil {
+			return Export{}, err
+		}
+		if sent != 0 {
+			d.SentAt = time.Unix(sent, 0).UTC()
+		}
+		e.Digests = append(e.Digests, d)
+	}
+	return e, rows.Err()
+}

@@ -34,6 +34,13 @@ const (
 // text, which goes into a link. Only its SHA-256 is stored, so a copy of the
 // database opens no one's manage page.
 func (s *Store) NewToken(ctx context.Context, subscriberID int64, kind TokenKind) (string, error) {
+	return insertToken(ctx, s.db, subscriberID, kind, s.now())
+}
+
+// insertToken mints and stores a token through db or a transaction.
+func insertToken(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, subscriberID int64, kind TokenKind, now time.Time) (string, error) {
 	ttl := ManageTTL
 	if kind == TokenConfirm {
 		ttl = ConfirmTTL
@@ -43,8 +50,7 @@ func (s *Store) NewToken(ctx context.Context, subscriberID int64, kind TokenKind
 		return "", err
 	}
 	text := base64.RawURLEncoding.EncodeToString(raw)
-	now := s.now()
-	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (hash, subscriber_id, kind, created_at, expires_at)
+	_, err := db.ExecContext(ctx, `INSERT INTO tokens (hash, subscriber_id, kind, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?)`, hashToken(text), subscriberID, kind, now.Unix(), now.Add(ttl).Unix())
 	if err != nil {
 		return "", fmt.Errorf("token for subscriber %d: %w", subscriberID, err)
@@ -101,4 +107,22 @@ func (s *Store) Confirm(ctx context.Context, text string) (Subscriber, error) {
 		return Subscriber{}, err
 	}
 	return s.ByID(ctx, id)
+}
+
+// RotateTokens revokes every manage token of a subscriber, those in digests
+// already sent included, and returns the one new token, in one transaction.
+func (s *Store) RotateTokens(ctx context.Context, subscriberID int64) (string, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE subscriber_id = ? AND kind = 'manage'`, subscriberID); err != nil {
+		return "", fmt.Errorf("tokens of subscriber %d: %w", subscriberID, err)
+	}
+	text, err := insertToken(ctx, tx, subscriberID, TokenManage, s.now())
+	if err != nil {
+		return "", err
+	}
+	return text, tx.Commit()
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -23,63 +24,127 @@ const confirmEvery = 10 * time.Minute
 // maxFormBytes bounds a form post.
 const maxFormBytes = 64 << 10
 
+// WebConfig is what the web front is built from.
+type WebConfig struct {
+	Store     *Store
+	Confirmer Confirmer
+	// Previewer lists the recent papers a topic catches, for the manage
+	// page's preview.
+	Previewer Previewer
+	// Sender mails a digest when the reader asks for one on the manage page.
+	Sender Sender
+	Log    *slog.Logger
+	// BaseURL is the public address, for absolute links; an https one also
+	// marks the form cookie Secure.
+	BaseURL string
+	// Pages holds layout.html, settings.html, preview.html, one file per
+	// page, style.css and app.js.
+	Pages fs.FS
+	// PostBurst POSTs from one IP pass at once, then one per PostEvery;
+	// zero means 20 and 3s.
+	PostBurst int
+	PostEvery time.Duration
+}
+
 // Web is the subscriber-facing web front: subscribe, confirm, manage,
 // unsubscribe. Pages work without JavaScript.
 type Web struct {
 	store     *Store
 	confirmer Confirmer
+	previewer Previewer
+	sender    Sender
 	log       *slog.Logger
 	baseURL   string
 	pages     map[string]*template.Template
-	css       []byte
+	static    map[string]staticFile
+	csrf      *csrf
+	posts     *limiter // per client IP
+	sends     *limiter // per subscriber
 }
 
-// NewWeb parses the page templates in pages (layout.html, settings.html, style.css
-// and one file per page) once, at start-up.
-func NewWeb(store *Store, confirmer Confirmer, log *slog.Logger, baseURL string, pages fs.FS) (*Web, error) {
-	w := &Web{store: store, confirmer: confirmer, log: log, baseURL: baseURL, pages: map[string]*template.Template{}}
-	for _, name := range []string{"index", "message", "manage", "unsubscribe"} {
-		t, err := template.ParseFS(pages, "layout.html", "settings.html", name+".html")
+// NewWeb parses the page templates once, at start-up, and makes the key
+// that signs form tokens.
+func NewWeb(cfg WebConfig) (*Web, error) {
+	w := &Web{store: cfg.Store, confirmer: cfg.Confirmer, previewer: cfg.Previewer, sender: cfg.Sender, log: cfg.Log,
+		baseURL: cfg.BaseURL, pages: map[string]*template.Template{}, static: map[string]staticFile{}}
+	for _, name := range []string{"index", "message", "manage", "unsubscribe", "preview_page"} {
+		t, err := template.ParseFS(cfg.Pages, "layout.html", "settings.html", "preview.html", name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
 		}
 		w.pages[name] = t
 	}
-	css, err := fs.ReadFile(pages, "style.css")
+	frag, err := template.ParseFS(cfg.Pages, "preview.html")
 	if err != nil {
+		return nil, fmt.Errorf("page preview: %w", err)
+	}
+	w.pages["preview"] = frag
+	for name, typ := range map[string]string{"style.css": "text/css", "app.js": "text/javascript"} {
+		b, err := fs.ReadFile(cfg.Pages, name)
+		if err != nil {
+			return nil, err
+		}
+		w.static[name] = staticFile{typ + "; charset=utf-8", b}
+	}
+	if w.csrf, err = newCSRF(strings.HasPrefix(cfg.BaseURL, "https://")); err != nil {
 		return nil, err
 	}
-	w.css = css
+	burst, every := cfg.PostBurst, cfg.PostEvery
+	if burst <= 0 {
+		burst = 20
+	}
+	if every <= 0 {
+		every = 3 * time.Second
+	}
+	w.posts = newLimiter(burst, every, 10000)
+	w.sends = newLimiter(1, sendEvery, 10000)
 	return w, nil
 }
 
-// Register adds the web front's routes to mux.
+// Register adds the web front's routes to mux. Every POST goes through
+// guard: rate limit, body limit, CSRF check.
 func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", w.index)
-	mux.HandleFunc("POST /subscribe", w.subscribe)
+	mux.HandleFunc("POST /subscribe", w.guard(w.subscribe, false))
 	mux.HandleFunc("GET /confirm/{token}", w.confirm)
 	mux.HandleFunc("GET /manage/{token}", w.manage)
-	mux.HandleFunc("POST /manage/{token}", w.saveManage)
+	mux.HandleFunc("POST /manage/{token}", w.guard(w.saveManage, false))
+	mux.HandleFunc("GET /manage/{token}/preview", w.preview)
+	mux.HandleFunc("GET /manage/{token}/export", w.export)
+	mux.HandleFunc("POST /manage/{token}/send", w.guard(w.sendNow, false))
+	mux.HandleFunc("POST /manage/{token}/rotate", w.guard(w.rotate, false))
+	mux.HandleFunc("POST /manage/{token}/delete", w.guard(w.deleteMe, false))
 	mux.HandleFunc("GET /unsubscribe/{token}", w.unsubscribePage)
-	mux.HandleFunc("POST /unsubscribe/{token}", w.unsubscribe)
-	mux.HandleFunc("GET /static/style.css", w.style)
+	mux.HandleFunc("POST /unsubscribe/{token}", w.guard(w.unsubscribe, true))
+	mux.HandleFunc("GET /static/{name}", w.serveStatic)
 }
 
-func (w *Web) style(rw http.ResponseWriter, _ *http.Request) {
-	rw.Header().Set("Content-Type", "text/css; charset=utf-8")
+type staticFile struct {
+	contentType string
+	body        []byte
+}
+
+func (w *Web) serveStatic(rw http.ResponseWriter, r *http.Request) {
+	f, ok := w.static[r.PathValue("name")]
+	if !ok {
+		w.fail(rw, r, ErrNotFound)
+		return
+	}
+	rw.Header().Set("Content-Type", f.contentType)
 	rw.Header().Set("Cache-Control", "public, max-age=3600")
-	rw.Write(w.css)
+	rw.Write(f.body)
 }
 
 // render writes a page; a template error is logged, since the status line
-// is already out.
+// is already out. The preview fragment is the one page without the layout.
 func (w *Web) render(rw http.ResponseWriter, status int, page string, data any) {
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-	rw.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
-	rw.Header().Set("X-Content-Type-Options", "nosniff")
-	rw.Header().Set("Referrer-Policy", "no-referrer")
 	rw.WriteHeader(status)
-	if err := w.pages[page].ExecuteTemplate(rw, "layout", data); err != nil {
+	name := "layout"
+	if page == "preview" {
+		name = "preview"
+	}
+	if err := w.pages[page].ExecuteTemplate(rw, name, data); err != nil {
 		w.log.Error("render page", "page", page, "error", err)
 	}
 }
@@ -106,6 +171,13 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
 			"This link is unknown or has expired. Links in a digest work for a year; a confirmation link for 48 hours.")
 	case errors.As(err, &mbe):
 		w.message(rw, http.StatusRequestEntityTooLarge, "Too much", "That form was larger than we accept.")
+	case errors.Is(err, errForbidden):
+		w.message(rw, http.StatusForbidden, "This form has expired",
+			"Forms are valid for the browser that loaded them, until digestd restarts. Go back, reload the page and send it again.")
+	case errors.Is(err, errTooMany):
+		rw.Header().Set("Retry-After", "60")
+		w.message(rw, http.StatusTooManyRequests, "Slow down a little",
+			"Many forms were sent from your address in a short time. Wait a minute, then try again.")
 	case errors.Is(err, ErrInvalid):
 		w.message(rw, http.StatusBadRequest, "Something is not right", err.Error())
 	default:

@@ -1,6 +1,7 @@
 package subscribers
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,6 +30,11 @@ type formPage struct {
 	Saved          string
 	UnsubscribeURL string
 	ManageURL      string
+	// CSRF is the form token every form posts back.
+	CSRF string
+	// Preview, when set, is shown beside the topics field: the no-JS
+	// Preview button fills it; the script replaces it as the reader types.
+	Preview *previewData
 }
 
 type weekdayOption struct {
@@ -68,7 +74,8 @@ func formFromSubscriber(s Subscriber, topics []Topic) settingsForm {
 }
 
 // readForm reads the settings fields of a posted form and validates them.
-// errs maps a field name to what is wrong with it.
+// errs maps a field name to what is wrong with it; every invalid topic is
+// named at once, so the reader fixes them in one go.
 func readForm(r *http.Request) (f settingsForm, set Settings, topics []string, errs map[string]string) {
 	errs = map[string]string{}
 	def := DefaultSettings()
@@ -97,15 +104,33 @@ func readForm(r *http.Request) (f settingsForm, set Settings, topics []string, e
 		}
 		errs[key] = err.Error()
 	}
-	for _, line := range strings.Split(f.Topics, "\n") {
+	topics = topicLines(f.Topics)
+	var bad []string
+	for i, t := range topics {
+		if _, err := ParseQuery(t); err != nil {
+			bad = append(bad, fmt.Sprintf("topic %d %q: %v", i+1, t, err))
+		}
+	}
+	if len(bad) == 0 {
+		if _, err := parseTopics(topics); err != nil {
+			bad = append(bad, err.Error())
+		}
+	}
+	if len(bad) > 0 {
+		errs["topics"] = strings.Join(bad, "\n")
+	}
+	return f, set, topics, errs
+}
+
+// topicLines splits the topics field into its non-blank lines.
+func topicLines(field string) []string {
+	var topics []string
+	for _, line := range strings.Split(field, "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			topics = append(topics, line)
 		}
 	}
-	if _, err := parseTopics(topics); err != nil {
-		errs["topics"] = err.Error()
-	}
-	return f, set, topics, errs
+	return topics
 }
 
 func intField(r *http.Request, name string, def int, errs map[string]string) int {

@@ -5,9 +5,15 @@ import (
 	"net/http"
 )
 
-func (w *Web) index(rw http.ResponseWriter, _ *http.Request) {
+// form renders a page holding a form, with this browser's form token.
+func (w *Web) form(rw http.ResponseWriter, r *http.Request, status int, page string, data formPage) {
+	data.CSRF = w.csrf.token(rw, r)
+	w.render(rw, status, page, data)
+}
+
+func (w *Web) index(rw http.ResponseWriter, r *http.Request) {
 	def := DefaultSettings()
-	w.render(rw, http.StatusOK, "index", formPage{Title: "Subscribe", Form: settingsForm{
+	w.form(rw, r, http.StatusOK, "index", formPage{Title: "Subscribe", Form: settingsForm{
 		Frequency: string(def.Frequency), Weekday: int(def.Weekday), Hour: def.Hour, Timezone: def.Timezone,
 	}})
 }
@@ -16,18 +22,13 @@ func (w *Web) index(rw http.ResponseWriter, _ *http.Request) {
 // tells no one who is subscribed. A pending or unsubscribed address gets a
 // confirmation mail (at most one per confirmEvery); an active one, nothing.
 func (w *Web) subscribe(rw http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(rw, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		w.fail(rw, r, err)
-		return
-	}
 	f, set, topics, errs := readForm(r)
 	email, err := ParseAddress(f.Email)
 	if err != nil {
 		errs["email"] = err.Error()
 	}
 	if len(errs) > 0 {
-		w.render(rw, http.StatusBadRequest, "index", formPage{Title: "Subscribe", Form: f, Errors: errs})
+		w.form(rw, r, http.StatusBadRequest, "index", formPage{Title: "Subscribe", Form: f, Errors: errs})
 		return
 	}
 	ctx := r.Context()
@@ -75,66 +76,6 @@ func (w *Web) confirm(rw http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (w *Web) manage(rw http.ResponseWriter, r *http.Request) {
-	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
-	if err != nil {
-		w.fail(rw, r, err)
-		return
-	}
-	topics, err := w.store.Topics(r.Context(), sub.ID)
-	if err != nil {
-		w.fail(rw, r, err)
-		return
-	}
-	w.render(rw, http.StatusOK, "manage", w.managePage(r, sub, formFromSubscriber(sub, topics)))
-}
-
-func (w *Web) managePage(r *http.Request, sub Subscriber, f settingsForm) formPage {
-	return formPage{Title: "Your digest", Subscriber: sub, Form: f,
-		UnsubscribeURL: w.baseURL + "/unsubscribe/" + r.PathValue("token")}
-}
-
-func (w *Web) saveManage(rw http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(rw, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		w.fail(rw, r, err)
-		return
-	}
-	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
-	if err != nil {
-		w.fail(rw, r, err)
-		return
-	}
-	f, set, topics, errs := readForm(r)
-	f.Email = sub.Email
-	if len(errs) > 0 {
-		page := w.managePage(r, sub, f)
-		page.Errors = errs
-		w.render(rw, http.StatusBadRequest, "manage", page)
-		return
-	}
-	status := sub.Status
-	switch {
-	case f.Paused && status == StatusActive:
-		status = StatusPaused
-	case !f.Paused && status == StatusPaused:
-		status = StatusActive
-	case r.PostFormValue("resubscribe") != "" && status == StatusUnsubscribed:
-		status = StatusActive // the token came in their own mail: the address is theirs
-	}
-	if err := w.store.Update(r.Context(), sub.ID, set, topics, status); err != nil {
-		w.fail(rw, r, err)
-		return
-	}
-	if sub, err = w.store.ByID(r.Context(), sub.ID); err != nil {
-		w.fail(rw, r, err)
-		return
-	}
-	page := w.managePage(r, sub, f)
-	page.Saved = "Saved. Your next digest uses these settings."
-	w.render(rw, http.StatusOK, "manage", page)
-}
-
 // unsubscribePage only shows a button: mail scanners follow links, and a GET
 // must never unsubscribe anyone.
 func (w *Web) unsubscribePage(rw http.ResponseWriter, r *http.Request) {
@@ -143,7 +84,7 @@ func (w *Web) unsubscribePage(rw http.ResponseWriter, r *http.Request) {
 		w.fail(rw, r, err)
 		return
 	}
-	w.render(rw, http.StatusOK, "unsubscribe", formPage{Title: "Unsubscribe", Subscriber: sub,
+	w.form(rw, r, http.StatusOK, "unsubscribe", formPage{Title: "Unsubscribe", Subscriber: sub,
 		UnsubscribeURL: w.baseURL + "/unsubscribe/" + r.PathValue("token"),
 		ManageURL:      w.baseURL + "/manage/" + r.PathValue("token")})
 }
@@ -151,7 +92,6 @@ func (w *Web) unsubscribePage(rw http.ResponseWriter, r *http.Request) {
 // unsubscribe is the button's target and the RFC 8058 one-click target
 // (a POST with List-Unsubscribe=One-Click): it answers 200, no redirect.
 func (w *Web) unsubscribe(rw http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(rw, r.Body, maxFormBytes)
 	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
 	if err == nil && sub.Status != StatusUnsubscribed {
 		err = w.store.SetStatus(r.Context(), sub.ID, StatusUnsubscribed)
@@ -163,6 +103,6 @@ func (w *Web) unsubscribe(rw http.ResponseWriter, r *http.Request) {
 	w.render(rw, http.StatusOK, "message", messagePage{
 		Title: "You're unsubscribed",
 		Lines: []string{sub.Email + " will get no more digests.", "Left by mistake, or wanted fewer papers? You can subscribe again, or adjust your topics instead."},
-		Link:  &pageLink{URL: w.baseURL + "/manage/" + r.PathValue("token"), Text: "Adjust my topics"},
+		Link:  &pageLink{URL: w.baseURL + "/manage/" + r.PathValue("token"), Text: "Adjust my topics or subscribe again"},
 	})
 }

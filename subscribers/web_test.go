@@ -65,10 +65,39 @@ type webServer struct {
 	store *subscribers.Store
 	db    *sql.DB
 	conf  *recordingConfirmer
+	sends *countingSender
+	// cookie and csrf are a browser's form cookie and the token its forms
+	// carry, fetched once from the subscribe page.
+	cookie *http.Cookie
+	csrf   string
 }
 
-// newWeb serves the web front as cmd/digestd wires it, over a fresh database.
-func newWeb(t *testing.T) *webServer {
+// stubPreviewer previews every query with one paper whose title is the
+// query, so a test sees which queries reached it.
+type stubPreviewer struct{}
+
+func (stubPreviewer) Preview(_ context.Context, q *subscribers.Query, _ int) ([]subscribers.PreviewPaper, error) {
+	return []subscribers.PreviewPaper{{Title: []subscribers.Mark{{Text: "Paper on "}, {Text: q.String(), Hit: true}},
+		URL: "https://arxiv.org/abs/2601.00001", Meta: "Ann Author · 1 Jul 2026"}}, nil
+}
+
+// countingSender records who asked for a digest now and says it held
+// three papers.
+type countingSender struct {
+	mu   sync.Mutex
+	sent []string
+}
+
+func (c *countingSender) SendNow(_ context.Context, sub subscribers.Subscriber) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sent = append(c.sent, sub.Email)
+	return 3, nil
+}
+
+// newWeb serves the web front as cmd/digestd wires it, over a fresh
+// database; cfg may change the POST rate limit.
+func newWeb(t *testing.T, cfg ...subscribers.WebConfig) *webServer {
 	t.Helper()
 	st, db := newStore(t)
 	conf := &recordingConfirmer{store: st}
@@ -76,20 +105,47 @@ func newWeb(t *testing.T) *webServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	web, err := subscribers.NewWeb(st, conf, slog.New(slog.NewTextHandler(failOnLog{t}, nil)), "http://digestd.test", pages)
+	c := subscribers.WebConfig{}
+	if len(cfg) > 0 {
+		c = cfg[0]
+	}
+	sends := &countingSender{}
+	c.Store, c.Confirmer, c.Previewer, c.Sender, c.Pages = st, conf, stubPreviewer{}, sends, pages
+	c.Log, c.BaseURL = slog.New(slog.NewTextHandler(failOnLog{t}, nil)), "http://digestd.test"
+	web, err := subscribers.NewWeb(c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	web.Register(mux)
 	mux.HandleFunc("/", web.NotFound)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(subscribers.Secure(mux))
 	t.Cleanup(srv.Close)
-	return &webServer{url: srv.URL, store: st, db: db, conf: conf}
+	return &webServer{url: srv.URL, store: st, db: db, conf: conf, sends: sends}
 }
 
 // do sends a request without cookies and without following redirects.
 func (w *webServer) do(t *testing.T, method, path, body string) (*http.Response, string) {
+	t.Helper()
+	return w.send(t, method, path, body, nil)
+}
+
+// post sends a form as a browser that loaded one of the pages would: with
+// the form cookie and the form token.
+func (w *webServer) post(t *testing.T, path, body string) (*http.Response, string) {
+	t.Helper()
+	if w.cookie == nil {
+		resp, page := w.do(t, "GET", "/", "")
+		m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+		if len(resp.Cookies()) != 1 || m == nil {
+			t.Fatalf("GET /: got cookies %v and no form token in\n%s", resp.Cookies(), page)
+		}
+		w.cookie, w.csrf = resp.Cookies()[0], m[1]
+	}
+	return w.send(t, "POST", path, body+"&csrf="+url.QueryEscape(w.csrf), w.cookie)
+}
+
+func (w *webServer) send(t *testing.T, method, path, body string, cookie *http.Cookie) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, w.url+path, strings.NewReader(body))
 	if err != nil {
@@ -97,6 +153,9 @@ func (w *webServer) do(t *testing.T, method, path, body string) (*http.Response,
 	}
 	if method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if cookie != nil {
+		req.AddCookie(cookie)
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(req)
@@ -124,7 +183,7 @@ func TestIndex(t *testing.T) {
 	for _, m := range regexp.MustCompile(`<(?:input|textarea|select)[^>]*\sname="([^"]+)"`).FindAllStringSubmatch(body, -1) {
 		fields = append(fields, m[1])
 	}
-	want := []string{"email", "topics", "frequency", "weekday", "hour", "timezone"}
+	want := []string{"csrf", "email", "topics", "frequency", "weekday", "hour", "timezone"}
 	if !slices.Equal(fields, want) {
 		t.Errorf("form fields: got %q, want %q", fields, want)
 	}
@@ -164,7 +223,7 @@ func TestSubscribe(t *testing.T) {
 				}
 			}
 			form.Set("email", tt.email)
-			resp, body := w.do(t, "POST", "/subscribe", form.Encode())
+			resp, body := w.post(t, "/subscribe", form.Encode())
 			if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Check your inbox") {
 				t.Fatalf("got %d %s, want 200 Check your inbox", resp.StatusCode, body)
 			}
@@ -195,13 +254,17 @@ func TestSubscribe(t *testing.T) {
 	}
 }
 
-func TestSubscribeTwice(t *testing.T) {
+// TestSubscribeFiveTimes posts one address five times in quick succession:
+// the same page every time, one confirmation mail.
+func TestSubscribeFiveTimes(t *testing.T) {
 	w := newWeb(t)
 	form := url.Values{"email": {"ann@example.org"}, "topics": {"lora"}}.Encode()
-	_, first := w.do(t, "POST", "/subscribe", form)
-	resp, second := w.do(t, "POST", "/subscribe", form)
-	if resp.StatusCode != http.StatusOK || second != first {
-		t.Errorf("second post: got %d\n%s\nwant 200 and the first page\n%s", resp.StatusCode, second, first)
+	_, first := w.post(t, "/subscribe", form)
+	for i := 2; i <= 5; i++ {
+		resp, page := w.post(t, "/subscribe", form)
+		if resp.StatusCode != http.StatusOK || page != first {
+			t.Errorf("post %d: got %d\n%s\nwant 200 and the first page\n%s", i, resp.StatusCode, page, first)
+		}
 	}
 	if got := w.conf.calls("ann@example.org"); got != 1 {
 		t.Errorf("confirmations: got %d, want 1", got)
@@ -228,7 +291,7 @@ func TestSubscribeRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := w.do(t, "POST", "/subscribe", tt.body)
+			resp, body := w.post(t, "/subscribe", tt.body)
 			if resp.StatusCode != tt.wantCode || !strings.Contains(body, tt.mention) {
 				t.Errorf("got %d\n%s\nwant %d naming %q", resp.StatusCode, body, tt.wantCode, tt.mention)
 			}

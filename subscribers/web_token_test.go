@@ -1,6 +1,7 @@
 package subscribers_test
 
 import (
+	"crypto/sha256"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,6 +12,12 @@ import (
 
 	"github.com/digestd/digestd/subscribers"
 )
+
+// sha256Sum is a token's stored form.
+func sha256Sum(text string) []byte {
+	h := sha256.Sum256([]byte(text))
+	return h[:]
+}
 
 // token mints a token or fails the test.
 func token(t *testing.T, st *subscribers.Store, id int64, kind subscribers.TokenKind) string {
@@ -103,7 +110,7 @@ func TestManageSave(t *testing.T) {
 			for k, v := range tt.form {
 				form[k] = v
 			}
-			resp, body := w.do(t, "POST", "/manage/"+token(t, w.store, sub.ID, subscribers.TokenManage), form.Encode())
+			resp, body := w.post(t, "/manage/"+token(t, w.store, sub.ID, subscribers.TokenManage), form.Encode())
 			if resp.StatusCode != tt.wantCode || !strings.Contains(body, tt.mention) {
 				t.Errorf("got %d\n%s\nwant %d naming %q", resp.StatusCode, body, tt.wantCode, tt.mention)
 			}
@@ -160,7 +167,23 @@ func TestNotFound(t *testing.T) {
 	manage := token(t, w.store, sub.ID, subscribers.TokenManage)
 	confirm := token(t, w.store, sub.ID, subscribers.TokenConfirm)
 	const forged = "Zm9yZ2VkLXRva2VuLW9mLTI0LWJ5dGVzLi4u"
+	expiredManage := token(t, w.store, sub.ID, subscribers.TokenManage)
+	expiredConfirm := token(t, w.store, sub.ID, subscribers.TokenConfirm)
+	for _, tok := range []string{expiredManage, expiredConfirm} {
+		if _, err := w.db.ExecContext(t.Context(), `UPDATE tokens SET expires_at = ? WHERE hash = ?`,
+			time.Now().Add(-time.Minute).Unix(), sha256Sum(tok)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct{ name, method, path, body string }{
+		{"expired confirm", "GET", "/confirm/" + expiredConfirm, ""},
+		{"expired manage page", "GET", "/manage/" + expiredManage, ""},
+		{"expired manage post", "POST", "/manage/" + expiredManage, "topics=rag&paused=1"},
+		{"expired one-click", "POST", "/unsubscribe/" + expiredManage, "List-Unsubscribe=One-Click"},
+		{"forged preview", "GET", "/manage/" + forged + "/preview?q=lora", ""},
+		{"forged export", "GET", "/manage/" + forged + "/export", ""},
+		{"forged rotate", "POST", "/manage/" + forged + "/rotate", "x=1"},
+		{"forged delete", "POST", "/manage/" + forged + "/delete", "confirm=yes"},
 		{"forged confirm", "GET", "/confirm/" + forged, ""},
 		{"forged manage page", "GET", "/manage/" + forged, ""},
 		{"forged manage post", "POST", "/manage/" + forged, "topics=rag&paused=1"},
@@ -173,7 +196,11 @@ func TestNotFound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := w.do(t, tt.method, tt.path, tt.body)
+			send := w.do
+			if tt.method == "POST" && !strings.HasPrefix(tt.body, "List-Unsubscribe") {
+				send = func(t *testing.T, _, path, body string) (*http.Response, string) { return w.post(t, path, body) }
+			}
+			resp, body := send(t, tt.method, tt.path, tt.body)
 			if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "Link not found") {
 				t.Errorf("got %d\n%s\nwant 404 Link not found", resp.StatusCode, body)
 			}

@@ -29,7 +29,9 @@ type app struct {
 	renderer    *digest.Renderer
 	headers     digest.Headers
 	mailer      mailer
-	outbox      *digest.OutboxDir // set in outbox mode (no smtp.host)
+	outbox      *digest.OutboxDir    // set in outbox mode (no smtp.host)
+	workers     []*digest.SMTPSender // delivery connections beyond mailer
+	metrics     *metrics
 	now         func() time.Time
 }
 
@@ -56,6 +58,9 @@ func openApp(ctx context.Context, configPath string, logOut io.Writer) (*app, er
 		return nil, usageError{fmt.Errorf("config %s: %w", orDefaults(file), err)}
 	}
 	a.headers = newHeaders(cfg)
+	if a.headers.DKIM, err = newDKIM(cfg); err != nil {
+		return nil, usageError{fmt.Errorf("config %s: %w", orDefaults(file), err)}
+	}
 	a.db, err = digest.OpenDB(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
@@ -63,6 +68,7 @@ func openApp(ctx context.Context, configPath string, logOut io.Writer) (*app, er
 	a.store = digest.NewStore(a.db)
 	a.subscribers = subscribers.NewStore(a.db)
 	a.matcher = digest.NewMatcher(a.db)
+	a.metrics = newMetrics(newStateCollector(a.store, a.subscribers))
 	a.builder = &digest.Builder{Store: a.store, Subscribers: a.subscribers, Matcher: a.matcher, MaxPapers: cfg.Digest.MaxPapers}
 	if cfg.SMTP.Host == "" {
 		a.outbox = &digest.OutboxDir{Dir: filepath.Join(filepath.Dir(cfg.Database), "outbox")}
@@ -76,6 +82,9 @@ func openApp(ctx context.Context, configPath string, logOut io.Writer) (*app, er
 			TLS:      cfg.SMTP.TLS,
 			Timeout:  cfg.SMTP.Timeout,
 		})
+		if err == nil {
+			err = a.addWorkers()
+		}
 		if err != nil {
 			a.Close()
 			return nil, usageError{fmt.Errorf("config %s: smtp: %w", orDefaults(file), err)}
@@ -88,6 +97,9 @@ func openApp(ctx context.Context, configPath string, logOut io.Writer) (*app, er
 func (a *app) Close() error {
 	if a.mailer != nil {
 		a.mailer.Close()
+	}
+	for _, w := range a.workers {
+		w.Close()
 	}
 	return a.db.Close()
 }
@@ -102,15 +114,19 @@ func (a *app) mailDestination() string {
 
 func (a *app) runner() *digest.Runner {
 	return &digest.Runner{
-		Store:       a.store,
-		Subscribers: a.subscribers,
-		Builder:     a.builder,
-		Renderer:    a.renderer,
-		Mailer:      a.mailer,
-		Headers:     a.headers,
-		BaseURL:     a.cfg.BaseURL,
-		Logger:      a.log,
-		Now:         a.now,
+		Store:           a.store,
+		Subscribers:     a.subscribers,
+		Builder:         a.builder,
+		Renderer:        a.renderer,
+		Mailers:         a.deliveryMailers(),
+		Headers:         a.headers,
+		Limits:          digest.Limits{RatePerSecond: a.cfg.SMTP.RatePerSecond, MaxPerHour: a.cfg.SMTP.MaxPerHour},
+		Retry:           digest.Retry{Attempts: a.cfg.SMTP.RetryAttempts, Backoff: a.cfg.SMTP.RetryBackoff},
+		HardBounceLimit: a.cfg.SMTP.HardBounceLimit,
+		Observer:        a.metrics,
+		BaseURL:         a.cfg.BaseURL,
+		Logger:          a.log,
+		Now:             a.now,
 	}
 }
 

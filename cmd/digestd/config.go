@@ -57,13 +57,28 @@ type Config struct {
 		From     string        `mapstructure:"from"`
 		ReplyTo  string        `mapstructure:"reply_to"`
 		Timeout  time.Duration `mapstructure:"timeout"`
+		// The delivery engine: see config.example.yaml.
+		Concurrency     int           `mapstructure:"concurrency"`
+		RatePerSecond   float64       `mapstructure:"rate_per_second"`
+		MaxPerHour      int           `mapstructure:"max_per_hour"`
+		RetryAttempts   int           `mapstructure:"retry_attempts"`
+		RetryBackoff    time.Duration `mapstructure:"retry_backoff"`
+		HardBounceLimit int           `mapstructure:"hard_bounce_limit"`
 	} `mapstructure:"smtp"`
+	DKIM struct {
+		Domain         string `mapstructure:"domain"`
+		Selector       string `mapstructure:"selector"`
+		PrivateKeyFile string `mapstructure:"private_key_file"`
+	} `mapstructure:"dkim"`
 	Digest struct {
 		MaxPapers      int    `mapstructure:"max_papers"`
 		Subject        string `mapstructure:"subject"`
 		HeaderMarkdown string `mapstructure:"header_markdown"`
 		FooterMarkdown string `mapstructure:"footer_markdown"`
 	} `mapstructure:"digest"`
+	Health struct {
+		MaxFetchAge time.Duration `mapstructure:"max_fetch_age"`
+	} `mapstructure:"health"`
 }
 
 // LogConfig sets up slog.
@@ -93,8 +108,13 @@ func defaultConfig() Config {
 	c.SMTP.TLS = "starttls"
 	c.SMTP.From = "digestd <digestd@localhost>"
 	c.SMTP.Timeout = 30 * time.Second
+	c.SMTP.Concurrency = 3
+	c.SMTP.RetryAttempts = 3
+	c.SMTP.RetryBackoff = 2 * time.Second
+	c.SMTP.HardBounceLimit = 1
 	c.Digest.MaxPapers = 20
 	c.Digest.Subject = digest.DefaultSubject
+	c.Health.MaxFetchAge = 26 * time.Hour
 	return c
 }
 
@@ -264,6 +284,10 @@ func (c Config) validate() error {
 	if c.Digest.MaxPapers < 1 || c.Digest.MaxPapers > 50 {
 		bad("digest.max_papers", "%d: want 1 to 50", c.Digest.MaxPapers)
 	}
+	if c.Health.MaxFetchAge <= 0 {
+		bad("health.max_fetch_age", "%s: want a positive duration such as 26h", c.Health.MaxFetchAge)
+	}
+	errs = append(errs, c.validateDelivery()...)
 	return errors.Join(errs...)
 }
 

@@ -52,5 +52,5 @@ they are submitted.`,
 
 // fetcher returns a Fetcher over the configured sources.
 func (a *app) fetcher() *digest.Fetcher {
-	return &digest.Fetcher{Store: a.store, Sources: a.sources(), Logger: a.log}
+	return &digest.Fetcher{Store: a.store, Sources: a.sources(), Logger: a.log, Observer: a.metrics}
 }

@@ -73,6 +73,9 @@ func newRootCommand() *cobra.Command {
 		newSubscribersCommand(open),
 		newTopicsCommand(open),
 		newPreviewCommand(open),
+		newRunsCommand(open),
+		newStatusCommand(open),
+		newDoctorCommand(&configPath),
 		newVersionCommand(),
 	)
 	return root

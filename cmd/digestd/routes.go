@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"net/http"
+	"net/mail"
 	"time"
 
 	"github.com/digestd/digestd/digest"
@@ -12,26 +14,36 @@ import (
 )
 
 // routes builds the web front: the subscriber pages, health, and in outbox
-// mode the list of written messages.
+// mode the list of written messages, all with the same security headers.
 func (a *app) routes() (http.Handler, error) {
 	pages, err := fs.Sub(templates.FS, "pages")
 	if err != nil {
 		return nil, err
 	}
-	web, err := subscribers.NewWeb(a.subscribers, a.confirmations(), a.log, a.cfg.BaseURL, pages)
+	web, err := subscribers.NewWeb(subscribers.WebConfig{
+		Store:     a.subscribers,
+		Confirmer: a.confirmations(),
+		Previewer: &digest.Preview{Store: a.store, Matcher: a.matcher, Now: a.now},
+		Sender:    sampleSender{a},
+		Log:       a.log,
+		BaseURL:   a.cfg.BaseURL,
+		Pages:     pages,
+	})
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	web.Register(mux)
 	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.Handle("GET /metrics", a.metrics.handler(a.log))
 	if a.outbox != nil {
 		h := a.outbox.Handler()
 		mux.Handle("GET /outbox", h)
 		mux.Handle("GET /outbox/{name}", h)
 	}
 	mux.HandleFunc("/", web.NotFound)
-	return mux, nil
+	return subscribers.Secure(mux), nil
 }
 
 // healthz answers 200 while the process runs and the database answers.
@@ -56,4 +68,42 @@ func (a *app) confirmations() *digest.Confirmations {
 		Mailer:      a.mailer,
 		BaseURL:     a.cfg.BaseURL,
 	}
+}
+
+// sampleSender answers "send me my digest now" with the digest the reader
+// would get now, built and mailed as `digestd preview` would render it. It
+// is a sample: the delivery record is left alone, so the scheduled digest
+// still comes and still carries these papers, and its own period keeps its
+// Message-ID apart from the scheduled one's.
+type sampleSender struct{ a *app }
+
+// SendNow builds, renders and mails sub's digest; an empty one is not sent.
+func (s sampleSender) SendNow(ctx context.Context, sub subscribers.Subscriber) (int, error) {
+	now := s.a.now()
+	d, err := s.a.builder.Build(ctx, sub, digest.CurrentPeriod(sub, now), now)
+	if err != nil || len(d.Items) == 0 {
+		return 0, err
+	}
+	d.Period = fmt.Sprintf("sample-%d", now.UnixNano())
+	token, err := s.a.subscribers.NewToken(ctx, sub.ID, subscribers.TokenManage)
+	if err != nil {
+		return 0, err
+	}
+	d.ManageURL, d.UnsubscribeURL = s.a.cfg.BaseURL+"/manage/"+token, s.a.cfg.BaseURL+"/unsubscribe/"+token
+	r, err := s.a.renderer.Render(d)
+	if err != nil {
+		return 0, err
+	}
+	msg, _, err := digest.ComposeDigest(s.a.headers, d, r)
+	if err != nil {
+		return 0, err
+	}
+	from := s.a.headers.From
+	if addr, err := mail.ParseAddress(from); err == nil {
+		from = addr.Address
+	}
+	if err := s.a.mailer.Send(ctx, from, sub.Email, msg); err != nil {
+		return 0, fmt.Errorf("digest now to %s: %w", sub.Email, err)
+	}
+	return len(d.Items), nil
 }

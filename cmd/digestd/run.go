@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/digestd/digestd/digest"
 	"github.com/spf13/cobra"
@@ -19,7 +21,7 @@ sends nothing twice.`,
 		Args: cobra.NoArgs,
 		RunE: open.run(func(cmd *cobra.Command, a *app, _ []string) error {
 			a.log.Info("delivery", "mail", a.mailDestination())
-			res, err := a.runner().Run(cmd.Context(), opt)
+			res, err := a.deliver(cmd.Context(), opt)
 			fmt.Fprintf(cmd.OutOrStdout(), "due %d, empty %d, built %d, sent %d, failed %d, pending %d\n",
 				res.Due, res.Empty, res.Built, res.Sent, res.Failed, res.Pending)
 			return err
@@ -28,4 +30,13 @@ sends nothing twice.`,
 	cmd.Flags().BoolVar(&opt.All, "now", false, "treat every active subscriber as due now")
 	cmd.Flags().BoolVar(&opt.DryRun, "dry-run", false, "build and render the digests but store and send nothing")
 	return cmd
+}
+
+// deliver runs one delivery pass and records it in the metrics: the runner
+// returns what it did, and its callers (`run`, the scheduler) count it.
+func (a *app) deliver(ctx context.Context, opt digest.RunOptions) (digest.RunResult, error) {
+	start := time.Now()
+	res, err := a.runner().Run(ctx, opt)
+	a.metrics.observePass(res, time.Since(start), err)
+	return res, err
 }

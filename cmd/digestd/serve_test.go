@@ -47,7 +47,7 @@ func TestServeSubscribeConfirmAndStop(t *testing.T) {
 	}
 	get(t, base+"/no/such/page", http.StatusNotFound)
 
-	resp, err := http.PostForm(base+"/subscribe", url.Values{
+	resp, err := postForm(t, base, "/subscribe", url.Values{
 		"email": {"ada@example.org"}, "topics": {"title:pretraining\ncat:cs.CL agents"},
 		"frequency": {"daily"}, "hour": {"7"}, "timezone": {"Europe/Berlin"},
 	})

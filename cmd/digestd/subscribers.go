@@ -178,8 +178,10 @@ Rejected rows are reported with their line numbers; the others are imported.`,
 				status = subscribers.StatusPending
 			}
 			w := cmd.OutOrStdout()
+			bar := newProgress(w, len(rows), "importing")
 			var added, kept int
 			for _, row := range rows {
+				bar.step()
 				sub, err := a.subscribers.Add(cmd.Context(), row.Email, status, row.Settings, row.Topics)
 				switch {
 				case errors.Is(err, subscribers.ErrExists):
@@ -196,6 +198,7 @@ Rejected rows are reported with their line numbers; the others are imported.`,
 					}
 				}
 			}
+			bar.done()
 			for _, r := range rejects {
 				fmt.Fprintf(w, "%s:%d: rejected: %v\n", args[0], r.Line, r.Err)
 			}
@@ -208,14 +211,23 @@ Rejected rows are reported with their line numbers; the others are imported.`,
 }
 
 func newSubscribersExport(open opener) *cobra.Command {
-	return &cobra.Command{
+	var format string
+	cmd := &cobra.Command{
 		Use:   "export",
-		Short: "Write every subscriber as CSV to standard output",
+		Short: "Write every subscriber as CSV (the import format) or JSON to standard output",
 		Args:  cobra.NoArgs,
 		RunE: open.run(func(cmd *cobra.Command, a *app, _ []string) error {
-			return a.subscribers.WriteCSV(cmd.Context(), cmd.OutOrStdout())
+			switch format {
+			case "csv":
+				return a.subscribers.WriteCSV(cmd.Context(), cmd.OutOrStdout())
+			case "json":
+				return writeSubscribersJSON(cmd.Context(), a.subscribers, cmd.OutOrStdout())
+			}
+			return usageError{fmt.Errorf("--format %q: want csv or json", format)}
 		}),
 	}
+	cmd.Flags().StringVar(&format, "format", "csv", "csv or json")
+	return cmd
 }
 
 // count says "1 topic", "2 topics".

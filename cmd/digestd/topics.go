@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,19 +74,31 @@ func newTopicsCommand(open opener) *cobra.Command {
 
 func newTopicsTest(open opener) *cobra.Command {
 	var (
-		days  int
-		limit int
+		days    int
+		limit   int
+		explain bool
 	)
 	cmd := &cobra.Command{
 		Use:   "test QUERY",
 		Short: "Show which stored papers a query matches, with the matched words",
 		Long: `Show the stored papers that arrived in the last --days days and that QUERY
-matches, best first, ranked as in a digest, with the words that matched.`,
+matches, best first, ranked as in a digest: each with its score, the matched
+words marked *like this* in the title and in an abstract snippet, and the
+sources that carried it. --explain also prints the SQL condition and the
+FTS5 expressions the query compiles to.`,
 		Args: cobra.ExactArgs(1),
 		RunE: open.run(func(cmd *cobra.Command, a *app, args []string) error {
 			q, err := subscribers.ParseQuery(args[0])
 			if err != nil {
 				return usageError{fmt.Errorf("query %q: %w", args[0], err)}
+			}
+			out := cmd.OutOrStdout()
+			if explain {
+				plan, err := digest.Explain(q)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(out, plan)
 			}
 			w := digest.Window{Limit: limit}
 			if days > 0 {
@@ -102,37 +116,50 @@ matches, best first, ranked as in a digest, with the words that matched.`,
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
 			if len(matches) == limit {
 				fmt.Fprintf(out, "best %d papers matching %s (--limit %d)\n", len(matches), q, limit)
+			} else if len(matches) == 1 {
+				fmt.Fprintf(out, "1 paper matches %s\n", q)
 			} else {
 				fmt.Fprintf(out, "%s match %s\n", count(len(matches), "paper"), q)
 			}
 			for _, m := range matches {
-				p := papers[m.PaperID]
-				words := matchedWords(p, q.Terms())
-				fmt.Fprintf(out, "\n%.2f  %s  %s\n      %s\n      matched: %s\n", m.Score, p.ID,
-					digest.MarkText(digest.Highlight(p.Title, q.Terms())), p.AbstractURL(), strings.Join(words, ", "))
+				printMatch(out, q, papers[m.PaperID], m.Score)
 			}
 			return nil
 		}),
 	}
 	cmd.Flags().IntVar(&days, "days", 7, "only papers that arrived in the last N days (0: all)")
 	cmd.Flags().IntVar(&limit, "limit", 20, "show at most this many papers")
+	cmd.Flags().BoolVar(&explain, "explain", false, "also print the SQL condition and FTS5 expressions")
 	return cmd
 }
 
-// matchedWords lists, once each, the words of a paper's title and abstract
-// that the query's terms hit.
-func matchedWords(p digest.Paper, terms []subscribers.Term) []string {
+// snippetRunes is the length of the abstract excerpt topics test prints.
+const snippetRunes = 200
+
+// printMatch prints one matched paper: score, id and title with its hits
+// marked, links and sources, the matched words, and an abstract snippet
+// around the first hit.
+func printMatch(out io.Writer, q *subscribers.Query, p digest.Paper, score float64) {
+	title := digest.Highlight(p.Title, q.TermsIn(subscribers.FieldTitle))
+	abstract := q.TermsIn(subscribers.FieldAbstract)
+	snippet := digest.Snippet(p.Abstract, abstract, snippetRunes)
+	fmt.Fprintf(out, "\n%.2f  %s  %s\n", score, p.ID, digest.MarkText(title))
+	fmt.Fprintf(out, "      %s  sources: %s\n", p.AbstractURL(), strings.ReplaceAll(p.Source, ",", ", "))
+	fmt.Fprintf(out, "      matched: %s\n", strings.Join(matchedWords(title, digest.Highlight(p.Abstract, abstract)), ", "))
+	fmt.Fprintf(out, "      %s\n", strings.Join(strings.Fields(digest.MarkText(snippet)), " "))
+}
+
+// matchedWords lists, once each, the words marked in a paper's highlighted
+// title and abstract.
+func matchedWords(spans ...[]digest.Span) []string {
 	seen := map[string]bool{}
 	var words []string
-	for _, text := range []string{p.Title, p.Abstract} {
-		for _, s := range digest.Highlight(text, terms) {
-			if w := strings.ToLower(s.Text); s.Hit && !seen[w] {
-				seen[w] = true
-				words = append(words, s.Text)
-			}
+	for _, s := range slices.Concat(spans...) {
+		if w := strings.ToLower(s.Text); s.Hit && !seen[w] {
+			seen[w] = true
+			words = append(words, s.Text)
 		}
 	}
 	if len(words) == 0 {

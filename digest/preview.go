@@ -1,0 +1,68 @@
+package digest
+
+import (
+	"context"
+	"time"
+
+	"github.com/digestd/digestd/subscribers"
+)
+
+// previewSnippetRunes is shorter than a digest's excerpt: a preview shows
+// several topics' papers at once.
+const previewSnippetRunes = 160
+
+// Preview lists the stored papers of the last days that a query matches, as
+// the web front's live preview shows them: ranked as in a digest, matched
+// words marked. It implements subscribers.Previewer.
+type Preview struct {
+	Store   *Store
+	Matcher *Matcher
+	// Days is how far back it looks; 0 means subscribers.PreviewDays.
+	Days int
+	Now  func() time.Time
+}
+
+// Preview returns at most limit papers that arrived in the last p.Days days
+// and that q matches, best first.
+func (p *Preview) Preview(ctx context.Context, q *subscribers.Query, limit int) ([]subscribers.PreviewPaper, error) {
+	days := p.Days
+	if days <= 0 {
+		days = subscribers.PreviewDays
+	}
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	w := Window{ArrivedAfter: now().AddDate(0, 0, -days), Limit: limit}
+	matches, err := p.Matcher.Match(ctx, q, w)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(matches))
+	for i, m := range matches {
+		ids[i] = m.PaperID
+	}
+	papers, err := p.Store.PapersByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]subscribers.PreviewPaper, 0, len(matches))
+	for i, m := range matches {
+		paper := papers[m.PaperID]
+		v := newItemView(i+1, Item{
+			Paper:   paper,
+			Title:   Highlight(paper.Title, q.TermsIn(subscribers.FieldTitle)),
+			Snippet: Snippet(paper.Abstract, q.TermsIn(subscribers.FieldAbstract), previewSnippetRunes),
+		})
+		out = append(out, subscribers.PreviewPaper{Title: marks(v.Title), Snippet: marks(v.Snippet), URL: v.URL, Meta: v.Meta})
+	}
+	return out, nil
+}
+
+func marks(spans []Span) []subscribers.Mark {
+	out := make([]subscribers.Mark, len(spans))
+	for i, s := range spans {
+		out[i] = subscribers.Mark{Text: s.Text, Hit: s.Hit}
+	}
+	return out
+}

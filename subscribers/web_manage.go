@@ -1,0 +1,135 @@
+package subscribers
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+func (w *Web) manage(rw http.ResponseWriter, r *http.Request) {
+	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	topics, err := w.store.Topics(r.Context(), sub.ID)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	w.form(rw, r, http.StatusOK, "manage", w.managePage(r, sub, formFromSubscriber(sub, topics)))
+}
+
+func (w *Web) managePage(r *http.Request, sub Subscriber, f settingsForm) formPage {
+	return formPage{Title: "Your digest", Subscriber: sub, Form: f,
+		ManageURL:      w.baseURL + "/manage/" + r.PathValue("token"),
+		UnsubscribeURL: w.baseURL + "/unsubscribe/" + r.PathValue("token")}
+}
+
+// saveManage stores the manage form, or with action=preview (the Preview
+// button, for readers without JavaScript) shows what the typed topics would
+// catch and stores nothing.
+func (w *Web) saveManage(rw http.ResponseWriter, r *http.Request) {
+	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	f, set, topics, errs := readForm(r)
+	f.Email = sub.Email
+	page := w.managePage(r, sub, f)
+	if r.PostFormValue("action") == "preview" {
+		if page.Preview, err = w.previewTopics(r.Context(), f.Topics); err != nil {
+			w.fail(rw, r, err)
+			return
+		}
+		w.form(rw, r, http.StatusOK, "manage", page)
+		return
+	}
+	if len(errs) > 0 {
+		page.Errors = errs
+		w.form(rw, r, http.StatusBadRequest, "manage", page)
+		return
+	}
+	status := sub.Status
+	switch {
+	case f.Paused && status == StatusActive:
+		status = StatusPaused
+	case !f.Paused && status == StatusPaused:
+		status = StatusActive
+	case r.PostFormValue("resubscribe") != "" && status == StatusUnsubscribed:
+		status = StatusActive // the token came in their own mail: the address is theirs
+	}
+	if err := w.store.Update(r.Context(), sub.ID, set, topics, status); err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	if page.Subscriber, err = w.store.ByID(r.Context(), sub.ID); err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	page.Saved = "Saved. Your next digest uses these settings."
+	w.form(rw, r, http.StatusOK, "manage", page)
+}
+
+// rotate revokes every manage link the reader has (a forwarded digest
+// carries one) and shows the one new link.
+func (w *Web) rotate(rw http.ResponseWriter, r *http.Request) {
+	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	token, err := w.store.RotateTokens(r.Context(), sub.ID)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	w.render(rw, http.StatusOK, "message", messagePage{
+		Title: "Your link is new",
+		Lines: []string{"Every earlier manage and unsubscribe link, including those in digests already sent, no longer works.",
+			"Bookmark the new one; each new digest carries it too."},
+		Link: &pageLink{URL: w.baseURL + "/manage/" + token, Text: "Open my new manage page"},
+	})
+}
+
+// deleteMe erases the reader and everything about them. The box must be
+// ticked: one stray click must not lose someone their topics.
+func (w *Web) deleteMe(rw http.ResponseWriter, r *http.Request) {
+	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		w.fail(rw, r, invalidf("tick the box to confirm the deletion; nothing was deleted"))
+		return
+	}
+	if err := w.store.Remove(r.Context(), sub.Email); err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	w.message(rw, http.StatusOK, "Everything is deleted",
+		"Your address, settings, topics and the record of the digests you got are erased. No more mail will come.")
+}
+
+// export hands the reader everything stored about them, as JSON.
+func (w *Web) export(rw http.ResponseWriter, r *http.Request) {
+	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	data, err := w.store.Export(r.Context(), sub.ID)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+	rw.Header().Set("Content-Disposition", `attachment; filename="digestd-my-data.json"`)
+	rw.Header().Set("Cache-Control", "no-store")
+	enc := json.NewEncoder(rw)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(data); err != nil {
+		w.log.Error("export", "error", err)
+	}
+}

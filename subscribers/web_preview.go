@@ -1,0 +1,96 @@
+package subscribers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+)
+
+// Previewer finds the recent papers a query catches. digest implements it
+// over its Matcher; the web front only shows what it returns.
+type Previewer interface {
+	Preview(ctx context.Context, q *Query, limit int) ([]PreviewPaper, error)
+}
+
+// PreviewPaper is one paper of a preview, its matched words marked.
+type PreviewPaper struct {
+	Title   []Mark
+	Snippet []Mark
+	URL     string
+	Meta    string // authors, organisation, date: one line
+}
+
+// Mark is a piece of text; Hit marks words the query matched.
+type Mark struct {
+	Text string
+	Hit  bool
+}
+
+// PreviewDays is how far back a preview looks.
+const PreviewDays = 7
+
+// previewPerTopic bounds each topic's list: enough to judge a topic by.
+const previewPerTopic = 5
+
+// previewData is the data of preview.html: one section per topic line.
+type previewData struct {
+	Days   int
+	Topics []topicPreview
+}
+
+type topicPreview struct {
+	Query  string
+	Error  string
+	Caret  string // "   ^" under the column the error names
+	Papers []PreviewPaper
+}
+
+// previewTopics previews each topic line on its own, so a reader sees which
+// topic catches what, and which one does not parse and where.
+func (w *Web) previewTopics(ctx context.Context, field string) (*previewData, error) {
+	data := &previewData{Days: PreviewDays}
+	lines := topicLines(field)
+	if len(lines) > MaxTopics {
+		lines = lines[:MaxTopics]
+	}
+	for _, line := range lines {
+		tp := topicPreview{Query: line}
+		q, err := ParseQuery(line)
+		var qe *QueryError
+		if errors.As(err, &qe) && qe.Column > 0 {
+			tp.Caret = strings.Repeat(" ", qe.Column-1) + "^"
+		}
+		if err != nil {
+			tp.Error = err.Error()
+		} else if tp.Papers, err = w.previewer.Preview(ctx, q, previewPerTopic); err != nil {
+			return nil, err
+		}
+		data.Topics = append(data.Topics, tp)
+	}
+	return data, nil
+}
+
+// preview answers the live preview: q holds the topics field. The script
+// asks for the bare fragment (X-Requested-With: fetch); opened as a link it
+// is a whole page.
+func (w *Web) preview(rw http.ResponseWriter, r *http.Request) {
+	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	data, err := w.previewTopics(r.Context(), r.URL.Query().Get("q"))
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	rw.Header().Set("Vary", "X-Requested-With")
+	rw.Header().Set("Cache-Control", "no-store")
+	if r.Header.Get("X-Requested-With") == "fetch" {
+		w.render(rw, http.StatusOK, "preview", data)
+		return
+	}
+	w.render(rw, http.StatusOK, "preview_page", formPage{Title: "Preview", Subscriber: sub, Preview: data,
+		ManageURL: w.baseURL + "/manage/" + r.PathValue("token")})
+}

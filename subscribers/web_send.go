@@ -1,0 +1,58 @@
+package subscribers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Sender mails a reader their digest now, outside their schedule, and says
+// how many papers it held (0: nothing matched, nothing sent).
+type Sender interface {
+	SendNow(ctx context.Context, sub Subscriber) (papers int, err error)
+}
+
+// sendEvery is how often one reader may ask for a digest now: each ask runs
+// their topics and sends a mail, which a scripted loop must not turn into a
+// flood.
+const sendEvery = 10 * time.Minute
+
+// sendNow answers "send me my digest now".
+func (w *Web) sendNow(rw http.ResponseWriter, r *http.Request) {
+	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	if sub.Status != StatusActive && sub.Status != StatusPaused {
+		w.fail(rw, r, invalidf("%s is %s: subscribe again before asking for a digest", sub.Email, sub.Status))
+		return
+	}
+	if !w.sends.allow(strconv.FormatInt(sub.ID, 10)) {
+		w.fail(rw, r, errTooMany)
+		return
+	}
+	n, err := w.sender.SendNow(r.Context(), sub)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	page := messagePage{Title: "On its way",
+		Lines: []string{fmt.Sprintf("A digest of %s is on its way to %s.", papers(n), sub.Email),
+			"Your scheduled digest still comes at your hour, with these papers and any newer ones."},
+		Link: &pageLink{URL: w.baseURL + "/manage/" + r.PathValue("token"), Text: "Back to my settings"}}
+	if n == 0 {
+		page.Title = "Nothing to send yet"
+		page.Lines = []string{"No new paper matches your topics right now, so no mail was sent. Try broader topics, or wait for the next fetch."}
+	}
+	w.render(rw, http.StatusOK, "message", page)
+}
+
+func papers(n int) string {
+	if n == 1 {
+		return "1 paper"
+	}
+	return strconv.Itoa(n) + " papers"
+}
