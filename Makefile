@@ -21,8 +21,14 @@ build:
 run: build
 	./$(BIN) serve --config config.example.yaml
 
-test: fmt-check vet chromium
+test: fmt-check vet chromium bin/mailpit
 	$(GO) test -race -tags $(TAGS) -timeout 15m ./...
+
+# The end-to-end delivery test sends to Mailpit, a real SMTP server with a
+# REST API; the first make test installs it into ./bin (a minute to build).
+MAILPIT := github.com/axllent/mailpit@v1.33.1
+bin/mailpit:
+	GOBIN=$(CURDIR)/bin $(GO) install $(MAILPIT)
 
 # The web front's test drives Debian's Chromium (DIGESTD_CHROMIUM names
 # another binary). Missing, it is installed when we are root; otherwise

@@ -77,6 +77,32 @@ func hits(text string, terms []subscribers.Term) []hit {
 	return merged
 }
 
+// Names returns the names the query's author terms match, each as the
+// matcher matches it: within one name, a one-letter word as an initial.
+func Names(names []string, terms []subscribers.Term) []string {
+	var hit []string
+	for _, name := range names {
+		if nameMatches(subscribers.Words(name), terms) {
+			hit = append(hit, name)
+		}
+	}
+	return hit
+}
+
+func nameMatches(words []subscribers.Word, terms []subscribers.Term) bool {
+	for _, t := range terms {
+		if t.Field != subscribers.FieldAuthor || len(t.Words) == 0 {
+			continue
+		}
+		for i := range words {
+			if _, ok := matchAt(words[i:], t); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // matchAt reports whether t matches the words starting at words[0], and
 // where the match ends.
 func matchAt(words []subscribers.Word, t subscribers.Term) (end int, ok bool) {
@@ -84,8 +110,8 @@ func matchAt(words []subscribers.Word, t subscribers.Term) (end int, ok bool) {
 		return 0, false
 	}
 	for i, w := range t.Words {
-		last := i == len(t.Words)-1
-		if got := words[i].Text; got != w && !(last && t.Prefix && strings.HasPrefix(got, w)) {
+		prefix := i == len(t.Words)-1 && t.Prefix || isName(t) && isInitial(w)
+		if got := words[i].Text; got != w && !(prefix && strings.HasPrefix(got, w)) {
 			return 0, false
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -184,4 +185,31 @@ func TestSnippet(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestNames(t *testing.T) {
+	names := []string{"Dirk Wübben", "Tri Dao", "Lei Wang", "Jun Wang", "P. -A. Absil"}
+	tests := []struct {
+		query string
+		want  []string
+	}{
+		{`author:wubben`, []string{"Dirk Wübben"}},
+		{`author:"D. Wübben"`, []string{"Dirk Wübben"}},
+		{`author:"wang jun"`, nil},
+		{`author:"jun wang"`, []string{"Jun Wang"}},
+		{`author:wang OR author:da*`, []string{"Tri Dao", "Lei Wang", "Jun Wang"}},
+		{`author:"p.-a. absil"`, []string{"P. -A. Absil"}},
+		{`wubben title:dao`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			q, err := subscribers.ParseQuery(tt.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := digest.Names(names, q.Terms()); !slices.Equal(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
 }

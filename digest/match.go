@@ -114,8 +114,8 @@ func (m *Matcher) Match(ctx context.Context, q *subscribers.Query, w Window) ([]
 func rankExpr(terms []subscribers.Term) string {
 	var parts []string
 	for _, t := range terms {
-		if expr, ok := ftsExpr(t); ok {
-			parts = append(parts, expr)
+		if t.Field != subscribers.FieldCat {
+			parts = append(parts, termExpr(t))
 		}
 	}
 	return strings.Join(parts, " OR ")

@@ -15,8 +15,9 @@ func TestExplain(t *testing.T) {
 	}{
 		{`"long context" -lora author:"D. Wübben"`, []string{
 			`query:     "long context" -lora author:"d wubben"`,
-			`condition: p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :q0 AND rowid > :after AND rowid <= :until)`,
-			`  :q0 = '(({title abstract} : "long context" AND authors : ("d" * + "wubben")) NOT {title abstract} : "lora")'`,
+			`condition: (p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :q0 AND rowid > :after AND rowid <= :until AND EXISTS (`,
+			`  :q0 = 'authors : ("d" * + "wubben")'`,
+			`  :q1 = '(({title abstract} : "long context") NOT {title abstract} : "lora")'`,
 			`relevance: -bm25(papers_fts, 4.0, 1.0, 2.0, 1.0, 2.0) for MATCH '{title abstract} : "long context" OR authors : ("d" * + "wubben")'`,
 		}},
 		{`cat:cs.* upvotes:5`, []string{

@@ -103,6 +103,7 @@ func FuzzMatch(f *testing.F) {
 		`"long context" lora`, `(rag OR retrieval) -multimodal`, `quantiz* "large mod"*`, `author:"Tri Dao"`,
 		`cat:cs.CL OR cat:stat.*`, `org:Qwen upvotes:<3`, `we -(we -(benchmark OR -x))`, `a b OR c upvotes:>1 OR d -e`,
 		`title:x -(cat:cs.CL upvotes:>=5) OR NOT y z`, `"a" OR 1=1`, `near NEAR(x y) AND ^z`,
+		`author:"D. Wübben" -author:"dao ana"`, `author:"t dao"* OR (author:wubben title:"x y")`,
 	} {
 		f.Add(seed)
 	}

@@ -44,8 +44,30 @@ func (c *compiler) cond(n subscribers.Node) string {
 		// n.Op is one of validate's five comparisons.
 		return "p.upvotes " + n.Op + " " + c.bind(n.N)
 	}
-	// Validated and not for FTS5: a category term.
-	return c.category(n.(subscribers.Term))
+	// Validated and not for FTS5 alone: a category or a name.
+	t := n.(subscribers.Term)
+	if isName(t) {
+		return c.name(t)
+	}
+	return c.category(t)
+}
+
+// name matches an author's name of several words within one name: FTS5
+// indexes the authors as one text, where the phrase "wang jun" would also
+// match "Lei Wang, Jun Wang". highlight() brackets each match in column 2,
+// authors, the stored JSON list of names; a match within one name leaves
+// both brackets in that name. Malformed JSON (a bracket inside an escape) counts as no match.
+func (c *compiler) name(t subscribers.Term) string {
+	marked := "highlight(papers_fts, 2, '⟦', '⟧')"
+	return "p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH " + c.bind(termExpr(t)) + " AND " + ftsWindow +
+		" AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(" + marked + ") THEN " + marked + " ELSE '[]' END)" +
+		" WHERE value LIKE '%⟦%⟧%'))"
+}
+
+// isName reports whether t is an author's name of several words, which
+// FTS5 cannot match by itself (see name).
+func isName(t subscribers.Term) bool {
+	return t.Field == subscribers.FieldAuthor && len(t.Words) > 1
 }
 
 // group joins the conditions of an AND's or an OR's nodes, evaluating the
@@ -98,14 +120,14 @@ func isFTS(n subscribers.Node) bool {
 }
 
 // ftsExpr writes n as an FTS5 expression; ok is false when FTS5 cannot
-// evaluate n by itself: a category, upvotes, an exclusion on its own.
+// evaluate n by itself: a category, a name, upvotes, an exclusion on its own.
 func ftsExpr(n subscribers.Node) (expr string, ok bool) {
 	switch n := n.(type) {
 	case subscribers.Term:
-		if n.Field == subscribers.FieldCat {
+		if n.Field == subscribers.FieldCat || isName(n) {
 			return "", false
 		}
-		return ftsColumn(n.Field) + " : " + ftsPhrase(n), true
+		return termExpr(n), true
 	case subscribers.And:
 		var pos, neg []string
 		for _, c := range n.Nodes {
@@ -140,6 +162,9 @@ func ftsExpr(n subscribers.Node) (expr string, ok bool) {
 	}
 	return "", false
 }
+
+// termExpr writes a text term as an FTS5 expression: column filter and phrase.
+func termExpr(t subscribers.Term) string { return ftsColumn(t.Field) + " : " + ftsPhrase(t) }
 
 // ftsPhrase writes a term's words as an FTS5 phrase. Every word goes inside
 // a double-quoted string, its quotes doubled: FTS5 reads it as text, never

@@ -128,6 +128,9 @@ func TestMatchLanguage(t *testing.T) {
 		{`author:wubben`, []string{"Retrieval for Multimodal QA"}},
 		{`author:"tri dao"`, []string{"Long Context Scaling with LoRA"}},
 		{`author:dao*`, []string{"Long Context Scaling with LoRA", "Quantization of Large Models"}},
+		{`author:"T. Dao"`, []string{"Long Context Scaling with LoRA"}},
+		{`author:"dao ana"`, []string{}}, // "Tri Dao", "Ana Ruiz": two names
+		{`title:long -author:"dao ana"`, []string{"Context Is Long", "Long Context Scaling with LoRA"}},
 		{`org:qwen`, []string{"Long Context Scaling with LoRA"}},
 		{`org:"meta ai"`, []string{"A Benchmark for Agents"}},
 		{`ai`, []string{}},

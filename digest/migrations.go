@@ -133,4 +133,14 @@ CREATE TABLE delivery_failures (
 );
 CREATE INDEX digests_sent_at ON digests(sent_at) WHERE status = 'sent';
 `,
+	// A reader's personal Atom feed link: one per reader, stored hashed like
+	// the tokens, replaced when they ask for a new one. Its own table, not a
+	// token kind, so the tokens table keeps its CHECK and its rows.
+	`
+CREATE TABLE feeds (
+	subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers(id) ON DELETE CASCADE,
+	hash          BLOB NOT NULL UNIQUE,
+	created_at    INTEGER NOT NULL
+);
+`,
 }

@@ -54,7 +54,12 @@ func (p *Preview) Preview(ctx context.Context, q *subscribers.Query, limit int) 
 			Title:   Highlight(paper.Title, q.TermsIn(subscribers.FieldTitle)),
 			Snippet: Snippet(paper.Abstract, q.TermsIn(subscribers.FieldAbstract), previewSnippetRunes),
 		})
-		out = append(out, subscribers.PreviewPaper{Title: marks(v.Title), Snippet: marks(v.Snippet), URL: v.URL, Meta: v.Meta})
+		date := paper.FeaturedOn
+		if date.IsZero() {
+			date = paper.PublishedAt
+		}
+		out = append(out, subscribers.PreviewPaper{ID: paper.ID, Title: marks(v.Title), Snippet: marks(v.Snippet),
+			URL: v.URL, Meta: v.Meta, Date: date})
 	}
 	return out, nil
 }

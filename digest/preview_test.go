@@ -53,8 +53,8 @@ func TestPreview(t *testing.T) {
 			var titles []string
 			for _, paper := range got {
 				titles = append(titles, previewMarked(paper.Title))
-				if paper.URL == "" || paper.Meta == "" {
-					t.Errorf("%q: no link or no meta line: %+v", titles[len(titles)-1], paper)
+				if paper.URL == "" || paper.Meta == "" || paper.ID == "" || paper.Date.IsZero() {
+					t.Errorf("%q: no link, meta line, id or date: %+v", titles[len(titles)-1], paper)
 				}
 			}
 			if !slices.Equal(titles, tt.want) {

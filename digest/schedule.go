@@ -21,11 +21,12 @@ func LastSlot(sub subscribers.Subscriber, now time.Time) (time.Time, string) {
 	day := local
 	for range 8 {
 		slot := time.Date(day.Year(), day.Month(), day.Day(), sub.Hour, 0, 0, 0, loc)
-		if slot.Day() != day.Day() {
-			// The hour falls in a DST gap at midnight (America/Santiago,
-			// America/Havana) and time.Date moved it back into the day
-			// before, which would give that day two slots and this one
-			// none: deliver when this day's clocks start instead.
+		if slot.Hour() != sub.Hour && sub.Hour < 23 {
+			// The hour falls in a DST gap (02:00 in New York or Berlin on
+			// spring-forward day) and time.Date moved it back an hour — at
+			// midnight (America/Santiago) into the day before, giving that
+			// day two slots and this one none. Deliver when the clocks
+			// jump past the gap instead, never before the reader's hour.
 			slot = time.Date(day.Year(), day.Month(), day.Day(), sub.Hour+1, 0, 0, 0, loc)
 		}
 		if !slot.After(now) && (sub.Frequency != subscribers.Weekly || slot.Weekday() == sub.Weekday) {

@@ -106,7 +106,7 @@ func (s *sendState) send(ctx context.Context, m Mailer, out Outgoing) error {
 		var se *SendError
 		errors.As(err, &se)
 		switch {
-		case se == nil || se.Stage == "connect":
+		case relayTrouble(se):
 			return s.unreachable(rec, out, se, err)
 		case !se.Temporary:
 			return s.refused(rec, out, se)
@@ -135,7 +135,15 @@ func (s *sendState) delivered(ctx context.Context, out Outgoing, took time.Durat
 	return r.Store.clearFailures(ctx, out.SubscriberID)
 }
 
-// unreachable handles a message that never reached the relay: it stays
+// relayTrouble tells a failure of the relay or the session, which every
+// message would meet, from an answer about this message.
+func relayTrouble(se *SendError) bool {
+	return se == nil || se.Stage == "connect" || // no session
+		se.Temporary && se.Code == 0 || // the connection broke mid-message
+		se.Stage == "mail" && !se.Temporary // the sender is refused
+}
+
+// unreachable handles a message the relay did not answer for: it stays
 // pending, and the pass stops once the relay looks down rather than
 // failing every reader in turn.
 func (s *sendState) unreachable(ctx context.Context, out Outgoing, se *SendError, err error) error {
@@ -146,7 +154,7 @@ func (s *sendState) unreachable(ctx context.Context, out Outgoing, se *SendError
 	s.count(func(r *RunResult) { r.Pending++; s.connectFailures++; n = s.connectFailures })
 	s.log.Warn("digest not sent, kept in the outbox", "to", out.Recipient, "error", err)
 	if se != nil && !se.Temporary {
-		// A certificate or STARTTLS refusal fails every message alike.
+		// A certificate, STARTTLS or sender refusal fails every message alike.
 		return fmt.Errorf("mail relay refused the session (digests stay in the outbox for the next run): %w", err)
 	}
 	if n >= maxConnectFailures {
@@ -184,7 +192,7 @@ func (s *sendState) deferred(ctx context.Context, out Outgoing, se *SendError, t
 	s.log.Warn("digest not sent, kept in the outbox", "to", out.Recipient, "attempts", tries, "error", se)
 	// 421 is the server closing shop and mail-stage refusals concern the
 	// sender: neither says anything about the reader's address.
-	if se.Code == 0 || se.Code == 421 || se.Stage == "mail" {
+	if se.Code == 421 || se.Stage == "mail" {
 		return nil
 	}
 	nights, err := s.runner.Store.recordSoftFailure(ctx, out.SubscriberID, out.Period)

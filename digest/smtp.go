@@ -231,10 +231,12 @@ func (s *SMTPSender) attempt(ctx context.Context, from, to string, msg []byte) (
 }
 
 func (c *smtpConn) transact(from, to string, msg []byte) (stage string, maybeDelivered bool, err error) {
-	if err := c.c.Mail(from); err != nil {
+	// go-mail's client writes the path as given: without its angle
+	// brackets, strict servers answer 501.
+	if err := c.c.Mail("<" + from + ">"); err != nil {
 		return "mail", false, err
 	}
-	if err := c.c.Rcpt(to); err != nil {
+	if err := c.c.Rcpt("<" + to + ">"); err != nil {
 		return "rcpt", false, err
 	}
 	w, err := c.c.Data()

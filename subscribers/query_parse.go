@@ -31,7 +31,9 @@ const (
 // never matter, and a word with punctuation inside is a phrase (`long-context`
 // is "long context", `gpt-4o` is "gpt 4o"). A trailing "*" makes the last word
 // a prefix. A scope applies to the word or phrase glued after its colon; an
-// unscoped word searches the title and the abstract. `cat:cs.CL` is one arXiv
+// unscoped word searches the title and the abstract. An author's name of
+// several words matches within one author, and a one-letter word in it is
+// an initial: `author:"D. Wübben"` finds Dirk Wübben, as `author:wubben` does. `cat:cs.CL` is one arXiv
 // category, `cat:cs.*` or `cat:cs` every category of the archive.
 // `upvotes:10` means at least 10, as `upvotes:>=10` does.
 //

@@ -45,17 +45,25 @@ func insertToken(ctx context.Context, db interface {
 	if kind == TokenConfirm {
 		ttl = ConfirmTTL
 	}
-	raw := make([]byte, 24) // 192 bits
-	if _, err := rand.Read(raw); err != nil {
+	text, err := randomToken()
+	if err != nil {
 		return "", err
 	}
-	text := base64.RawURLEncoding.EncodeToString(raw)
-	_, err := db.ExecContext(ctx, `INSERT INTO tokens (hash, subscriber_id, kind, created_at, expires_at)
+	_, err = db.ExecContext(ctx, `INSERT INTO tokens (hash, subscriber_id, kind, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?)`, hashToken(text), subscriberID, kind, now.Unix(), now.Add(ttl).Unix())
 	if err != nil {
 		return "", fmt.Errorf("token for subscriber %d: %w", subscriberID, err)
 	}
 	return text, nil
+}
+
+// randomToken returns 192 random bits as URL-safe text.
+func randomToken() (string, error) {
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(raw), nil
 }
 
 func hashToken(text string) []byte {
@@ -110,7 +118,8 @@ func (s *Store) Confirm(ctx context.Context, text string) (Subscriber, error) {
 }
 
 // RotateTokens revokes every manage token of a subscriber, those in digests
-// already sent included, and returns the one new token, in one transaction.
+// already sent included, and their feed link, and returns the one new
+// manage token, in one transaction.
 func (s *Store) RotateTokens(ctx context.Context, subscriberID int64) (string, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -120,9 +129,44 @@ func (s *Store) RotateTokens(ctx context.Context, subscriberID int64) (string, e
 	if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE subscriber_id = ? AND kind = 'manage'`, subscriberID); err != nil {
 		return "", fmt.Errorf("tokens of subscriber %d: %w", subscriberID, err)
 	}
+	// Whoever held an old manage link could have asked for a feed link too.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM feeds WHERE subscriber_id = ?`, subscriberID); err != nil {
+		return "", fmt.Errorf("feed of subscriber %d: %w", subscriberID, err)
+	}
 	text, err := insertToken(ctx, tx, subscriberID, TokenManage, s.now())
 	if err != nil {
 		return "", err
 	}
 	return text, tx.Commit()
+}
+
+// NewFeedToken gives a subscriber a new feed link token; their previous one
+// stops working. Feed readers poll the link for years, so it does not
+// expire; only its hash is stored.
+func (s *Store) NewFeedToken(ctx context.Context, subscriberID int64) (string, error) {
+	text, err := randomToken()
+	if err != nil {
+		return "", err
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO feeds (subscriber_id, hash, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (subscriber_id) DO UPDATE SET hash = excluded.hash, created_at = excluded.created_at`,
+		subscriberID, hashToken(text), s.now().Unix())
+	if err != nil {
+		return "", fmt.Errorf("feed token for subscriber %d: %w", subscriberID, err)
+	}
+	return text, nil
+}
+
+// ByFeedToken returns the subscriber a feed token belongs to; an unknown or
+// replaced one gives ErrNotFound.
+func (s *Store) ByFeedToken(ctx context.Context, text string) (Subscriber, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT subscriber_id FROM feeds WHERE hash = ?`, hashToken(text)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Subscriber{}, fmt.Errorf("feed token: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Subscriber{}, err
+	}
+	return s.ByID(ctx, id)
 }

@@ -24,6 +24,10 @@ const confirmEvery = 10 * time.Minute
 // maxFormBytes bounds a form post.
 const maxFormBytes = 64 << 10
 
+// maxTracked bounds each rate limiter's memory: a few hundred kilobytes
+// however many addresses a flood comes from.
+const maxTracked = 10000
+
 // WebConfig is what the web front is built from.
 type WebConfig struct {
 	Store     *Store
@@ -96,8 +100,8 @@ func NewWeb(cfg WebConfig) (*Web, error) {
 	if every <= 0 {
 		every = 3 * time.Second
 	}
-	w.posts = newLimiter(burst, every, 10000)
-	w.sends = newLimiter(1, sendEvery, 10000)
+	w.posts = newLimiter(burst, every, maxTracked)
+	w.sends = newLimiter(1, sendEvery, maxTracked)
 	return w, nil
 }
 
@@ -112,10 +116,12 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /manage/{token}/preview", w.preview)
 	mux.HandleFunc("GET /manage/{token}/export", w.export)
 	mux.HandleFunc("POST /manage/{token}/send", w.guard(w.sendNow, false))
+	mux.HandleFunc("POST /manage/{token}/feed", w.guard(w.newFeed, false))
 	mux.HandleFunc("POST /manage/{token}/rotate", w.guard(w.rotate, false))
 	mux.HandleFunc("POST /manage/{token}/delete", w.guard(w.deleteMe, false))
 	mux.HandleFunc("GET /unsubscribe/{token}", w.unsubscribePage)
 	mux.HandleFunc("POST /unsubscribe/{token}", w.guard(w.unsubscribe, true))
+	mux.HandleFunc("GET /feed/{file}", w.feed)
 	mux.HandleFunc("GET /static/{name}", w.serveStatic)
 }
 

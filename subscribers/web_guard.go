@@ -48,7 +48,7 @@ func (w *Web) guard(next http.HandlerFunc, oneClickOK bool) http.HandlerFunc {
 			return
 		}
 		r.Body = http.MaxBytesReader(rw, r.Body, maxFormBytes)
-		if err := r.ParseForm(); err != nil {
+		if err := parseForm(r); err != nil {
 			w.fail(rw, r, err)
 			return
 		}
@@ -58,6 +58,23 @@ func (w *Web) guard(next http.HandlerFunc, oneClickOK bool) http.HandlerFunc {
 		}
 		next(rw, r)
 	}
+}
+
+// parseForm reads a posted form, url-encoded or, as RFC 8058 allows for a
+// one-click unsubscribe, multipart. A body that cannot be read is the
+// sender's mistake (400), unless it was too large (413).
+func parseForm(r *http.Request) error {
+	err := r.ParseForm()
+	if err == nil {
+		err = r.ParseMultipartForm(maxFormBytes)
+	}
+	if err == nil || errors.Is(err, http.ErrNotMultipart) {
+		return nil
+	}
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		return err
+	}
+	return invalidf("the form could not be read: %v", err)
 }
 
 // clientIP is the address the request came from. X-Forwarded-For is only

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Previewer finds the recent papers a query catches. digest implements it
@@ -15,10 +16,12 @@ type Previewer interface {
 
 // PreviewPaper is one paper of a preview, its matched words marked.
 type PreviewPaper struct {
+	ID      string // the arXiv id
 	Title   []Mark
 	Snippet []Mark
 	URL     string
-	Meta    string // authors, organisation, date: one line
+	Meta    string    // authors, organisation, date: one line
+	Date    time.Time // the day it was featured, else published
 }
 
 // Mark is a piece of text; Hit marks words the query matched.

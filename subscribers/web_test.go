@@ -72,13 +72,17 @@ type webServer struct {
 	csrf   string
 }
 
-// stubPreviewer previews every query with one paper whose title is the
-// query, so a test sees which queries reached it.
+// stubPreviewer previews every query with a paper named after it and one
+// paper every query catches, so a test sees which queries reached it.
 type stubPreviewer struct{}
 
 func (stubPreviewer) Preview(_ context.Context, q *subscribers.Query, _ int) ([]subscribers.PreviewPaper, error) {
-	return []subscribers.PreviewPaper{{Title: []subscribers.Mark{{Text: "Paper on "}, {Text: q.String(), Hit: true}},
-		URL: "https://arxiv.org/abs/2601.00001", Meta: "Ann Author · 1 Jul 2026"}}, nil
+	return []subscribers.PreviewPaper{
+		{ID: q.String(), Title: []subscribers.Mark{{Text: "Paper on "}, {Text: q.String(), Hit: true}},
+			URL: "https://arxiv.org/abs/" + q.String(), Meta: "Ann Author · 2 Jul 2026", Date: time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC)},
+		{ID: "2607.00001", Title: []subscribers.Mark{{Text: "A survey of everything"}},
+			URL: "https://arxiv.org/abs/2607.00001", Meta: "Bo Author · 1 Jul 2026", Date: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)},
+	}, nil
 }
 
 // countingSender records who asked for a digest now and says it held

@@ -1,7 +1,9 @@
 package subscribers_test
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -211,5 +213,36 @@ func TestNotFound(t *testing.T) {
 	}
 	if got := topicQueries(t, w.store, sub.ID); !slices.Equal(got, []string{"lora"}) {
 		t.Errorf("topics: got %q, want [lora]", got)
+	}
+}
+
+// TestOneClickMultipart: RFC 8058 lets the mail provider send its one-click
+// POST as multipart/form-data, without cookies; a garbled body is a 400.
+func TestOneClickMultipart(t *testing.T) {
+	w := newWeb(t)
+	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	path := "/unsubscribe/" + token(t, w.store, sub.ID, subscribers.TokenManage)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("List-Unsubscribe", "One-Click")
+	mw.Close()
+	for _, tt := range []struct {
+		name, contentType, body string
+		want                    int
+	}{
+		{"garbled", "multipart/form-data; boundary=nope", "--x\r\n", http.StatusBadRequest},
+		{"one-click", mw.FormDataContentType(), body.String(), http.StatusOK},
+	} {
+		resp, err := http.Post(w.url+path, tt.contentType, strings.NewReader(tt.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: got %d, want %d", tt.name, resp.StatusCode, tt.want)
+		}
+	}
+	if got := status(t, w.store, sub.ID); got != subscribers.StatusUnsubscribed {
+		t.Errorf("status: got %s, want unsubscribed", got)
 	}
 }

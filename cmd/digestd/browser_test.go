@@ -123,8 +123,8 @@ func TestBrowserSubscribeManageUnsubscribe(t *testing.T) {
 	base, e := startServe(t, relay)
 
 	// The script fills the time zone in from the browser's.
-	berlin := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Europe/Berlin"})
+	berlin := chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tab, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Europe/Berlin"})
 		return err
 	})
 	b.do("open /", berlin, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#email")))
@@ -181,7 +181,8 @@ func TestBrowserSubscribeManageUnsubscribe(t *testing.T) {
 	unsub := strings.Replace(manage.Value, "/manage/", "/unsubscribe/", 1)
 	b.do("open unsubscribe", chromedp.Navigate(unsub), chromedp.WaitVisible(chromedp.CSS("main form button")))
 	b.shoot("unsubscribe")
-	b.do("unsubscribe", chromedp.Click(chromedp.CSS("main form button")),
+	// From the keyboard this time: focus the button, press Enter.
+	b.do("unsubscribe", chromedp.Focus(chromedp.CSS("main form button")), chromedp.KeyEvent("\r"),
 		chromedp.WaitNotPresent(chromedp.CSS("main form")), chromedp.WaitVisible(chromedp.CSS("main h1")))
 	if got := b.text("main h1"); got != "You're unsubscribed" {
 		t.Fatalf("after the button: got heading %q, want You're unsubscribed", got)
@@ -200,8 +201,10 @@ func TestBrowserSubscribeManageUnsubscribe(t *testing.T) {
 }
 
 // startServe runs `digestd serve` in-process with its mail going to relay,
-// its base_url the local address, and waits until the first fetch stored
-// papers. The daemon is stopped when the test ends.
+// its base_url the local address, and waits until its start-up fetch and
+// delivery pass are done. No scheduled pass runs during the test, so the
+// mails the test counts are its own. The daemon is stopped when the test
+// ends.
 func startServe(t *testing.T, relay *smtptest.Server) (string, *env) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -212,6 +215,7 @@ func startServe(t *testing.T, relay *smtptest.Server) (string, *env) {
 	ln.Close()
 	base := "http://" + addr
 	t.Setenv("DIGESTD_BASE_URL", base)
+	t.Setenv("DIGESTD_SCHEDULE_DELIVER", "0 0 1 1 *")
 	e := newEnv(t, startSources(t), relay, "listen: "+addr)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
@@ -225,11 +229,19 @@ func startServe(t *testing.T, relay *smtptest.Server) (string, *env) {
 		}
 	})
 	waitFor(t, base+"/healthz")
-	for deadline := time.Now().Add(30 * time.Second); e.count(`SELECT count(*) FROM papers`) == 0; {
-		if time.Now().After(deadline) {
-			t.Fatal("no papers fetched within 30s of start")
+	db := e.db()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var papers, passes int
+		if err := db.QueryRow(`SELECT (SELECT count(*) FROM papers),
+			(SELECT count(*) FROM runs WHERE kind = 'deliver' AND finished_at > 0)`).Scan(&papers, &passes); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		if papers > 0 && passes > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("30s after start: %d papers, %d delivery passes done; want some of both", papers, passes)
+		}
 	}
 	return base, e
 }

@@ -22,8 +22,8 @@ sends nothing twice.`,
 		RunE: open.run(func(cmd *cobra.Command, a *app, _ []string) error {
 			a.log.Info("delivery", "mail", a.mailDestination())
 			res, err := a.deliver(cmd.Context(), opt)
-			fmt.Fprintf(cmd.OutOrStdout(), "due %d, empty %d, built %d, sent %d, failed %d, pending %d\n",
-				res.Due, res.Empty, res.Built, res.Sent, res.Failed, res.Pending)
+			fmt.Fprintf(cmd.OutOrStdout(), "due %d, empty %d, built %d, sent %d, failed %d, pending %d, expired %d\n",
+				res.Due, res.Empty, res.Built, res.Sent, res.Failed, res.Pending, res.Expired)
 			return err
 		}),
 	}

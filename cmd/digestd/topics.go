@@ -139,15 +139,22 @@ FTS5 expressions the query compiles to.`,
 const snippetRunes = 200
 
 // printMatch prints one matched paper: score, id and title with its hits
-// marked, links and sources, the matched words, and an abstract snippet
-// around the first hit.
+// marked, links and sources, the matched words and authors, and an abstract
+// snippet around the first hit.
 func printMatch(out io.Writer, q *subscribers.Query, p digest.Paper, score float64) {
 	title := digest.Highlight(p.Title, q.TermsIn(subscribers.FieldTitle))
 	abstract := q.TermsIn(subscribers.FieldAbstract)
 	snippet := digest.Snippet(p.Abstract, abstract, snippetRunes)
 	fmt.Fprintf(out, "\n%.2f  %s  %s\n", score, p.ID, digest.MarkText(title))
 	fmt.Fprintf(out, "      %s  sources: %s\n", p.AbstractURL(), strings.ReplaceAll(p.Source, ",", ", "))
-	fmt.Fprintf(out, "      matched: %s\n", strings.Join(matchedWords(title, digest.Highlight(p.Abstract, abstract)), ", "))
+	matched := matchedWords(title, digest.Highlight(p.Abstract, abstract))
+	for _, name := range digest.Names(p.Authors, q.Terms()) {
+		matched = append(matched, "author "+name)
+	}
+	if len(matched) == 0 {
+		matched = append(matched, "(categories, organisation or upvotes)")
+	}
+	fmt.Fprintf(out, "      matched: %s\n", strings.Join(matched, ", "))
 	fmt.Fprintf(out, "      %s\n", strings.Join(strings.Fields(digest.MarkText(snippet)), " "))
 }
 
@@ -161,9 +168,6 @@ func matchedWords(spans ...[]digest.Span) []string {
 			seen[w] = true
 			words = append(words, s.Text)
 		}
-	}
-	if len(words) == 0 {
-		words = append(words, "(authors, categories, organisation or upvotes)")
 	}
 	return words
 }

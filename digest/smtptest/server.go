@@ -37,6 +37,11 @@ func WithRcptHook(hook func(to string) error) Option {
 	return func(s *Server) { s.rcptHook = hook }
 }
 
+// WithMailHook lets a test refuse the sender (MAIL FROM), like WithRcptHook.
+func WithMailHook(hook func(from string) error) Option {
+	return func(s *Server) { s.mailHook = hook }
+}
+
 // WithDataHook lets a test refuse a message after DATA, like WithRcptHook.
 func WithDataHook(hook func(data []byte) error) Option {
 	return func(s *Server) { s.dataHook = hook }
@@ -65,7 +70,7 @@ type Server struct {
 	srv                   *smtp.Server
 	ln                    net.Listener
 	clientTLS             *tls.Config
-	rcptHook              func(string) error
+	rcptHook, mailHook    func(string) error
 	dataHook              func([]byte) error
 	startTLS, implicitTLS bool
 	user, pass            string
@@ -198,6 +203,11 @@ func (ss *session) Auth(string) (sasl.Server, error) {
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	if !ss.authed {
 		return smtp.ErrAuthRequired
+	}
+	if ss.s.mailHook != nil {
+		if err := ss.s.mailHook(from); err != nil {
+			return err
+		}
 	}
 	ss.msg = Message{From: from}
 	return nil
