@@ -13,7 +13,7 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.built=$(B
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 
-.PHONY: build run test fmt-check vet chromium clean install uninstall
+.PHONY: build run test torture bench bench-scale fmt-check vet chromium clean install uninstall
 
 build:
 	$(GO) build -tags $(TAGS) -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/digestd
@@ -23,6 +23,43 @@ run: build
 
 test: fmt-check vet chromium bin/mailpit
 	$(GO) test -race -tags $(TAGS) -timeout 15m ./...
+
+# make torture: the long runs of docs/RELIABILITY.md (crash, SMTP and
+# source faults, hostile content, web abuse, load, backup, secrets) at full
+# size, then each fuzz target for FUZZTIME. It prints one figure line per
+# property; the whole output is kept in bin/torture.log.
+TORTURE_TESTS := TestCrashLosesNoDigest|TestRunUnderMixedSMTPFaults|TestSourceFaults|TestHostilePaperIsInert|TestWebAbuse|TestWebUnderLoadDuringDelivery|TestBackupWhileServingAndSending|TestSecretsStayOutOfOutput
+FUZZ_TARGETS  := ./subscribers:FuzzParseQuery ./digest/hf:FuzzParse ./digest/arxiv:FuzzParse ./subscribers:FuzzParseAddress ./subscribers:FuzzReadCSV
+FUZZTIME      ?= 60s
+FIGURES       := ^(crash|smtp|source|hostile|web|concurrency|backup|secrets|fuzz):|^--- FAIL|^FAIL|^panic
+torture: SHELL := /bin/bash
+torture:
+	@mkdir -p bin; set -o pipefail; \
+	DIGESTD_TORTURE=1 $(GO) test -tags $(TAGS) -count=1 -timeout 20m -v -run '^($(TORTURE_TESTS))$$' ./cmd/digestd ./digest \
+		2>&1 | tee bin/torture.log | grep -E '$(FIGURES)'
+	@set -o pipefail; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $$pkg \
+			>bin/fuzz.log 2>&1 || { cat bin/fuzz.log; exit 1; }; cat bin/fuzz.log >>bin/torture.log; \
+		execs=$$(grep -o 'execs: [0-9]*' bin/fuzz.log | tail -1 | cut -d' ' -f2); \
+		echo "fuzz: $$fn ($$pkg) time=$(FUZZTIME) execs=$$execs crashes=0"; done
+
+# make bench: one night at scale, 100,000 readers x 2,000 papers through
+# the delivery pass of digestd run, against a loopback SMTP server (see
+# docs/PERFORMANCE.md); BENCH_FLAGS adds digestbench flags. make
+# bench-scale runs 10k, 30k and 100k readers (LARGE=1 adds 300k), each in
+# its own process so that the peak RSS is each size's own.
+BENCH_SIZES := 10000 30000 100000 $(if $(LARGE),300000)
+bench:
+	$(GO) run -tags $(TAGS) ./cmd/digestbench $(BENCH_FLAGS)
+
+bench-scale: SHELL := /bin/bash
+bench-scale:
+	@mkdir -p bin && $(GO) build -tags $(TAGS) -o bin/digestbench ./cmd/digestbench
+	@printf '%12s %9s %10s %9s %7s %12s\n' subscribers total_s digests/s smtp_lim/s ratio peak_rss_mb
+	@set -o pipefail; for n in $(BENCH_SIZES); do ./bin/digestbench -subscribers $$n $(BENCH_FLAGS) | tee -a bin/bench-scale.log | \
+		awk '/^bench:/ { for (i = 2; i <= NF; i++) { split($$i, kv, "="); v[kv[1]] = kv[2] } \
+		printf "%12s %9s %10s %9s %7s %12s\n", v["subscribers"], v["total_s"], v["digests_per_s"], \
+		v["smtp_limit_per_s"], v["ratio"], v["peak_rss_mb"] }' || exit 1; done
 
 # The end-to-end delivery test sends to Mailpit, a real SMTP server with a
 # REST API; the first make test installs it into ./bin (a minute to build).

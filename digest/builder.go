@@ -24,6 +24,25 @@ type Builder struct {
 	Matcher     *Matcher
 	// MaxPapers caps a digest unless the subscriber set their own cap.
 	MaxPapers int
+
+	cache *passCache // set by ForPass
+}
+
+// ForPass returns a Builder for one delivery pass, which matches each
+// distinct topic once and reads each paper once for all the readers it
+// builds for.
+func (b *Builder) ForPass() *Builder {
+	pass := *b
+	pass.cache = newPassCache()
+	return &pass
+}
+
+// pass returns the pass's cache, or a fresh one for a digest built alone.
+func (b *Builder) pass() *passCache {
+	if b.cache != nil {
+		return b.cache
+	}
+	return newPassCache()
 }
 
 // Build returns sub's digest for period: the papers that arrived since their
@@ -66,7 +85,7 @@ func (b *Builder) Build(ctx context.Context, sub subscribers.Subscriber, period 
 	for i, p := range picks {
 		ids[i] = p.id
 	}
-	papers, err := b.Store.PapersByID(ctx, ids)
+	papers, err := b.pass().papersByID(ctx, b.Store, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +125,11 @@ func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w Window
 		}
 		return picks, nil
 	}
+	cache := b.pass()
+	sent, err := b.Store.sentIn(ctx, w.ExcludeSentTo, w)
+	if err != nil {
+		return nil, err
+	}
 	byID := map[int64]*pick{}
 	var order []*pick
 	for _, t := range topics {
@@ -113,11 +137,11 @@ func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w Window
 		if err != nil {
 			return nil, err
 		}
-		matches, err := b.Matcher.Match(ctx, q, w)
+		all, err := cache.match(ctx, b.Matcher, q, w)
 		if err != nil {
 			return nil, fmt.Errorf("topic %q: %w", t.Query, err)
 		}
-		for _, m := range matches {
+		for _, m := range unsent(all, sent, w.limit()) {
 			p, ok := byID[m.PaperID]
 			if !ok {
 				p = &pick{id: m.PaperID, score: m.Score}

@@ -28,7 +28,11 @@ func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_foreign_keys", "on")
-	q.Set("_busy_timeout", "10000")
+	// A pass writes a few times per digest from several goroutines, and
+	// SQLite's busy handler is not fair: under load a web request's write
+	// waited past 10 s (docs/RELIABILITY.md, concurrency). 30 s is still
+	// well within the web front's write timeout.
+	q.Set("_busy_timeout", "30000")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())

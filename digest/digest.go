@@ -18,6 +18,9 @@ type Digest struct {
 	// ManageURL and UnsubscribeURL are absolute links carrying a secret token.
 	ManageURL      string
 	UnsubscribeURL string
+	// ViewURL is the digest's "view in browser" page; empty in the page
+	// itself.
+	ViewURL string
 }
 
 // Item is one paper in a digest and why it is there.

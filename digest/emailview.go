@@ -27,6 +27,9 @@ type itemView struct {
 	CodeURL, ProjectURL string
 	Meta                string // "A, B, C +4 more · Org · ▲ 12 · 28 Nov 2026"
 	Matched             string // the topics that matched, "" when trending
+	// MoreURL and FewerURL open the reader's manage page with a topic
+	// proposed from the paper; set for a digest, not for a preview.
+	MoreURL, FewerURL string
 }
 
 func newItemView(num int, it Item) itemView {
@@ -112,6 +115,9 @@ func oneLine(s string) string {
 }
 
 func squeeze(s string) string {
+	if squeezed(s) {
+		return s
+	}
 	var b strings.Builder
 	space := false
 	for _, r := range s {
@@ -129,6 +135,19 @@ func squeeze(s string) string {
 		b.WriteByte(' ')
 	}
 	return b.String()
+}
+
+// squeezed reports whether squeeze would return s as it is: printable
+// ASCII without two spaces in a row, as most titles and abstracts are.
+// Checking is much cheaper than copying.
+func squeezed(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < ' ' || c > '~' || c == ' ' && i > 0 && s[i-1] == ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 // cleanSpans squeezes white space inside spans and drops empty ones, keeping
@@ -224,6 +243,9 @@ func trimSpaces(s string) (lead, word, trail string) {
 func wrapText(prefix, text string) string {
 	indent := strings.Repeat(" ", utf8.RuneCountInString(prefix))
 	var b strings.Builder
+	// Room for the text and an indented line break every 40 columns or so:
+	// one allocation instead of one per word.
+	b.Grow(len(prefix) + len(text) + len(text)/40*(1+len(indent)))
 	for i, line := range strings.Split(text, "\n") {
 		if i > 0 {
 			b.WriteByte('\n')
@@ -233,18 +255,20 @@ func wrapText(prefix, text string) string {
 			n := utf8.RuneCountInString(word)
 			switch {
 			case b.Len() == 0:
-				b.WriteString(prefix + word)
-				col = utf8.RuneCountInString(prefix) + n
+				b.WriteString(prefix)
+				col = len(indent) + n
 			case col == 0:
-				b.WriteString(indent + word)
+				b.WriteString(indent)
 				col = len(indent) + n
 			case col+1+n > textWidth:
-				b.WriteString("\n" + indent + word)
+				b.WriteByte('\n')
+				b.WriteString(indent)
 				col = len(indent) + n
 			default:
-				b.WriteString(" " + word)
+				b.WriteByte(' ')
 				col += 1 + n
 			}
+			b.WriteString(word)
 		}
 	}
 	return b.String()

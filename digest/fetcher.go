@@ -26,6 +26,13 @@ type FetchResult struct {
 	Err     error
 }
 
+// logsItems is a source that logs what it meets in the responses (items it
+// had to skip): a fetch hands it a logger carrying the run id, which every
+// line of a run has.
+type logsItems interface {
+	WithLogger(*slog.Logger) Source
+}
+
 // Run fetches the days from..to from each source in turn and stores what
 // came back. A failing source does not stop the others, and stores nothing
 // of its own: the papers stored before stay as they were. The error joins
@@ -41,6 +48,9 @@ func (f *Fetcher) Run(ctx context.Context, from, to time.Time) ([]FetchResult, e
 		changed int
 	)
 	for _, src := range f.Sources {
+		if l, ok := src.(logsItems); ok {
+			src = l.WithLogger(f.Logger.With("run", runID))
+		}
 		r := FetchResult{Source: src.Name()}
 		papers, err := src.Fetch(ctx, from, to)
 		if err == nil {

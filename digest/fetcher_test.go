@@ -142,3 +142,30 @@ func TestFetcherRun(t *testing.T) {
 		t.Errorf("got run %+v, want 10 fetched and the huggingface error", r)
 	}
 }
+
+// TestFetcherLogsRunIDOfSkippedItems: the Hugging Face client's warning
+// about unusable items carries the fetch's run id, as every line of a run.
+func TestFetcherLogsRunIDOfSkippedItems(t *testing.T) {
+	store, _ := openStore(t)
+	body := []byte(`[{"paper": {"id": "not an id", "title": "Broken"}},
+		{"paper": {"id": "2607.00001", "title": "Fine", "publishedAt": "2026-07-13T00:00:00.000Z"}}]`)
+	var hfBody atomic.Pointer[[]byte]
+	hfBody.Store(&body)
+	srv := feedServer(t, &hfBody, nil)
+	var logs strings.Builder
+	f := &digest.Fetcher{Store: store, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Sources: []digest.Source{&hf.Client{URL: srv.URL, Download: download.New("test"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}}
+	day := time.Date(2026, 7, 13, 0, 0, 0, 0, time.UTC)
+	if _, err := f.Run(context.Background(), day, day); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	line := ""
+	for l := range strings.Lines(logs.String()) {
+		if strings.Contains(l, "skipped unusable items") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "run=1 ") {
+		t.Errorf("got skipped-items line %q, want it to carry run=1\nlogs:\n%s", line, logs.String())
+	}
+}

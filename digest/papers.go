@@ -32,6 +32,7 @@ func (s *Store) SavePapers(ctx context.Context, papers []Paper) (SaveResult, err
 	defer tx.Rollback()
 	now := s.now().Unix()
 	for _, p := range papers {
+		p = capPaper(p)
 		p.Authors = cleanAuthors(p.Authors)
 		old, id, err := paperByArxivID(ctx, tx, p.ID)
 		switch {

@@ -142,7 +142,7 @@ type digestView struct {
 	Header, Footer                                 htmpl.HTML
 	HeaderText, FooterText                         string
 	Items                                          []itemView
-	ManageURL, UnsubscribeURL                      string
+	ManageURL, UnsubscribeURL, ViewURL             string
 }
 
 // Render builds the email for one digest.
@@ -156,11 +156,12 @@ func (r *Renderer) Render(d *Digest) (Rendered, error) {
 	v := digestView{
 		SiteName: r.siteName, BaseURL: r.baseURL,
 		Header: r.header, Footer: r.footer, HeaderText: r.headerText, FooterText: r.footerText,
-		ManageURL: d.ManageURL, UnsubscribeURL: d.UnsubscribeURL,
+		ManageURL: d.ManageURL, UnsubscribeURL: d.UnsubscribeURL, ViewURL: d.ViewURL,
 	}
 	titles := make([]string, 0, len(d.Items))
 	for i, it := range d.Items {
 		iv := newItemView(i+1, it)
+		iv.MoreURL, iv.FewerURL = d.ManageURL+"/more/"+it.Paper.ID, d.ManageURL+"/fewer/"+it.Paper.ID
 		v.Items = append(v.Items, iv)
 		titles = append(titles, plainSpans(iv.Title))
 	}

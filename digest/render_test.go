@@ -21,6 +21,7 @@ func testDigest() *Digest {
 		SubscriberID: 42, To: "reader@example.org", Period: "2026-11-28", Date: day,
 		ManageURL:      "https://digest.example.org/manage/tok123",
 		UnsubscribeURL: "https://digest.example.org/unsubscribe/tok123",
+		ViewURL:        "https://digest.example.org/manage/tok123/digest/2026-11-28",
 		Items: []Item{{
 			Paper: Paper{
 				ID: "2410.13276", Title: "Scaling Long Context Models",
@@ -72,6 +73,9 @@ func TestRenderDigestHTML(t *testing.T) {
 		`href="https://digest.example.org/manage/tok123"`,
 		`href="https://digest.example.org/unsubscribe/tok123"`,
 		`>Unsubscribe</a>`,
+		`<a href="https://digest.example.org/manage/tok123/digest/2026-11-28" style="color:#59636e;">View in browser</a>`,
+		`<a href="https://digest.example.org/manage/tok123/more/2410.13276" style="color:#59636e;">More like this</a>`,
+		`<a href="https://digest.example.org/manage/tok123/fewer/hep-th/0601001" style="color:#59636e;">Fewer like this</a>`,
 	} {
 		if !strings.Contains(got.HTML, want) {
 			t.Errorf("html lacks %q", want)
@@ -101,6 +105,10 @@ func TestRenderDigestText(t *testing.T) {
 		"2. Strings Without Hits",
 		"Unsubscribe: https://digest.example.org/unsubscribe/tok123",
 		"Sent by **the lab**.",
+		"View in browser: https://digest.example.org/manage/tok123/digest/2026-11-28\n",
+		"   More like this: https://digest.example.org/manage/tok123/more/2410.13276\n" +
+			"   Fewer like this: https://digest.example.org/manage/tok123/fewer/2410.13276\n",
+		"   Fewer like this: https://digest.example.org/manage/tok123/fewer/hep-th/0601001\n",
 	} {
 		if !strings.Contains(got.Text, want) {
 			t.Errorf("text lacks %q", want)
@@ -209,6 +217,8 @@ func TestRenderMarkdownHeaderIsSafe(t *testing.T) {
 func TestRenderSizeAtFiftyPapers(t *testing.T) {
 	d := testDigest()
 	long := strings.Repeat("This abstract goes on about transformers and attention at length. ", 40)
+	// Real tokens are 32 characters, in every paper's feedback links.
+	d.ManageURL = "https://digest.example.org/manage/" + strings.Repeat("T", 32)
 	d.Items = d.Items[:0]
 	for i := range 50 {
 		d.Items = append(d.Items, Item{

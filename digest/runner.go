@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -130,9 +131,64 @@ func (r *Runner) pass(ctx context.Context, opt RunOptions, s *sendState) error {
 	return context.Cause(ctx)
 }
 
-// produce builds the digests of the active subscribers that are due.
+// produce builds the digests of the active subscribers that are due and
+// queues them in reader order. Builders, one per CPU, build, render and
+// store them side by side, sharing one pass's Builder, which matches each
+// distinct topic once for them all.
 func (r *Runner) produce(ctx context.Context, opt RunOptions, s *sendState) error {
 	now := r.Now()
+	b := r.Builder.ForPass()
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	n := runtime.GOMAXPROCS(0)
+	jobs := make(chan job)
+	inOrder := make(chan job, 2*n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			for j := range jobs {
+				out, err := r.deliver(ctx, b, j.sub, now, opt, s)
+				j.done <- built{out, err}
+			}
+		})
+	}
+	go func() {
+		if err := r.listActive(ctx, jobs, inOrder); err != nil {
+			stop(err)
+		}
+		close(jobs)
+		close(inOrder)
+	}()
+	for j := range inOrder {
+		got := <-j.done
+		switch {
+		case got.err != nil:
+			stop(got.err)
+		case got.out != nil:
+			if err := s.enqueue(ctx, *got.out); err != nil {
+				stop(err)
+			}
+		}
+	}
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// job is one reader's digest to build; done gets the outcome.
+type job struct {
+	sub  subscribers.Subscriber
+	done chan built
+}
+
+// built is a built and stored digest, nil when there is none to send.
+type built struct {
+	out *Outgoing
+	err error
+}
+
+// listActive hands each active subscriber to the builders (jobs) and, in
+// the same order, to the queueing loop (inOrder).
+func (r *Runner) listActive(ctx context.Context, jobs, inOrder chan<- job) error {
 	var after int64
 	for {
 		page, err := r.Subscribers.List(ctx, subscribers.ListOptions{Status: subscribers.StatusActive, AfterID: after, Limit: 500})
@@ -143,61 +199,61 @@ func (r *Runner) produce(ctx context.Context, opt RunOptions, s *sendState) erro
 			return nil
 		}
 		for _, sub := range page {
-			if err := ctx.Err(); err != nil {
-				return err
+			j := job{sub: sub, done: make(chan built, 1)}
+			select {
+			case inOrder <- j:
+			case <-ctx.Done():
+				return ctx.Err()
 			}
-			if err := r.deliver(ctx, sub, now, opt, s); err != nil {
-				return err
-			}
+			jobs <- j
 		}
 		after = page[len(page)-1].ID
 	}
 }
 
-// deliver builds, stores and sends one subscriber's digest if it is due.
-func (r *Runner) deliver(ctx context.Context, sub subscribers.Subscriber, now time.Time, opt RunOptions, s *sendState) error {
+// deliver builds and stores one subscriber's digest if it is due, and
+// returns it for sending; nil when there is nothing to send.
+func (r *Runner) deliver(ctx context.Context, b *Builder, sub subscribers.Subscriber, now time.Time, opt RunOptions, s *sendState) (*Outgoing, error) {
 	period, due := dueSlot(sub, now)
 	if opt.All {
 		period, due = CurrentPeriod(sub, now), true
 	}
 	if !due {
-		return nil
+		return nil, nil
 	}
 	if done, err := r.Store.hasDigest(ctx, sub.ID, period); err != nil || done {
-		return err
+		return nil, err
 	}
 	s.count(func(res *RunResult) { res.Due++ })
-	d, err := r.Builder.Build(ctx, sub, period, now)
+	d, err := b.Build(ctx, sub, period, now)
 	if err != nil {
-		return fmt.Errorf("subscriber %s: %w", sub.Email, err)
+		return nil, fmt.Errorf("subscriber %s: %w", sub.Email, err)
 	}
 	if len(d.Items) == 0 {
 		s.count(func(res *RunResult) { res.Empty++ })
-		return nil
+		return nil, nil
 	}
 	if opt.DryRun {
 		d.ManageURL, d.UnsubscribeURL = r.BaseURL+"/manage/DRY-RUN", r.BaseURL+"/unsubscribe/DRY-RUN"
 		if _, err := r.Renderer.Render(d); err != nil {
-			return fmt.Errorf("subscriber %s: %w", sub.Email, err)
+			return nil, fmt.Errorf("subscriber %s: %w", sub.Email, err)
 		}
 		s.count(func(res *RunResult) { res.Built++ })
 		s.log.Info("dry run: digest not sent", "to", sub.Email, "period", period, "papers", len(d.Items))
-		return nil
+		return nil, nil
 	}
-	token, err := r.Subscribers.NewToken(ctx, sub.ID, subscribers.TokenManage)
-	if err != nil {
-		return err
+	if err := r.link(ctx, d); err != nil {
+		return nil, err
 	}
-	d.ManageURL, d.UnsubscribeURL = r.BaseURL+"/manage/"+token, r.BaseURL+"/unsubscribe/"+token
 	out, err := r.store(ctx, d)
 	if errors.Is(err, ErrDigestExists) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("subscriber %s: %w", sub.Email, err)
+		return nil, fmt.Errorf("subscriber %s: %w", sub.Email, err)
 	}
 	s.count(func(res *RunResult) { res.Built++ })
-	return s.enqueue(ctx, out)
+	return &out, nil
 }
 
 // store renders a digest and puts it in the outbox.

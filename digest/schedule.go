@@ -2,6 +2,7 @@ package digest
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/digestd/digestd/subscribers"
@@ -71,8 +72,10 @@ func periodOver(sub subscribers.Subscriber, period string, now time.Time) bool {
 
 // periodDay is the first day of a period: the date of a daily one, the
 // Monday of a weekly one. Comparing days, not strings, keeps a reader who
-// switched between daily and weekly comparable.
+// switched between daily and weekly comparable. A send-now digest's period
+// ("2026-11-28-now-1") is the day it was asked on.
 func periodDay(period string) (time.Time, bool) {
+	period, _, _ = strings.Cut(period, nowPeriodMark)
 	if d, err := time.Parse(time.DateOnly, period); err == nil {
 		return d, true
 	}

@@ -186,3 +186,33 @@ func TestDueSlotCatchUp(t *testing.T) {
 		})
 	}
 }
+
+// TestPeriodOver: a digest waiting in the outbox is over once its reader's
+// last slot is of a later period; a send-now digest is of the day it was
+// asked on.
+func TestPeriodOver(t *testing.T) {
+	daily := reader("UTC", 7, subscribers.Daily, time.Monday)
+	weekly := reader("UTC", 7, subscribers.Weekly, time.Monday)
+	now := utc("2026-11-28T09:00:00Z") // a Saturday, after the 07:00 slot
+	tests := []struct {
+		name   string
+		sub    subscribers.Subscriber
+		period string
+		want   bool
+	}{
+		{"today's digest", daily, "2026-11-28", false},
+		{"yesterday's digest", daily, "2026-11-27", true},
+		{"sent now today", daily, "2026-11-28-now-1", false},
+		{"sent now yesterday", daily, "2026-11-27-now-2", true},
+		{"this week's", weekly, "2026-W48", false},
+		{"last week's sent now", weekly, "2026-W47-now-1", true},
+		{"not a period", daily, "sample-1", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := periodOver(tt.sub, tt.period, now); got != tt.want {
+				t.Errorf("periodOver(%q): got %v, want %v", tt.period, got, tt.want)
+			}
+		})
+	}
+}

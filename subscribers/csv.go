@@ -14,6 +14,10 @@ import (
 // csvHeader is the column order of import and export files.
 var csvHeader = []string{"email", "topics", "frequency", "hour", "timezone"}
 
+// csvImportOnly are columns an import file may add: settings most readers
+// leave at the operator's default, so exports do not carry them.
+var csvImportOnly = []string{"max_papers"}
+
 // ImportRow is one valid row of an import file.
 type ImportRow struct {
 	Line     int
@@ -29,7 +33,8 @@ type RowError struct {
 }
 
 // ReadCSV reads an import file: a header row naming the columns (email
-// first; topics, frequency, hour and timezone optional, in any order), then
+// first; topics, frequency, hour, timezone and max_papers optional, in any
+// order), then
 // one subscriber per row, topics separated by ";". Rows that fail to
 // validate come back as RowErrors; the error is for a file that cannot be
 // read at all.
@@ -44,7 +49,7 @@ func ReadCSV(r io.Reader) ([]ImportRow, []RowError, error) {
 	col := map[string]int{}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if !slices.Contains(csvHeader, h) {
+		if !slices.Contains(csvHeader, h) && !slices.Contains(csvImportOnly, h) {
 			return nil, nil, invalidf("header column %d %q: want the columns %s", i+1, h, strings.Join(csvHeader, ","))
 		}
 		col[h] = i
@@ -112,6 +117,13 @@ func parseRow(rec []string, col map[string]int) (ImportRow, error) {
 	}
 	if tz := field("timezone"); tz != "" {
 		row.Settings.Timezone = tz
+	}
+	if m := field("max_papers"); m != "" {
+		n, err := strconv.Atoi(m)
+		if err != nil {
+			return row, invalidf("max papers %q: want %d to %d", m, MinPapers, MaxPapers)
+		}
+		row.Settings.MaxPapers = n
 	}
 	if err := row.Settings.Validate(); err != nil {
 		return row, err

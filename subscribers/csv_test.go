@@ -45,6 +45,14 @@ func TestReadCSV(t *testing.T) {
 			[]subscribers.ImportRow{{Line: 2, Email: "ann@example.org", Settings: def}, {Line: 4, Email: "bob@example.org", Settings: def}},
 			nil},
 		{"header only", "email,topics\n", nil, nil},
+		{"max papers 5 to 50, or empty", "email,max_papers\nann@example.org,5\nbob@example.org,50\ncarol@example.org,\n" +
+			"dave@example.org,4\neve@example.org,51\nfrank@example.org,many\n",
+			[]subscribers.ImportRow{
+				{Line: 2, Email: "ann@example.org", Settings: withMax(def, 5)},
+				{Line: 3, Email: "bob@example.org", Settings: withMax(def, 50)},
+				{Line: 4, Email: "carol@example.org", Settings: def},
+			},
+			[]reject{{5, "max papers 4: want 5 to 50"}, {6, "max papers 51"}, {7, `"many"`}}},
 		{"bad rows named by line", "email,topics,frequency,hour,timezone\n" +
 			"ann@example.org,lora,daily,7,UTC\n" +
 			"not-an-email,lora,daily,7,UTC\n" +
@@ -141,4 +149,9 @@ func TestCSVRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("round trip:\ngot  %+v\nwant %+v", rows, want)
 	}
+}
+
+func withMax(s subscribers.Settings, n int) subscribers.Settings {
+	s.MaxPapers = n
+	return s
 }

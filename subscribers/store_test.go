@@ -118,6 +118,12 @@ func TestAddRejects(t *testing.T) {
 			subscribers.ErrInvalid, `time zone "Mars/Olympus"`},
 		{"hourly", "bob@example.org", with(func(s *subscribers.Settings) { s.Frequency = "hourly" }), nil,
 			subscribers.ErrInvalid, `frequency "hourly"`},
+		{"max papers 4", "bob@example.org", with(func(s *subscribers.Settings) { s.MaxPapers = 4 }), nil,
+			subscribers.ErrInvalid, "max papers 4: want 5 to 50"},
+		{"max papers 51", "bob@example.org", with(func(s *subscribers.Settings) { s.MaxPapers = 51 }), nil,
+			subscribers.ErrInvalid, "max papers 51: want 5 to 50"},
+		{"max papers -1", "bob@example.org", with(func(s *subscribers.Settings) { s.MaxPapers = -1 }), nil,
+			subscribers.ErrInvalid, "max papers -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -54,7 +54,8 @@ type Subscriber struct {
 	// Hour is the local hour (0–23) the digest goes out, in Timezone.
 	Hour     int
 	Timezone string
-	// MaxPapers caps the reader's digest; 0 means the operator's default.
+	// MaxPapers caps the reader's digest, MinPapers to MaxPapers; 0 means
+	// the operator's default.
 	MaxPapers   int
 	CreatedAt   time.Time
 	ConfirmedAt time.Time
@@ -69,6 +70,13 @@ func (s Subscriber) Location() *time.Location {
 	}
 	return loc
 }
+
+// The bounds of a reader's papers per digest: fewer than MinPapers makes a
+// digest hardly worth a mail, more than MaxPapers one nobody reads through.
+const (
+	MinPapers = 5
+	MaxPapers = 50
+)
 
 // Settings are the delivery preferences a reader or operator sets.
 type Settings struct {
@@ -94,8 +102,8 @@ func (s Settings) Validate() error {
 		return invalidf("weekday %d: want 0 (Sunday) to 6 (Saturday)", s.Weekday)
 	case s.Hour < 0 || s.Hour > 23:
 		return invalidf("hour %d: want 0 to 23", s.Hour)
-	case s.MaxPapers < 0 || s.MaxPapers > 50:
-		return invalidf("max papers %d: want 0 (default) to 50", s.MaxPapers)
+	case s.MaxPapers != 0 && (s.MaxPapers < MinPapers || s.MaxPapers > MaxPapers):
+		return invalidf("max papers %d: want %d to %d, or 0 for the operator's number", s.MaxPapers, MinPapers, MaxPapers)
 	}
 	if s.Timezone == "" || s.Timezone == "Local" {
 		return invalidf("time zone %q: want an IANA name such as Europe/Berlin", s.Timezone)

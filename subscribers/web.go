@@ -37,7 +37,17 @@ type WebConfig struct {
 	Previewer Previewer
 	// Sender mails a digest when the reader asks for one on the manage page.
 	Sender Sender
-	Log    *slog.Logger
+	// Papers finds the paper of a "more/fewer like this" link.
+	Papers PaperFinder
+	// Archive renders a sent digest for its "view in browser" link.
+	Archive Archive
+	// MaxPapers is the operator's papers per digest, shown on the manage
+	// page to readers who have not chosen their own number.
+	MaxPapers int
+	// TopicsHelp is the topic language's help page body, served at
+	// /help/topics: trusted HTML, rendered from docs/TOPICS.md.
+	TopicsHelp template.HTML
+	Log        *slog.Logger
 	// BaseURL is the public address, for absolute links; an https one also
 	// marks the form cookie Secure.
 	BaseURL string
@@ -57,6 +67,10 @@ type Web struct {
 	confirmer Confirmer
 	previewer Previewer
 	sender    Sender
+	papers    PaperFinder
+	archive   Archive
+	maxPapers int
+	help      template.HTML
 	log       *slog.Logger
 	baseURL   string
 	pages     map[string]*template.Template
@@ -69,9 +83,10 @@ type Web struct {
 // NewWeb parses the page templates once, at start-up, and makes the key
 // that signs form tokens.
 func NewWeb(cfg WebConfig) (*Web, error) {
-	w := &Web{store: cfg.Store, confirmer: cfg.Confirmer, previewer: cfg.Previewer, sender: cfg.Sender, log: cfg.Log,
+	w := &Web{store: cfg.Store, confirmer: cfg.Confirmer, previewer: cfg.Previewer, sender: cfg.Sender,
+		papers: cfg.Papers, archive: cfg.Archive, maxPapers: cfg.MaxPapers, help: cfg.TopicsHelp, log: cfg.Log,
 		baseURL: cfg.BaseURL, pages: map[string]*template.Template{}, static: map[string]staticFile{}}
-	for _, name := range []string{"index", "message", "manage", "unsubscribe", "preview_page"} {
+	for _, name := range []string{"index", "message", "manage", "unsubscribe", "preview_page", "help"} {
 		t, err := template.ParseFS(cfg.Pages, "layout.html", "settings.html", "preview.html", name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
@@ -115,6 +130,9 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /manage/{token}", w.guard(w.saveManage, false))
 	mux.HandleFunc("GET /manage/{token}/preview", w.preview)
 	mux.HandleFunc("GET /manage/{token}/export", w.export)
+	mux.HandleFunc("GET /manage/{token}/more/{id...}", w.moreLike)
+	mux.HandleFunc("GET /manage/{token}/fewer/{id...}", w.fewerLike)
+	mux.HandleFunc("GET /manage/{token}/digest/{period}", w.viewDigest)
 	mux.HandleFunc("POST /manage/{token}/send", w.guard(w.sendNow, false))
 	mux.HandleFunc("POST /manage/{token}/feed", w.guard(w.newFeed, false))
 	mux.HandleFunc("POST /manage/{token}/rotate", w.guard(w.rotate, false))
@@ -123,6 +141,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /unsubscribe/{token}", w.guard(w.unsubscribe, true))
 	mux.HandleFunc("GET /feed/{file}", w.feed)
 	mux.HandleFunc("GET /static/{name}", w.serveStatic)
+	mux.HandleFunc("GET /help/topics", w.topicsHelp)
 }
 
 type staticFile struct {
@@ -139,6 +158,23 @@ func (w *Web) serveStatic(rw http.ResponseWriter, r *http.Request) {
 	rw.Header().Set("Content-Type", f.contentType)
 	rw.Header().Set("Cache-Control", "public, max-age=3600")
 	rw.Write(f.body)
+}
+
+// helpPage is the data of help.html.
+type helpPage struct {
+	Title string
+	Body  template.HTML
+}
+
+// topicsHelp serves the topic language's guide, linked beside every
+// topics field.
+func (w *Web) topicsHelp(rw http.ResponseWriter, r *http.Request) {
+	if w.help == "" {
+		w.fail(rw, r, ErrNotFound)
+		return
+	}
+	rw.Header().Set("Cache-Control", "public, max-age=3600")
+	w.render(rw, http.StatusOK, "help", helpPage{Title: "Writing topics", Body: w.help})
 }
 
 // render writes a page; a template error is logged, since the status line

@@ -23,11 +23,14 @@ type settingsForm struct {
 
 // formPage is the data of the index and manage pages.
 type formPage struct {
-	Title          string
-	Form           settingsForm
-	Errors         map[string]string
-	Subscriber     Subscriber
-	Saved          string
+	Title      string
+	Form       settingsForm
+	Errors     map[string]string
+	Subscriber Subscriber
+	Saved      string
+	// Proposal explains a change a "more/fewer like this" link typed into
+	// the form, not saved yet.
+	Proposal       string
 	UnsubscribeURL string
 	ManageURL      string
 	// CSRF is the form token every form posts back.
@@ -75,8 +78,10 @@ func formFromSubscriber(s Subscriber, topics []Topic) settingsForm {
 
 // readForm reads the settings fields of a posted form and validates them.
 // errs maps a field name to what is wrong with it; every invalid topic is
-// named at once, so the reader fixes them in one go.
-func readForm(r *http.Request) (f settingsForm, set Settings, topics []string, errs map[string]string) {
+// named at once, so the reader fixes them in one go. A max_papers equal to
+// defMax, the operator's number the manage page shows, is kept as 0: the
+// reader follows the operator's number if it changes.
+func readForm(r *http.Request, defMax int) (f settingsForm, set Settings, topics []string, errs map[string]string) {
 	errs = map[string]string{}
 	def := DefaultSettings()
 	f = settingsForm{
@@ -97,6 +102,9 @@ func readForm(r *http.Request) (f settingsForm, set Settings, topics []string, e
 	f.MaxPapers = intField(r, "max_papers", 0, errs)
 	set = Settings{Frequency: Frequency(f.Frequency), Weekday: time.Weekday(f.Weekday), Hour: f.Hour,
 		Timezone: f.Timezone, MaxPapers: f.MaxPapers}
+	if set.MaxPapers == defMax {
+		set.MaxPapers = 0
+	}
 	if err := set.Validate(); err != nil {
 		key := "settings"
 		if strings.HasPrefix(err.Error(), "time zone") {

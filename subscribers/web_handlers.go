@@ -22,7 +22,7 @@ func (w *Web) index(rw http.ResponseWriter, r *http.Request) {
 // tells no one who is subscribed. A pending or unsubscribed address gets a
 // confirmation mail (at most one per confirmEvery); an active one, nothing.
 func (w *Web) subscribe(rw http.ResponseWriter, r *http.Request) {
-	f, set, topics, errs := readForm(r)
+	f, set, topics, errs := readForm(r, w.maxPapers)
 	email, err := ParseAddress(f.Email)
 	if err != nil {
 		errs["email"] = err.Error()

@@ -19,7 +19,12 @@ func (w *Web) manage(rw http.ResponseWriter, r *http.Request) {
 	w.form(rw, r, http.StatusOK, "manage", w.managePage(r, sub, formFromSubscriber(sub, topics)))
 }
 
+// managePage is the manage page's data; the papers-per-digest field shows
+// the operator's number until the reader chooses their own.
 func (w *Web) managePage(r *http.Request, sub Subscriber, f settingsForm) formPage {
+	if f.MaxPapers == 0 {
+		f.MaxPapers = w.maxPapers
+	}
 	return formPage{Title: "Your digest", Subscriber: sub, Form: f,
 		ManageURL:      w.baseURL + "/manage/" + r.PathValue("token"),
 		UnsubscribeURL: w.baseURL + "/unsubscribe/" + r.PathValue("token")}
@@ -34,7 +39,7 @@ func (w *Web) saveManage(rw http.ResponseWriter, r *http.Request) {
 		w.fail(rw, r, err)
 		return
 	}
-	f, set, topics, errs := readForm(r)
+	f, set, topics, errs := readForm(r, w.maxPapers)
 	f.Email = sub.Email
 	page := w.managePage(r, sub, f)
 	if r.PostFormValue("action") == "preview" {

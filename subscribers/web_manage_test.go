@@ -153,3 +153,48 @@ func TestSendNow(t *testing.T) {
 		t.Errorf("sent: got %q, want [ann@example.org]", w.sends.sent)
 	}
 }
+
+// TestManageMaxPapers: the field shows the operator's number until the
+// reader picks one; 5 to 50 are accepted, and saving the operator's number
+// keeps following it.
+func TestManageMaxPapers(t *testing.T) {
+	w := newWeb(t, subscribers.WebConfig{MaxPapers: 15})
+	ann := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	tok := token(t, w.store, ann.ID, subscribers.TokenManage)
+	if _, body := w.do(t, "GET", "/manage/"+tok, ""); !strings.Contains(body, `name="max_papers" type="number" min="5" max="50" value="15"`) {
+		t.Fatalf("new reader: got no field showing the operator's 15 in\n%s", body)
+	}
+	tests := []struct {
+		value      string
+		wantStatus int
+		wantStored int
+		wantShown  string
+	}{
+		{"5", 200, 5, `value="5"`},
+		{"50", 200, 50, `value="50"`},
+		{"15", 200, 0, `value="15"`},
+		{"", 200, 0, `value="15"`},
+		{"4", 400, 0, "max papers 4: want 5 to 50"},
+		{"51", 400, 0, "max papers 51: want 5 to 50"},
+		{"many", 400, 0, `max_papers &#34;many&#34;: want a number`},
+	}
+	for _, tt := range tests {
+		t.Run("max_papers="+tt.value, func(t *testing.T) {
+			form := url.Values{"topics": {"lora"}, "hour": {"7"}, "timezone": {"UTC"}, "max_papers": {tt.value}}
+			resp, body := w.post(t, "/manage/"+tok, form.Encode())
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(body, tt.wantShown) {
+				t.Fatalf("got %d, want %d with %q in\n%s", resp.StatusCode, tt.wantStatus, tt.wantShown, body)
+			}
+			if tt.wantStatus != 200 {
+				return
+			}
+			got, err := w.store.ByID(t.Context(), ann.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.MaxPapers != tt.wantStored {
+				t.Errorf("stored max papers: got %d, want %d", got.MaxPapers, tt.wantStored)
+			}
+		})
+	}
+}

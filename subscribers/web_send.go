@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// Sender mails a reader their digest now, outside their schedule, and says
-// how many papers it held (0: nothing matched, nothing sent).
+// Sender delivers a reader their digest now, outside their schedule, and
+// says how many papers it held (0: nothing matched, nothing sent). The
+// papers count as sent: the scheduled digest does not repeat them.
 type Sender interface {
 	SendNow(ctx context.Context, sub Subscriber) (papers int, err error)
 }
@@ -41,7 +42,7 @@ func (w *Web) sendNow(rw http.ResponseWriter, r *http.Request) {
 	}
 	page := messagePage{Title: "On its way",
 		Lines: []string{fmt.Sprintf("A digest of %s is on its way to %s.", papers(n), sub.Email),
-			"Your scheduled digest still comes at your hour, with these papers and any newer ones."},
+			"These papers now count as sent: your scheduled digest comes at your hour with the papers that arrive after this one, if any match."},
 		Link: &pageLink{URL: w.baseURL + "/manage/" + r.PathValue("token"), Text: "Back to my settings"}}
 	if n == 0 {
 		page.Title = "Nothing to send yet"

@@ -115,6 +115,10 @@ func newWeb(t *testing.T, cfg ...subscribers.WebConfig) *webServer {
 	}
 	sends := &countingSender{}
 	c.Store, c.Confirmer, c.Previewer, c.Sender, c.Pages = st, conf, stubPreviewer{}, sends, pages
+	c.Papers, c.Archive, c.TopicsHelp = stubPapers{}, stubArchive{}, "<h1>Topics: the query language</h1>"
+	if c.MaxPapers == 0 {
+		c.MaxPapers = 20
+	}
 	c.Log, c.BaseURL = slog.New(slog.NewTextHandler(failOnLog{t}, nil)), "http://digestd.test"
 	web, err := subscribers.NewWeb(c)
 	if err != nil {

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/digestd/digestd/digest"
 	"github.com/spf13/cobra"
@@ -19,11 +21,12 @@ func newDoctorCommand(configPath *string) *cobra.Command {
 		Long: `Check what digestd needs and print one pass or fail line per check, with a
 hint for each failure: the config file, the database's integrity and schema
 version, the SMTP relay (connect, EHLO, TLS and AUTH, sending nothing) and
-each enabled source (one small request). It changes nothing: the database is
+the DKIM key and, where DNS answers, its TXT record, and each enabled source
+(one small request). It changes nothing: the database is
 opened read-only. It exits with status 1 when a check fails.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			d := &doctor{w: cmd.OutOrStdout()}
+			d := &doctor{w: cmd.OutOrStdout(), lookupTXT: net.DefaultResolver.LookupTXT}
 			d.run(cmd.Context(), *configPath)
 			if d.failed > 0 {
 				return fmt.Errorf("%s failed", count(d.failed, "check"))
@@ -37,6 +40,8 @@ opened read-only. It exits with status 1 when a check fails.`,
 type doctor struct {
 	w      io.Writer
 	failed int
+	// lookupTXT asks DNS for TXT records; tests answer it themselves.
+	lookupTXT func(ctx context.Context, name string) ([]string, error)
 }
 
 func (d *doctor) pass(name, format string, args ...any) {
@@ -58,6 +63,7 @@ func (d *doctor) run(ctx context.Context, configPath string) {
 	d.pass("config", "%s", orDefaults(file))
 	d.checkDatabase(ctx, cfg.Database)
 	d.checkSMTP(ctx, cfg)
+	d.checkDKIM(ctx, cfg)
 	d.checkSources(ctx, cfg)
 }
 
@@ -108,4 +114,42 @@ func (d *doctor) checkSMTP(ctx context.Context, cfg Config) {
 		return
 	}
 	d.pass(name, "%s", res)
+}
+
+// dnsTimeout bounds the DKIM record lookup: a resolver that does not answer
+// is reported, not waited for.
+const dnsTimeout = 5 * time.Second
+
+// checkDKIM loads the DKIM key and, where DNS answers, compares it with the
+// TXT record receivers verify signatures against. A missing or different
+// record fails; a resolver that cannot be reached (an offline server) only
+// leaves the record unchecked.
+func (d *doctor) checkDKIM(ctx context.Context, cfg Config) {
+	if cfg.DKIM.Domain == "" {
+		d.pass("dkim", "not configured: digests go out unsigned (docs/OPERATIONS.md explains DKIM)")
+		return
+	}
+	s, err := newDKIM(cfg)
+	if err != nil {
+		d.fail("dkim", err, "set dkim.private_key_file to a PEM RSA or Ed25519 private key digestd can read")
+		return
+	}
+	name := "dkim " + s.DNSName()
+	publish := "publish a TXT record at " + s.DNSName() + " with the value: " + s.Record()
+	ctx, cancel := context.WithTimeout(ctx, dnsTimeout)
+	defer cancel()
+	txts, err := d.lookupTXT(ctx, s.DNSName())
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		d.fail(name, err, publish)
+	case err != nil:
+		d.pass(name, "key %s loaded; TXT record not checked, DNS did not answer: %v", s.KeyType(), err)
+	default:
+		if err := s.CheckRecord(txts); err != nil {
+			d.fail(name, err, publish)
+			return
+		}
+		d.pass(name, "key %s matches the published TXT record", s.KeyType())
+	}
 }

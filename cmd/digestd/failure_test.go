@@ -77,6 +77,36 @@ func TestInvalidTopicIsRefused(t *testing.T) {
 	}
 }
 
+// TestMaxPapersFlag: --max-papers takes 5 to 50; anything else is a usage
+// error naming the bounds, and nothing is stored.
+func TestMaxPapersFlag(t *testing.T) {
+	e := newEnv(t, startSources(t), nil)
+	tests := []struct {
+		value    string
+		wantCode int
+		wantErr  string
+	}{
+		{"4", exitUsage, "max papers 4: want 5 to 50"},
+		{"51", exitUsage, "max papers 51: want 5 to 50"},
+		{"5", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			r := e.run("subscribers", "add", "ada"+tt.value+"@example.org", "--confirmed", "--max-papers", tt.value)
+			if r.code != tt.wantCode || !strings.Contains(r.stderr, tt.wantErr) {
+				t.Errorf("got exit %d, stderr %q; want %d naming %q", r.code, r.stderr, tt.wantCode, tt.wantErr)
+			}
+			want := 0
+			if tt.wantCode == 0 {
+				want = 1
+			}
+			if got := e.count(`SELECT count(*) FROM subscribers WHERE email = ? AND max_papers = ?`, "ada"+tt.value+"@example.org", tt.value); got != want {
+				t.Errorf("stored: got %d, want %d", got, want)
+			}
+		})
+	}
+}
+
 // TestTopicsTestShowsMatchedWords checks `topics test` against the stored
 // papers: the papers the query catches, their matched words marked.
 func TestTopicsTestShowsMatchedWords(t *testing.T) {

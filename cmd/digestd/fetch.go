@@ -36,7 +36,11 @@ they are submitted.`,
 				return usageError{fmt.Errorf("--days %d: want 1 to 366", days)}
 			}
 			from := to.AddDate(0, 0, 1-days)
-			results, err := a.fetcher().Run(cmd.Context(), from, to)
+			f := a.fetcher()
+			bar := newProgress(cmd.OutOrStdout(), len(f.Sources), fmt.Sprintf("fetching %s", count(days, "day")))
+			f.Observer = fetchProgress{bar, a.metrics}
+			results, err := f.Run(cmd.Context(), from, to)
+			bar.done()
 			for _, r := range results {
 				if r.Err == nil {
 					fmt.Fprintf(cmd.OutOrStdout(), "%s: %d papers (%d new, %d updated)\n", r.Source, r.Papers, r.New, r.Updated)

@@ -76,6 +76,7 @@ func newRootCommand() *cobra.Command {
 		newRunsCommand(open),
 		newStatusCommand(open),
 		newDoctorCommand(&configPath),
+		newBackupCommand(open),
 		newVersionCommand(),
 	)
 	return root

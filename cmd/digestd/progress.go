@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/digestd/digestd/digest"
 	"golang.org/x/term"
 )
 
@@ -15,10 +17,11 @@ import (
 // (no terminal) does nothing.
 type progress struct{ bar *progressbar.ProgressBar }
 
-// newProgress starts a bar over total steps on w, if w is a terminal.
+// newProgress starts a bar over total steps on w, if w is a terminal. A
+// total of -1 is work of unknown size: the bar counts, without an ETA.
 func newProgress(w io.Writer, total int, what string) progress {
 	f, ok := w.(*os.File)
-	if !ok || total < 1 || !term.IsTerminal(int(f.Fd())) {
+	if !ok || total == 0 || total < -1 || !term.IsTerminal(int(f.Fd())) {
 		return progress{}
 	}
 	return progress{progressbar.NewOptions(total, progressbar.OptionSetWriter(f),
@@ -39,4 +42,42 @@ func (p progress) done() {
 	if p.bar != nil {
 		p.bar.Finish()
 	}
+}
+
+// fetchProgress steps a bar as each source finishes, and passes the report
+// on to the metrics.
+type fetchProgress struct {
+	progress
+	next digest.FetchObserver
+}
+
+// Fetched implements digest.FetchObserver.
+func (p fetchProgress) Fetched(source string, papers int, err error) {
+	p.next.Fetched(source, papers, err)
+	p.step()
+}
+
+// deliveryProgress steps a bar at each message a pass is done with, and
+// passes the report on to the metrics.
+type deliveryProgress struct {
+	progress
+	next digest.DeliveryObserver
+}
+
+// MessageSent implements digest.DeliveryObserver.
+func (p deliveryProgress) MessageSent(elapsed time.Duration) {
+	p.next.MessageSent(elapsed)
+	p.step()
+}
+
+// DigestBounced implements digest.DeliveryObserver.
+func (p deliveryProgress) DigestBounced() {
+	p.next.DigestBounced()
+	p.step()
+}
+
+// DigestExpired implements digest.DeliveryObserver.
+func (p deliveryProgress) DigestExpired() {
+	p.next.DigestExpired()
+	p.step()
 }

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"net/http"
-	"net/mail"
 	"time"
 
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/docs"
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/templates"
 )
@@ -20,14 +25,24 @@ func (a *app) routes() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	help, err := topicsHelp()
+	if err != nil {
+		return nil, err
+	}
+	archive := &digest.Archive{Store: a.store, Subscribers: a.subscribers, Builder: a.builder,
+		Renderer: a.renderer, BaseURL: a.cfg.BaseURL}
 	web, err := subscribers.NewWeb(subscribers.WebConfig{
-		Store:     a.subscribers,
-		Confirmer: a.confirmations(),
-		Previewer: &digest.Preview{Store: a.store, Matcher: a.matcher, Now: a.now},
-		Sender:    sampleSender{a},
-		Log:       a.log,
-		BaseURL:   a.cfg.BaseURL,
-		Pages:     pages,
+		Store:      a.subscribers,
+		Confirmer:  a.confirmations(),
+		Previewer:  &digest.Preview{Store: a.store, Matcher: a.matcher, Now: a.now},
+		Sender:     a.runner(),
+		Papers:     archive,
+		Archive:    archive,
+		MaxPapers:  a.cfg.Digest.MaxPapers,
+		TopicsHelp: help,
+		Log:        a.log,
+		BaseURL:    a.cfg.BaseURL,
+		Pages:      pages,
 	})
 	if err != nil {
 		return nil, err
@@ -70,40 +85,14 @@ func (a *app) confirmations() *digest.Confirmations {
 	}
 }
 
-// sampleSender answers "send me my digest now" with the digest the reader
-// would get now, built and mailed as `digestd preview` would render it. It
-// is a sample: the delivery record is left alone, so the scheduled digest
-// still comes and still carries these papers, and its own period keeps its
-// Message-ID apart from the scheduled one's.
-type sampleSender struct{ a *app }
-
-// SendNow builds, renders and mails sub's digest; an empty one is not sent.
-func (s sampleSender) SendNow(ctx context.Context, sub subscribers.Subscriber) (int, error) {
-	now := s.a.now()
-	d, err := s.a.builder.Build(ctx, sub, digest.CurrentPeriod(sub, now), now)
-	if err != nil || len(d.Items) == 0 {
-		return 0, err
+// topicsHelp renders docs/TOPICS.md, embedded, for the /help/topics page,
+// once at start-up. goldmark's defaults drop raw HTML, and the file is
+// ours: the result is safe to serve as trusted HTML.
+func topicsHelp() (template.HTML, error) {
+	var b bytes.Buffer
+	md := goldmark.New(goldmark.WithExtensions(extension.Table))
+	if err := md.Convert(docs.Topics, &b); err != nil {
+		return "", fmt.Errorf("docs/TOPICS.md: %w", err)
 	}
-	d.Period = fmt.Sprintf("sample-%d", now.UnixNano())
-	token, err := s.a.subscribers.NewToken(ctx, sub.ID, subscribers.TokenManage)
-	if err != nil {
-		return 0, err
-	}
-	d.ManageURL, d.UnsubscribeURL = s.a.cfg.BaseURL+"/manage/"+token, s.a.cfg.BaseURL+"/unsubscribe/"+token
-	r, err := s.a.renderer.Render(d)
-	if err != nil {
-		return 0, err
-	}
-	msg, _, err := digest.ComposeDigest(s.a.headers, d, r)
-	if err != nil {
-		return 0, err
-	}
-	from := s.a.headers.From
-	if addr, err := mail.ParseAddress(from); err == nil {
-		from = addr.Address
-	}
-	if err := s.a.mailer.Send(ctx, from, sub.Email, msg); err != nil {
-		return 0, fmt.Errorf("digest now to %s: %w", sub.Email, err)
-	}
-	return len(d.Items), nil
+	return template.HTML(b.String()), nil
 }

@@ -21,7 +21,9 @@ sends nothing twice.`,
 		Args: cobra.NoArgs,
 		RunE: open.run(func(cmd *cobra.Command, a *app, _ []string) error {
 			a.log.Info("delivery", "mail", a.mailDestination())
-			res, err := a.deliver(cmd.Context(), opt)
+			bar := newProgress(cmd.OutOrStdout(), -1, "delivering")
+			res, err := a.deliver(cmd.Context(), opt, bar)
+			bar.done()
 			fmt.Fprintf(cmd.OutOrStdout(), "due %d, empty %d, built %d, sent %d, failed %d, pending %d, expired %d\n",
 				res.Due, res.Empty, res.Built, res.Sent, res.Failed, res.Pending, res.Expired)
 			return err
@@ -33,10 +35,13 @@ sends nothing twice.`,
 }
 
 // deliver runs one delivery pass and records it in the metrics: the runner
-// returns what it did, and its callers (`run`, the scheduler) count it.
-func (a *app) deliver(ctx context.Context, opt digest.RunOptions) (digest.RunResult, error) {
+// returns what it did, and its callers (`run`, the scheduler) count it. bar
+// steps at each message sent, bounced or expired.
+func (a *app) deliver(ctx context.Context, opt digest.RunOptions, bar progress) (digest.RunResult, error) {
 	start := time.Now()
-	res, err := a.runner().Run(ctx, opt)
+	r := a.runner()
+	r.Observer = deliveryProgress{bar, a.metrics}
+	res, err := r.Run(ctx, opt)
 	a.metrics.observePass(res, time.Since(start), err)
 	return res, err
 }

@@ -33,7 +33,7 @@ func (f *settingsFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.weekday, "weekday", d.Weekday.String(), "day of a weekly digest")
 	cmd.Flags().IntVar(&f.hour, "hour", d.Hour, "local hour the digest goes out, 0-23")
 	cmd.Flags().StringVar(&f.timezone, "timezone", d.Timezone, "IANA time zone of --hour")
-	cmd.Flags().IntVar(&f.maxPapers, "max-papers", 0, "papers per digest (default digest.max_papers)")
+	cmd.Flags().IntVar(&f.maxPapers, "max-papers", 0, "papers per digest, 5-50 (default digest.max_papers)")
 }
 
 func (f *settingsFlags) settings() (subscribers.Settings, error) {
@@ -157,7 +157,8 @@ func newSubscribersImport(open opener) *cobra.Command {
 		Use:   "import FILE.csv",
 		Short: "Import subscribers from CSV (email,topics,frequency,hour,timezone)",
 		Long: `Import subscribers from a CSV file with a header row and the columns
-email,topics,frequency,hour,timezone (topics separated by ";"). Imported
+email,topics,frequency,hour,timezone (topics separated by ";"), and
+optionally max_papers (5 to 50; empty for digest.max_papers). Imported
 subscribers are active — the operator vouches for their consent — unless
 --confirm-by-email asks each for a confirmation click. Addresses already on
 the list are left as they are, so importing a file twice changes nothing.

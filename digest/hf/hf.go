@@ -48,6 +48,13 @@ type Page struct {
 	Skipped []string
 }
 
+// WithLogger returns a copy of c that logs to l.
+func (c *Client) WithLogger(l *slog.Logger) digest.Source {
+	cp := *c
+	cp.Logger = l
+	return &cp
+}
+
 // Name is "huggingface".
 func (c *Client) Name() string { return "huggingface" }
 

@@ -59,6 +59,12 @@ func WithImplicitTLS() Option {
 	return func(s *Server) { s.implicitTLS = true }
 }
 
+// WithDiscard counts the messages accepted without keeping them, for
+// passes too large to hold in memory; Accepted reports the count.
+func WithDiscard() Option {
+	return func(s *Server) { s.discard = true }
+}
+
 // WithAuth offers AUTH PLAIN and requires it before MAIL. Without TLS the
 // server offers it over plain text, which only a test should ever do.
 func WithAuth(user, pass string) Option {
@@ -73,10 +79,12 @@ type Server struct {
 	rcptHook, mailHook    func(string) error
 	dataHook              func([]byte) error
 	startTLS, implicitTLS bool
+	discard               bool
 	user, pass            string
 
 	mu       sync.Mutex
 	messages []Message
+	accepted int
 	conns    []net.Conn
 }
 
@@ -139,6 +147,13 @@ func (s *Server) Messages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Message(nil), s.messages...)
+}
+
+// Accepted counts the messages accepted so far, kept or not.
+func (s *Server) Accepted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted
 }
 
 // Connections counts the TCP connections the server accepted.
@@ -235,7 +250,10 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	ss.msg.Data = data
 	ss.s.mu.Lock()
-	ss.s.messages = append(ss.s.messages, ss.msg)
+	ss.s.accepted++
+	if !ss.s.discard {
+		ss.s.messages = append(ss.s.messages, ss.msg)
+	}
 	ss.s.mu.Unlock()
 	return nil
 }

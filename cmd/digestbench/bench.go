@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/subscribers"
+)
+
+// bench is one benchmark run: the database, the pipeline wired as
+// `digestd run` wires it, the sink, and what was measured.
+type bench struct {
+	opt     options
+	path    string
+	db      *sql.DB
+	store   *digest.Store
+	subs    *subscribers.Store
+	runner  *digest.Runner
+	senders []*digest.SMTPSender
+	sink    *sink
+
+	phases []phase
+	result digest.RunResult
+	topics int
+	sizes  []int // of the digests the pass sent
+	pass   phase // the delivery pass, also in phases
+	smtp   phase // the SMTP limit, also in phases
+}
+
+// phase is one measured step.
+type phase struct {
+	name     string
+	wall     time.Duration
+	cpu      time.Duration // user + system time of the whole process
+	messages int
+	bytes    int64
+}
+
+func (p phase) perSecond() float64 { return float64(p.messages) / p.wall.Seconds() }
+
+func newBench(ctx context.Context, path string, o options) (*bench, error) {
+	b := &bench{opt: o, path: path}
+	var err error
+	if b.sink, err = startSink(); err != nil {
+		return nil, err
+	}
+	if b.db, err = digest.OpenDB(ctx, path); err != nil {
+		b.sink.Close()
+		return nil, err
+	}
+	b.store, b.subs = digest.NewStore(b.db), subscribers.NewStore(b.db)
+	renderer, err := digest.NewRenderer(digest.RenderConfig{SiteName: "digestd", BaseURL: "https://digest.bench.example"})
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	var mailers []digest.Mailer
+	for range o.concurrency {
+		s, err := digest.NewSMTPSender(digest.SMTPConfig{Host: "127.0.0.1", Port: b.sink.port(), TLS: digest.SMTPNoTLS})
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		b.senders = append(b.senders, s)
+		mailers = append(mailers, s)
+	}
+	// The same parts, with the same defaults, as cmd/digestd's app.runner.
+	b.runner = &digest.Runner{
+		Store:       b.store,
+		Subscribers: b.subs,
+		Builder:     &digest.Builder{Store: b.store, Subscribers: b.subs, Matcher: digest.NewMatcher(b.db), MaxPapers: o.maxPapers},
+		Renderer:    renderer,
+		Mailers:     mailers,
+		Headers: digest.Headers{
+			From:              "digestd <digest@bench.example>",
+			ListID:            "digestd paper digest <digest.digest.bench.example>",
+			UnsubscribeMailto: "mailto:digest@bench.example?subject=unsubscribe",
+		},
+		BaseURL: "https://digest.bench.example",
+		Logger:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Now:     time.Now,
+	}
+	return b, nil
+}
+
+// Close ends the SMTP sessions, the sink and the database.
+func (b *bench) Close() {
+	for _, s := range b.senders {
+		s.Close()
+	}
+	b.sink.Close()
+	if b.db != nil {
+		b.db.Close()
+	}
+}
+
+// load stores the papers and the readers through the code paths the fetcher
+// and `subscribers add` use.
+func (b *bench) load(ctx context.Context, rng *rand.Rand) error {
+	base, err := fixturePapers(b.opt.fixtures)
+	if err != nil {
+		return err
+	}
+	papers := derivePapers(base, b.opt.papers, rng)
+	err = b.measure("load papers", func(p *phase) error {
+		res, err := b.store.SavePapers(ctx, papers)
+		p.messages = res.New
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	vocab := vocabulary(base)
+	return b.measure("load readers", func(p *phase) error {
+		var err error
+		b.topics, err = addReaders(ctx, b.subs, vocab, b.opt.subscribers, rng)
+		p.messages = b.opt.subscribers
+		return err
+	})
+}
+
+// deliver runs the delivery pass of `digestd run --now`.
+func (b *bench) deliver(ctx context.Context) error {
+	if b.opt.cpuProfile != "" {
+		f, err := os.Create(b.opt.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	err := b.measure("delivery pass", func(p *phase) error {
+		var err error
+		b.result, err = b.runner.Run(ctx, digest.RunOptions{All: true})
+		b.sizes = b.sink.take()
+		p.messages, p.bytes = total(b.sizes)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	b.pass = b.phases[len(b.phases)-1]
+	if b.result.Sent != b.pass.messages {
+		return fmt.Errorf("the pass reports %d digests sent, the server got %d", b.result.Sent, b.pass.messages)
+	}
+	if b.opt.memProfile == "" {
+		return nil
+	}
+	f, err := os.Create(b.opt.memProfile)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	return errors.Join(pprof.WriteHeapProfile(f), f.Close())
+}
+
+// limit sends as many pre-rendered messages, of the pass's sizes, through
+// the same connections.
+func (b *bench) limit(ctx context.Context) error {
+	b.sink.mu.Lock()
+	model := b.sink.first
+	b.sink.mu.Unlock()
+	if model == nil {
+		return errors.New("no digest was sent: nothing to model the SMTP limit on")
+	}
+	mailers := make([]digest.Mailer, len(b.senders))
+	for i, s := range b.senders {
+		mailers[i] = s
+	}
+	err := b.measure("smtp limit", func(p *phase) error {
+		err := smtpLimit(ctx, mailers, model, b.sizes)
+		p.messages, p.bytes = total(b.sink.take())
+		return err
+	})
+	b.smtp = b.phases[len(b.phases)-1]
+	return err
+}
+
+// measure runs f as the phase name, timing its wall clock and the
+// process's CPU time.
+func (b *bench) measure(name string, f func(*phase) error) error {
+	p := phase{name: name}
+	cpu0, start := cpuTime(), time.Now()
+	err := f(&p)
+	p.wall, p.cpu = time.Since(start), cpuTime()-cpu0
+	b.phases = append(b.phases, p)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// total counts messages and their bytes.
+func total(s []int) (n int, total int64) {
+	for _, v := range s {
+		total += int64(v)
+	}
+	return len(s), total
+}

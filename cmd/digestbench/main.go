@@ -1,0 +1,83 @@
+// Command digestbench measures one night of digestd at scale: it loads
+// made-up papers and readers into a fresh database, runs the delivery pass
+// `digestd run --now` runs against a loopback SMTP server that discards
+// what it gets, measures that server's own limit, and prints a table and
+// one summary line. See docs/PERFORMANCE.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// options are digestbench's flags.
+type options struct {
+	subscribers, papers int
+	concurrency         int
+	maxPapers           int
+	fixtures            string
+	seed                uint64
+	timeout             time.Duration
+	keep                bool
+	cpuProfile          string
+	memProfile          string
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.subscribers, "subscribers", 100_000, "readers to load")
+	flag.IntVar(&o.papers, "papers", 2_000, "papers to load")
+	flag.IntVar(&o.concurrency, "concurrency", 3, "delivery workers (SMTP connections); digestd's default smtp.concurrency")
+	flag.IntVar(&o.maxPapers, "max-papers", 20, "papers per digest; digestd's default digest.max_papers")
+	flag.StringVar(&o.fixtures, "fixtures", "testdata/fixtures", "directory of the hf_*.json fixtures the papers are made from")
+	flag.Uint64Var(&o.seed, "seed", 1, "random seed: the same seed makes the same papers and readers")
+	flag.DurationVar(&o.timeout, "timeout", 20*time.Minute, "give up after this long")
+	flag.BoolVar(&o.keep, "keep", false, "keep the database and print where it is")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the delivery pass to this file")
+	flag.StringVar(&o.memProfile, "memprofile", "", "write a heap profile taken after the delivery pass to this file")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "digestbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	dir, err := os.MkdirTemp("", "digestbench-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		fmt.Println("database:", filepath.Join(dir, "digestd.db"))
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	b, err := newBench(ctx, filepath.Join(dir, "digestd.db"), o)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	rng := rand.New(rand.NewPCG(o.seed, o.seed))
+	if err := b.load(ctx, rng); err != nil {
+		return err
+	}
+	if err := b.deliver(ctx); err != nil {
+		return err
+	}
+	if err := b.limit(ctx); err != nil {
+		return err
+	}
+	b.report(os.Stdout)
+	return nil
+}

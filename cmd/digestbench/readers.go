@@ -1,0 +1,100 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/subscribers"
+)
+
+// vocabulary is the topics readers choose from, most popular first: the
+// fixtures' AI keywords and frequent title phrases, then authors,
+// organisations and categories, with a few exclusions mixed in.
+func vocabulary(papers []digest.Paper) []string {
+	count := map[string]int{}
+	for _, p := range papers {
+		for _, k := range p.AIKeywords {
+			count[quoted(k)]++
+		}
+		words := strings.Fields(strings.ToLower(p.Title))
+		for i := 0; i+1 < len(words); i++ {
+			if len(words[i]) > 3 && len(words[i+1]) > 3 {
+				count["title:"+quoted(words[i]+" "+words[i+1])]++
+			}
+		}
+		for _, a := range p.Authors {
+			count["author:"+quoted(a)]++
+		}
+		if p.Org != "" {
+			count["org:"+quoted(p.Org)]++
+		}
+	}
+	for _, c := range categories {
+		count["cat:"+c] += len(papers) / 20
+	}
+	topics := slices.SortedFunc(maps.Keys(count), func(a, b string) int {
+		return cmp.Or(cmp.Compare(count[b], count[a]), cmp.Compare(a, b))
+	})
+	var valid []string
+	for i, t := range topics {
+		// Every seventh topic excludes a popular one: "agents -survey".
+		if i%7 == 6 && !strings.Contains(topics[i/7], ":") {
+			t += " -" + topics[i/7]
+		}
+		if _, err := subscribers.ParseQuery(t); err == nil {
+			valid = append(valid, t)
+		}
+	}
+	return valid
+}
+
+// quoted makes a keyword a phrase term: a word stays bare, several words
+// are quoted, and characters the query language reads as syntax go.
+func quoted(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`"():*`, r) {
+			return ' '
+		}
+		return r
+	}, strings.ToLower(s))
+	s = strings.Join(strings.Fields(s), " ")
+	if strings.ContainsRune(s, ' ') || strings.HasPrefix(s, "-") {
+		return `"` + s + `"`
+	}
+	return s
+}
+
+// readerTopics draws one to five distinct topics with Zipf popularity, so
+// popular topics are shared by many readers and the long tail by few.
+func readerTopics(vocab []string, zipf *rand.Zipf, rng *rand.Rand) []string {
+	n := 1 + rng.IntN(5)
+	var picked []string
+	for len(picked) < n {
+		t := vocab[zipf.Uint64()]
+		if !slices.Contains(picked, t) {
+			picked = append(picked, t)
+		}
+	}
+	return picked
+}
+
+// addReaders stores n active readers through subscribers.Store.Add, the
+// path the web front and `subscribers add` take.
+func addReaders(ctx context.Context, subs *subscribers.Store, vocab []string, n int, rng *rand.Rand) (topics int, err error) {
+	zipf := rand.NewZipf(rng, 1.1, 4, uint64(len(vocab)-1))
+	set := subscribers.DefaultSettings()
+	for i := range n {
+		t := readerTopics(vocab, zipf, rng)
+		topics += len(t)
+		if _, err := subs.Add(ctx, fmt.Sprintf("reader%d@bench.example", i+1), subscribers.StatusActive, set, t); err != nil {
+			return topics, fmt.Errorf("reader %d: %w", i+1, err)
+		}
+	}
+	return topics, nil
+}

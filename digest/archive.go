@@ -1,0 +1,127 @@
+package digest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/digestd/digestd/subscribers"
+)
+
+// archiveMatchLimit bounds each topic's matches when a sent digest is
+// rebuilt: enough for the span of paper ids a weekly digest covers.
+const archiveMatchLimit = 5000
+
+// Archive serves what readers were sent: a sent digest for its "view in
+// browser" link, a paper for the "more/fewer like this" links. Sending
+// drops a digest's body from the outbox, so the page is rebuilt from
+// sent_papers, which records every digest's papers anyway to keep them from
+// coming twice. The view thus stores nothing more (the database does not
+// grow with it) and shows the papers' current data and the reader's
+// current topics; the papers are the ones sent. It implements
+// subscribers.Archive and subscribers.PaperFinder.
+type Archive struct {
+	Store       *Store
+	Subscribers *subscribers.Store
+	Builder     *Builder
+	Renderer    *Renderer
+	BaseURL     string
+}
+
+// FindPaper returns the stored paper with the given arXiv id.
+func (a *Archive) FindPaper(ctx context.Context, arxivID string) (subscribers.FoundPaper, error) {
+	id, _, ok := ParseArxivID(arxivID)
+	if !ok {
+		return subscribers.FoundPaper{}, fmt.Errorf("paper %q: %w", arxivID, subscribers.ErrNotFound)
+	}
+	p, _, err := scanPaper(a.Store.db.QueryRowContext(ctx, `SELECT `+paperColumns+` FROM papers WHERE arxiv_id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return subscribers.FoundPaper{}, fmt.Errorf("paper %s: %w", id, subscribers.ErrNotFound)
+	}
+	if err != nil {
+		return subscribers.FoundPaper{}, err
+	}
+	return subscribers.FoundPaper{ID: p.ID, Title: oneLine(p.Title), Keywords: p.AIKeywords}, nil
+}
+
+// DigestHTML renders sub's sent digest of period as its email's HTML, the
+// papers ranked and highlighted by the reader's current topics, those no
+// topic catches any more last.
+func (a *Archive) DigestHTML(ctx context.Context, sub subscribers.Subscriber, period, manageToken string) ([]byte, error) {
+	digestID, created, err := a.Store.sentDigest(ctx, sub.ID, period)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := a.Store.digestPapers(ctx, sub.ID, digestID)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("digest %s: no papers: %w", period, subscribers.ErrNotFound)
+	}
+	topics, err := a.Subscribers.Topics(ctx, sub.ID)
+	if err != nil {
+		return nil, err
+	}
+	w := Window{AfterID: slices.Min(ids) - 1, UntilID: slices.Max(ids), Limit: archiveMatchLimit}
+	picks, err := a.Builder.pick(ctx, topics, w)
+	if err != nil {
+		return nil, err
+	}
+	picks = slices.DeleteFunc(picks, func(p pick) bool { return !slices.Contains(ids, p.id) })
+	for _, id := range ids {
+		if !slices.ContainsFunc(picks, func(p pick) bool { return p.id == id }) {
+			picks = append(picks, pick{id: id})
+		}
+	}
+	papers, err := a.Store.PapersByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	d := &Digest{SubscriberID: sub.ID, To: sub.Email, Period: period, Date: created.In(sub.Location()),
+		ManageURL: a.BaseURL + "/manage/" + manageToken, UnsubscribeURL: a.BaseURL + "/unsubscribe/" + manageToken}
+	for _, p := range picks {
+		paper := papers[p.id]
+		d.Items = append(d.Items, Item{PaperID: p.id, Paper: paper, Topics: p.topics, Score: p.score,
+			Title:   Highlight(paper.Title, termsIn(p.terms, subscribers.FieldTitle)),
+			Snippet: Snippet(paper.Abstract, termsIn(p.terms, subscribers.FieldAbstract), snippetRunes)})
+	}
+	r, err := a.Renderer.Render(d)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(r.HTML), nil
+}
+
+// sentDigest returns the id and build time of sub's sent digest of period.
+func (s *Store) sentDigest(ctx context.Context, subscriberID int64, period string) (int64, time.Time, error) {
+	var id, created int64
+	err := s.db.QueryRowContext(ctx, `SELECT id, created_at FROM digests
+		WHERE subscriber_id = ? AND period = ? AND status = 'sent'`, subscriberID, period).Scan(&id, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, fmt.Errorf("digest %s: %w", period, subscribers.ErrNotFound)
+	}
+	return id, fromUnix(created), err
+}
+
+// digestPapers returns the row ids of the papers a digest held, in id order.
+func (s *Store) digestPapers(ctx context.Context, subscriberID, digestID int64) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT paper_id FROM sent_papers
+		WHERE subscriber_id = ? AND digest_id = ? ORDER BY paper_id`, subscriberID, digestID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -1,0 +1,137 @@
+package digest
+
+import (
+	"context"
+	"math"
+	"sync"
+
+	"github.com/digestd/digestd/subscribers"
+)
+
+// maxPassQueries bounds what a pass remembers: past this many distinct
+// topic and window pairs it starts afresh, so memory stays flat however
+// varied the readers' topics are.
+const maxPassQueries = 20_000
+
+// passCache is what one delivery pass shares between its readers. Most
+// readers of a pass have the same window and many share topics, so each
+// distinct topic is matched once per window, over every reader at once,
+// and each reader's already-sent papers are taken out afterwards; each
+// paper is read from the database once. Papers can change between passes
+// (upvotes, a new version), so a cache lives for one pass only.
+//
+// The pass's builders share it: two may match the same topic at once,
+// which only costs a second query.
+type passCache struct {
+	mu      sync.Mutex
+	matches map[matchKey][]Match
+	papers  map[int64]Paper
+}
+
+// matchKey is one topic over one window, whoever the reader.
+type matchKey struct {
+	query                 string
+	after, until, arrived int64
+}
+
+func newPassCache() *passCache {
+	return &passCache{matches: map[matchKey][]Match{}, papers: map[int64]Paper{}}
+}
+
+// match returns every paper in w that q matches, best first, for any
+// reader: w's ExcludeSentTo and Limit are not applied.
+func (c *passCache) match(ctx context.Context, m *Matcher, q *subscribers.Query, w Window) ([]Match, error) {
+	key := matchKey{q.String(), w.AfterID, w.UntilID, unix(w.ArrivedAfter)}
+	c.mu.Lock()
+	got, ok := c.matches[key]
+	c.mu.Unlock()
+	if ok {
+		return got, nil
+	}
+	all := w
+	all.ExcludeSentTo, all.Limit = 0, math.MaxInt32
+	got, err := m.Match(ctx, q, all)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.matches) >= maxPassQueries {
+		clear(c.matches)
+	}
+	c.matches[key] = got
+	return got, nil
+}
+
+// papersByID returns stored papers by row id, reading from the database
+// only the ones this pass has not read yet.
+func (c *passCache) papersByID(ctx context.Context, s *Store, ids []int64) (map[int64]Paper, error) {
+	papers := make(map[int64]Paper, len(ids))
+	var missing []int64
+	c.mu.Lock()
+	for _, id := range ids {
+		if p, ok := c.papers[id]; ok {
+			papers[id] = p
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	c.mu.Unlock()
+	read, err := s.PapersByID(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.papers)+len(read) > maxPassQueries {
+		clear(c.papers)
+	}
+	for id, p := range read {
+		papers[id], c.papers[id] = p, p
+	}
+	return papers, nil
+}
+
+// unsent keeps the first limit matches not in sent.
+func unsent(matches []Match, sent map[int64]bool, limit int) []Match {
+	if len(sent) == 0 {
+		return matches[:min(len(matches), limit)]
+	}
+	var keep []Match
+	for _, m := range matches {
+		if len(keep) == limit {
+			break
+		}
+		if !sent[m.PaperID] {
+			keep = append(keep, m)
+		}
+	}
+	return keep
+}
+
+// sentIn returns which papers of w were already sent to the subscriber;
+// none for subscriber 0.
+func (s *Store) sentIn(ctx context.Context, subscriberID int64, w Window) (map[int64]bool, error) {
+	if subscriberID == 0 {
+		return nil, nil
+	}
+	until := w.UntilID
+	if until == 0 {
+		until = math.MaxInt64
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT paper_id FROM sent_papers
+		WHERE subscriber_id = ? AND paper_id > ? AND paper_id <= ?`, subscriberID, w.AfterID, until)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	sent := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		sent[id] = true
+	}
+	return sent, rows.Err()
+}

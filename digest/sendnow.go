@@ -1,0 +1,73 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/digestd/digestd/subscribers"
+)
+
+// nowPeriodMark separates a send-now digest's period from its number:
+// "2026-11-28-now-1" is the first digest sent on request on 28 November.
+const nowPeriodMark = "-now-"
+
+// SendNow delivers sub's digest at once, outside their schedule: "send me
+// my digest now" on the manage page. It is a real delivery, stored in the
+// outbox under a period of its own and its papers recorded as sent, so the
+// scheduled digest holds only what arrives after it. It returns the number
+// of papers sent; 0, with nothing stored or sent, when nothing new matches.
+// A digest the relay put off (a 4xx reply, the relay down) stays in the
+// outbox and goes out with the next pass; one it refused for good is an
+// error.
+func (r *Runner) SendNow(ctx context.Context, sub subscribers.Subscriber) (int, error) {
+	if len(r.Mailers) == 0 {
+		return 0, errors.New("no mailer to send with")
+	}
+	now := r.Now()
+	base := CurrentPeriod(sub, now)
+	n, err := r.Store.countNowDigests(ctx, sub.ID, base)
+	if err != nil {
+		return 0, err
+	}
+	d, err := r.Builder.Build(ctx, sub, fmt.Sprintf("%s%s%d", base, nowPeriodMark, n+1), now)
+	if err != nil || len(d.Items) == 0 {
+		return 0, err
+	}
+	if err := r.link(ctx, d); err != nil {
+		return 0, err
+	}
+	out, err := r.store(ctx, d)
+	if err != nil {
+		return 0, fmt.Errorf("subscriber %s: %w", sub.Email, err)
+	}
+	var res RunResult
+	s := &sendState{runner: r, log: r.Logger, res: &res, pace: newPacer(r.Limits.RatePerSecond, r.Now, r.sleep), budget: -1}
+	if err := s.send(ctx, r.Mailers[0], out); err != nil {
+		return 0, err
+	}
+	if res.Failed > 0 {
+		return 0, fmt.Errorf("digest %s to %s: the relay refused it", d.Period, sub.Email)
+	}
+	return len(d.Items), nil
+}
+
+// link mints the digest's manage token and sets the links that carry it.
+func (r *Runner) link(ctx context.Context, d *Digest) error {
+	token, err := r.Subscribers.NewToken(ctx, d.SubscriberID, subscribers.TokenManage)
+	if err != nil {
+		return err
+	}
+	manage := r.BaseURL + "/manage/" + token
+	d.ManageURL, d.UnsubscribeURL = manage, r.BaseURL+"/unsubscribe/"+token
+	d.ViewURL = manage + "/digest/" + d.Period
+	return nil
+}
+
+// countNowDigests counts the send-now digests of a subscriber in a period.
+func (s *Store) countNowDigests(ctx context.Context, subscriberID int64, period string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM digests WHERE subscriber_id = ? AND period LIKE ?`,
+		subscriberID, period+nowPeriodMark+"%").Scan(&n)
+	return n, err
+}
