@@ -109,19 +109,6 @@ func (s *Store) sentDigest(ctx context.Context, subscriberID int64, period strin
 
 // digestPapers returns the row ids of the papers a digest held, in id order.
 func (s *Store) digestPapers(ctx context.Context, subscriberID, digestID int64) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT paper_id FROM sent_papers
+	return s.queryIDs(ctx, `SELECT paper_id FROM sent_papers
 		WHERE subscriber_id = ? AND digest_id = ? ORDER BY paper_id`, subscriberID, digestID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }

@@ -247,24 +247,11 @@ func (s *Store) PapersByID(ctx context.Context, ids []int64) (map[int64]Paper, e
 // Trending returns the row ids of the most upvoted papers in w not sent to
 // the subscriber yet: the digest of a reader without topics.
 func (s *Store) Trending(ctx context.Context, w Window) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT p.id FROM papers p
+	return s.queryIDs(ctx, `SELECT p.id FROM papers p
 		WHERE p.id > ? AND (? = 0 OR p.id <= ?) AND p.arrived_at > ?
 		AND NOT EXISTS (SELECT 1 FROM sent_papers s WHERE s.subscriber_id = ? AND s.paper_id = p.id)
 		ORDER BY p.upvotes DESC, p.published_at DESC, p.id LIMIT ?`,
 		w.AfterID, w.UntilID, w.UntilID, unix(w.ArrivedAfter), w.ExcludeSentTo, w.limit())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // LastPaper returns the row id and arrival time of the most recently stored

@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"context"
 	"database/sql"
 	"time"
 )
@@ -20,6 +21,24 @@ func NewStore(db *sql.DB) *Store {
 
 // DB returns the underlying database handle.
 func (s *Store) DB() *sql.DB { return s.db }
+
+// queryIDs runs a query whose rows are single row ids and collects them.
+func (s *Store) queryIDs(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
 
 func unix(t time.Time) int64 {
 	if t.IsZero() {
