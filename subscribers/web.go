@@ -120,24 +120,40 @@ func NewWeb(cfg WebConfig) (*Web, error) {
 	return w, nil
 }
 
+// readerHandler serves a request made with a reader's manage token.
+type readerHandler func(rw http.ResponseWriter, r *http.Request, sub Subscriber)
+
+// reader resolves the {token} of the path to its subscriber before h runs;
+// a wrong, expired or forged token gets the 404 page.
+func (w *Web) reader(h readerHandler) http.HandlerFunc {
+	return func(rw http.ResponseWriter, r *http.Request) {
+		sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
+		if err != nil {
+			w.fail(rw, r, err)
+			return
+		}
+		h(rw, r, sub)
+	}
+}
+
 // Register adds the web front's routes to mux. Every POST goes through
 // guard: rate limit, body limit, CSRF check.
 func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", w.index)
 	mux.HandleFunc("POST /subscribe", w.guard(w.subscribe, false))
 	mux.HandleFunc("GET /confirm/{token}", w.confirm)
-	mux.HandleFunc("GET /manage/{token}", w.manage)
-	mux.HandleFunc("POST /manage/{token}", w.guard(w.saveManage, false))
-	mux.HandleFunc("GET /manage/{token}/preview", w.preview)
-	mux.HandleFunc("GET /manage/{token}/export", w.export)
+	mux.HandleFunc("GET /manage/{token}", w.reader(w.manage))
+	mux.HandleFunc("POST /manage/{token}", w.guard(w.reader(w.saveManage), false))
+	mux.HandleFunc("GET /manage/{token}/preview", w.reader(w.preview))
+	mux.HandleFunc("GET /manage/{token}/export", w.reader(w.export))
 	mux.HandleFunc("GET /manage/{token}/more/{id...}", w.moreLike)
 	mux.HandleFunc("GET /manage/{token}/fewer/{id...}", w.fewerLike)
 	mux.HandleFunc("GET /manage/{token}/digest/{period}", w.viewDigest)
-	mux.HandleFunc("POST /manage/{token}/send", w.guard(w.sendNow, false))
-	mux.HandleFunc("POST /manage/{token}/feed", w.guard(w.newFeed, false))
-	mux.HandleFunc("POST /manage/{token}/rotate", w.guard(w.rotate, false))
-	mux.HandleFunc("POST /manage/{token}/delete", w.guard(w.deleteMe, false))
-	mux.HandleFunc("GET /unsubscribe/{token}", w.unsubscribePage)
+	mux.HandleFunc("POST /manage/{token}/send", w.guard(w.reader(w.sendNow), false))
+	mux.HandleFunc("POST /manage/{token}/feed", w.guard(w.reader(w.newFeed), false))
+	mux.HandleFunc("POST /manage/{token}/rotate", w.guard(w.reader(w.rotate), false))
+	mux.HandleFunc("POST /manage/{token}/delete", w.guard(w.reader(w.deleteMe), false))
+	mux.HandleFunc("GET /unsubscribe/{token}", w.reader(w.unsubscribePage))
 	mux.HandleFunc("POST /unsubscribe/{token}", w.guard(w.unsubscribe, true))
 	mux.HandleFunc("GET /feed/{file}", w.feed)
 	mux.HandleFunc("GET /static/{name}", w.serveStatic)

@@ -13,12 +13,7 @@ import (
 const feedPerTopic = 10
 
 // newFeed gives the reader a personal feed link, replacing any earlier one.
-func (w *Web) newFeed(rw http.ResponseWriter, r *http.Request) {
-	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
-	if err != nil {
-		w.fail(rw, r, err)
-		return
-	}
+func (w *Web) newFeed(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
 	token, err := w.store.NewFeedToken(r.Context(), sub.ID)
 	if err != nil {
 		w.fail(rw, r, err)

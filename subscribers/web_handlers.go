@@ -78,12 +78,7 @@ func (w *Web) confirm(rw http.ResponseWriter, r *http.Request) {
 
 // unsubscribePage only shows a button: mail scanners follow links, and a GET
 // must never unsubscribe anyone.
-func (w *Web) unsubscribePage(rw http.ResponseWriter, r *http.Request) {
-	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
-	if err != nil {
-		w.fail(rw, r, err)
-		return
-	}
+func (w *Web) unsubscribePage(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
 	w.form(rw, r, http.StatusOK, "unsubscribe", formPage{Title: "Unsubscribe", Subscriber: sub,
 		UnsubscribeURL: w.baseURL + "/unsubscribe/" + r.PathValue("token"),
 		ManageURL:      w.baseURL + "/manage/" + r.PathValue("token")})

@@ -5,12 +5,7 @@ import (
 	"net/http"
 )
 
-func (w *Web) manage(rw http.ResponseWriter, r *http.Request) {
-	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
-	if err != nil {
-		w.fail(rw, r, err)
-		return
-	}
+func (w *Web) manage(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
 	topics, err := w.store.Topics(r.Context(), sub.ID)
 	if err != nil {
 		w.fail(rw, r, err)
@@ -33,16 +28,12 @@ func (w *Web) managePage(r *http.Request, sub Subscriber, f settingsForm) formPa
 // saveManage stores the manage form, or with action=preview (the Preview
 // button, for readers without JavaScript) shows what the typed topics would
 // catch and stores nothing.
-func (w *Web) saveManage(rw http.ResponseWriter, r *http.Request) {
-	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
-	if err != nil {
-		w.fail(rw, r, err)
-		return
-	}
+func (w *Web) saveManage(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
 	f, set, topics, errs := readForm(r, w.maxPapers)
 	f.Email = sub.Email
 	page := w.managePage(r, sub, f)
 	if r.PostFormValue("action") == "preview" {
+		var err error
 		if page.Preview, err = w.previewTopics(r.Context(), f.Topics); err != nil {
 			w.fail(rw, r, err)
 			return
@@ -68,6 +59,7 @@ func (w *Web) saveManage(rw http.ResponseWriter, r *http.Request) {
 		w.fail(rw, r, err)
 		return
 	}
+	var err error
 	if page.Subscriber, err = w.store.ByID(r.Context(), sub.ID); err != nil {
 		w.fail(rw, r, err)
 		return
@@ -78,12 +70,7 @@ func (w *Web) saveManage(rw http.ResponseWriter, r *http.Request) {
 
 // rotate revokes every manage link the reader has (a forwarded digest
 // carries one) and shows the one new link.
-func (w *Web) rotate(rw http.ResponseWriter, r *http.Request) {
-	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
-	if err != nil {
-		w.fail(rw, r, err)
-		return
-	}
+func (w *Web) rotate(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
 	token, err := w.store.RotateTokens(r.Context(), sub.ID)
 	if err != nil {
 		w.fail(rw, r, err)
@@ -99,12 +86,7 @@ func (w *Web) rotate(rw http.ResponseWriter, r *http.Request) {
 
 // deleteMe erases the reader and everything about them. The box must be
 // ticked: one stray click must not lose someone their topics.
-func (w *Web) deleteMe(rw http.ResponseWriter, r *http.Request) {
-	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
-	if err != nil {
-		w.fail(rw, r, err)
-		return
-	}
+func (w *Web) deleteMe(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
 	if r.PostFormValue("confirm") != "yes" {
 		w.fail(rw, r, invalidf("tick the box to confirm the deletion; nothing was deleted"))
 		return
@@ -118,12 +100,7 @@ func (w *Web) deleteMe(rw http.ResponseWriter, r *http.Request) {
 }
 
 // export hands the reader everything stored about them, as JSON.
-func (w *Web) export(rw http.ResponseWriter, r *http.Request) {
-	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
-	if err != nil {
-		w.fail(rw, r, err)
-		return
-	}
+func (w *Web) export(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
 	data, err := w.store.Export(r.Context(), sub.ID)
 	if err != nil {
 		w.fail(rw, r, err)

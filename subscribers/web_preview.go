@@ -77,12 +77,7 @@ func (w *Web) previewTopics(ctx context.Context, field string) (*previewData, er
 // preview answers the live preview: q holds the topics field. The script
 // asks for the bare fragment (X-Requested-With: fetch); opened as a link it
 // is a whole page.
-func (w *Web) preview(rw http.ResponseWriter, r *http.Request) {
-	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
-	if err != nil {
-		w.fail(rw, r, err)
-		return
-	}
+func (w *Web) preview(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
 	data, err := w.previewTopics(r.Context(), r.URL.Query().Get("q"))
 	if err != nil {
 		w.fail(rw, r, err)

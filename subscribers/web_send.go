@@ -21,12 +21,7 @@ type Sender interface {
 const sendEvery = 10 * time.Minute
 
 // sendNow answers "send me my digest now".
-func (w *Web) sendNow(rw http.ResponseWriter, r *http.Request) {
-	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
-	if err != nil {
-		w.fail(rw, r, err)
-		return
-	}
+func (w *Web) sendNow(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
 	if sub.Status != StatusActive && sub.Status != StatusPaused {
 		w.fail(rw, r, invalidf("%s is %s: subscribe again before asking for a digest", sub.Email, sub.Status))
 		return
