@@ -19,15 +19,7 @@ func OpenReadOnly(ctx context.Context, path string) (*sql.DB, error) {
 	q := url.Values{}
 	q.Set("mode", "ro")
 	q.Set("_busy_timeout", "10000")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("database %s: %w", path, err)
-	}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("database %s: %w", path, err)
-	}
-	return db, nil
+	return openSQLite(ctx, path, q)
 }
 
 // SchemaVersion returns the migrations applied to db and the number this

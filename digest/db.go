@@ -35,13 +35,9 @@ func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 	q.Set("_busy_timeout", "30000")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	db, err := openSQLite(ctx, path, q)
 	if err != nil {
-		return nil, fmt.Errorf("database %s: %w", path, err)
-	}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("database %s: %w", path, err)
+		return nil, err
 	}
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
@@ -84,4 +80,18 @@ func migrate(ctx context.Context, db *sql.DB) error {
 func isUniqueViolation(err error) bool {
 	var se sqlite3.Error
 	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
+}
+
+// openSQLite opens the file with the driver options in q and checks that it
+// answers.
+func openSQLite(ctx context.Context, path string, q url.Values) (*sql.DB, error) {
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	return db, nil
 }
