@@ -1,6 +1,9 @@
 package digest
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
 
 // softBounceNights is how many periods in a row a reader's digest may meet
 // only temporary refusals (mailbox full, greylisting that never lifts)
@@ -11,8 +14,10 @@ const softBounceNights = 3
 // and returns how many there have been since their last delivery.
 func (s *Store) recordHardBounce(ctx context.Context, subscriberID int64) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `INSERT INTO delivery_failures (subscriber_id, hard) VALUES (?, 1)
-		ON CONFLICT (subscriber_id) DO UPDATE SET hard = hard + 1 RETURNING hard`, subscriberID).Scan(&n)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO delivery_failures (subscriber_id, hard) VALUES (?, 1)
+			ON CONFLICT (subscriber_id) DO UPDATE SET hard = hard + 1 RETURNING hard`, subscriberID).Scan(&n)
+	})
 	return n, err
 }
 
@@ -21,15 +26,11 @@ func (s *Store) recordHardBounce(ctx context.Context, subscriberID int64) (int, 
 // last delivery that happened: several passes of one night count once.
 func (s *Store) recordSoftFailure(ctx context.Context, subscriberID int64, period string) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `INSERT INTO delivery_failures (subscriber_id, soft_nights, last_soft)
-		VALUES (?, 1, ?) ON CONFLICT (subscriber_id) DO UPDATE SET
-		soft_nights = soft_nights + (last_soft != excluded.last_soft), last_soft = excluded.last_soft
-		RETURNING soft_nights`, subscriberID, period).Scan(&n)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO delivery_failures (subscriber_id, soft_nights, last_soft)
+			VALUES (?, 1, ?) ON CONFLICT (subscriber_id) DO UPDATE SET
+			soft_nights = soft_nights + (last_soft != excluded.last_soft), last_soft = excluded.last_soft
+			RETURNING soft_nights`, subscriberID, period).Scan(&n)
+	})
 	return n, err
-}
-
-// clearFailures forgets the subscriber's failures once a digest got through.
-func (s *Store) clearFailures(ctx context.Context, subscriberID int64) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM delivery_failures WHERE subscriber_id = ?`, subscriberID)
-	return err
 }

@@ -85,18 +85,25 @@ func (b *Builder) Build(ctx context.Context, sub subscribers.Subscriber, period 
 	for i, p := range picks {
 		ids[i] = p.id
 	}
-	papers, err := b.pass().papersByID(ctx, b.Store, ids)
+	cache := b.pass()
+	papers, err := cache.papersByID(ctx, b.Store, ids)
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range picks {
 		paper := papers[p.id]
+		m := cache.marks(p.id, p.topics, func() markedPaper {
+			return markedPaper{
+				title:   Highlight(paper.Title, termsIn(p.terms, subscribers.FieldTitle)),
+				snippet: Snippet(paper.Abstract, termsIn(p.terms, subscribers.FieldAbstract), snippetRunes),
+			}
+		})
 		d.Items = append(d.Items, Item{
 			PaperID: p.id,
 			Paper:   paper,
 			Topics:  p.topics,
-			Title:   Highlight(paper.Title, termsIn(p.terms, subscribers.FieldTitle)),
-			Snippet: Snippet(paper.Abstract, termsIn(p.terms, subscribers.FieldAbstract), snippetRunes),
+			Title:   m.title,
+			Snippet: m.snippet,
 			Score:   p.score,
 		})
 	}

@@ -93,5 +93,14 @@ func openSQLite(ctx context.Context, path string, q url.Values) (*sql.DB, error)
 		db.Close()
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
+	// A delivery pass uses a connection in each builder and each SMTP
+	// worker at once. With database/sql's default of 2 idle connections
+	// the others were closed and opened again for every query, and
+	// opening one (with its pragmas) costs more than most queries.
+	db.SetMaxIdleConns(maxIdleConns)
 	return db, nil
 }
+
+// maxIdleConns is how many connections the pool keeps open between uses:
+// a pass's builders (one per CPU) and SMTP workers, with room to spare.
+const maxIdleConns = 16

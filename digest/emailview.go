@@ -19,20 +19,19 @@ const (
 	shownAuthors = 3
 )
 
-// itemView is one paper as the email templates see it.
+// itemView is one paper as the "paper" email templates see it.
 type itemView struct {
-	Num                 int
 	Title, Snippet      []Span
 	URL, PDFURL         string
 	CodeURL, ProjectURL string
 	Meta                string // "A, B, C +4 more · Org · ▲ 12 · 28 Nov 2026"
 	Matched             string // the topics that matched, "" when trending
 	// MoreURL and FewerURL open the reader's manage page with a topic
-	// proposed from the paper; set for a digest, not for a preview.
+	// proposed from the paper.
 	MoreURL, FewerURL string
 }
 
-func newItemView(num int, it Item) itemView {
+func newItemView(it Item) itemView {
 	p := it.Paper
 	title := cleanSpans(it.Title)
 	if len(title) == 0 {
@@ -69,7 +68,6 @@ func newItemView(num int, it Item) itemView {
 		}
 	}
 	return itemView{
-		Num:        num,
 		Title:      cutSpans(title, maxTitleRunes),
 		Snippet:    cutSpans(snippet, maxSnippetRunes),
 		URL:        p.AbstractURL(),

@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"math"
+	"strings"
 	"sync"
 
 	"github.com/digestd/digestd/subscribers"
@@ -26,6 +27,18 @@ type passCache struct {
 	mu      sync.Mutex
 	matches map[matchKey][]Match
 	papers  map[int64]Paper
+	marked  map[markKey]markedPaper
+}
+
+// markKey is one paper as the topics that matched it mark it.
+type markKey struct {
+	paper  int64
+	topics string // the topics' queries, one a line
+}
+
+// markedPaper is a paper's title and snippet, the matched words marked.
+type markedPaper struct {
+	title, snippet []Span
 }
 
 // matchKey is one topic over one window, whoever the reader.
@@ -35,7 +48,27 @@ type matchKey struct {
 }
 
 func newPassCache() *passCache {
-	return &passCache{matches: map[matchKey][]Match{}, papers: map[int64]Paper{}}
+	return &passCache{matches: map[matchKey][]Match{}, papers: map[int64]Paper{}, marked: map[markKey]markedPaper{}}
+}
+
+// marks returns paper id as topics mark it, calling mark the first time
+// the pass meets the pair: readers who share a topic get the same marks.
+func (c *passCache) marks(id int64, topics []string, mark func() markedPaper) markedPaper {
+	key := markKey{id, strings.Join(topics, "\n")}
+	c.mu.Lock()
+	m, ok := c.marked[key]
+	c.mu.Unlock()
+	if ok {
+		return m
+	}
+	m = mark()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.marked) >= maxPassQueries {
+		clear(c.marked)
+	}
+	c.marked[key] = m
+	return m
 }
 
 // match returns every paper in w that q matches, best first, for any

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/digestd/digestd/subscribers"
 )
 
 // Outbox statuses of a digest.
@@ -27,40 +29,43 @@ type Outgoing struct {
 	Period       string
 }
 
-// enqueue stores a built digest as pending and records its papers as sent to
-// the reader, in one transaction: from here on the digest is delivered at
-// most once and its papers never go into another of the reader's digests.
-// It returns ErrDigestExists when the period already has a digest.
-func (s *Store) enqueue(ctx context.Context, d *Digest, messageID string, msg []byte, windowEnd int64, paperIDs []int64) (int64, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO digests (subscriber_id, period, status, message_id,
-		recipient, message, papers, window_end, created_at) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
-		d.SubscriberID, d.Period, messageID, d.To, msg, len(paperIDs), windowEnd, s.now().Unix())
-	if isUniqueViolation(err) {
-		return 0, ErrDigestExists
-	}
-	if err != nil {
-		return 0, fmt.Errorf("digest %s for subscriber %d: %w", d.Period, d.SubscriberID, err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, err
-	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO sent_papers (subscriber_id, paper_id, digest_id) VALUES (?, ?, ?)`)
-	if err != nil {
-		return 0, err
-	}
-	defer stmt.Close()
-	for _, pid := range paperIDs {
-		if _, err := stmt.ExecContext(ctx, d.SubscriberID, pid, id); err != nil {
-			return 0, fmt.Errorf("digest %s for subscriber %d: paper %d: %w", d.Period, d.SubscriberID, pid, err)
+// enqueue stores a built digest as pending, the manage token its links
+// carry, and its papers as sent to the reader, in one transaction: from
+// here on the digest is delivered at most once and its papers never go
+// into another of the reader's digests. It returns ErrDigestExists when
+// the period already has a digest.
+func (s *Store) enqueue(ctx context.Context, d *Digest, token, messageID string, msg []byte, paperIDs []int64) (int64, error) {
+	var id int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		now := s.now()
+		res, err := tx.ExecContext(ctx, `INSERT INTO digests (subscriber_id, period, status, message_id,
+			recipient, message, papers, window_end, created_at) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
+			d.SubscriberID, d.Period, messageID, d.To, msg, len(paperIDs), d.WindowEnd, now.Unix())
+		if isUniqueViolation(err) {
+			return ErrDigestExists
 		}
-	}
-	return id, tx.Commit()
+		if err != nil {
+			return fmt.Errorf("digest %s for subscriber %d: %w", d.Period, d.SubscriberID, err)
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if err := subscribers.SaveToken(ctx, tx, token, d.SubscriberID, subscribers.TokenManage, now); err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO sent_papers (subscriber_id, paper_id, digest_id) VALUES (?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, pid := range paperIDs {
+			if _, err := stmt.ExecContext(ctx, d.SubscriberID, pid, id); err != nil {
+				return fmt.Errorf("digest %s for subscriber %d: paper %d: %w", d.Period, d.SubscriberID, pid, err)
+			}
+		}
+		return nil
+	})
+	return id, err
 }
 
 // ErrDigestExists means the subscriber already has a digest for the period.
@@ -106,40 +111,43 @@ func (s *Store) Pending(ctx context.Context, afterID int64, limit int) ([]Outgoi
 	return out, rows.Err()
 }
 
-// markSent records that the relay accepted a digest and drops its body: the
-// papers it held are in sent_papers, and the copy would only grow the file.
-func (s *Store) markSent(ctx context.Context, id int64) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE digests SET status = 'sent', message = NULL,
-		sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`, s.now().Unix(), id)
-	return err
+// markSent records that the relay accepted a digest and drops its body
+// (the papers it held are in sent_papers, and the copy would only grow the
+// file), and forgets the failures of its reader's address.
+func (s *Store) markSent(ctx context.Context, out Outgoing) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE digests SET status = 'sent', message = NULL,
+			sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`, s.now().Unix(), out.ID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM delivery_failures WHERE subscriber_id = ?`, out.SubscriberID)
+		return err
+	})
 }
 
 // markAttempt records a failed delivery attempt; status stays pending for a
 // temporary failure and becomes failed for a permanent one.
 func (s *Store) markAttempt(ctx context.Context, id int64, status string, cause error) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE digests SET status = ?, attempts = attempts + 1,
-		last_error = ? WHERE id = ?`, status, cause.Error(), id)
-	return err
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE digests SET status = ?, attempts = attempts + 1,
+			last_error = ? WHERE id = ?`, status, cause.Error(), id)
+		return err
+	})
 }
 
 // expire gives up on a pending digest: its body is dropped, reason kept as
 // its last error, and its papers released to go into the reader's next
 // digest.
 func (s *Store) expire(ctx context.Context, id int64, reason string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE digests SET status = 'expired', message = NULL,
+			last_error = ? || iif(last_error = '', '', ' (last error: ' || last_error || ')')
+			WHERE id = ? AND status = 'pending'`, reason, id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM sent_papers WHERE digest_id = ?`, id)
 		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `UPDATE digests SET status = 'expired', message = NULL,
-		last_error = ? || iif(last_error = '', '', ' (last error: ' || last_error || ')')
-		WHERE id = ? AND status = 'pending'`, reason, id); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM sent_papers WHERE digest_id = ?`, id); err != nil {
-		return err
-	}
-	return tx.Commit()
+	})
 }
 
 // sentSince counts the digests the relay accepted at or after t.

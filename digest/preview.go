@@ -47,9 +47,9 @@ func (p *Preview) Preview(ctx context.Context, q *subscribers.Query, limit int) 
 		return nil, err
 	}
 	out := make([]subscribers.PreviewPaper, 0, len(matches))
-	for i, m := range matches {
+	for _, m := range matches {
 		paper := papers[m.PaperID]
-		v := newItemView(i+1, Item{
+		v := newItemView(Item{
 			Paper:   paper,
 			Title:   Highlight(paper.Title, q.TermsIn(subscribers.FieldTitle)),
 			Snippet: Snippet(paper.Abstract, q.TermsIn(subscribers.FieldAbstract), previewSnippetRunes),

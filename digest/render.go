@@ -2,9 +2,12 @@ package digest
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	htmpl "html/template"
+	"strconv"
 	"strings"
 	ttmpl "text/template"
 	"time"
@@ -63,6 +66,21 @@ type Renderer struct {
 	header, footer    htmpl.HTML
 	headerText        string
 	footerText        string
+	// manageMark stands for the reader's manage URL in a rendered paper:
+	// a paper is rendered once for all the readers who get it marked
+	// alike, and each reader's digest puts their own URL in its place.
+	// It is random, so paper data cannot hold it.
+	manageMark string
+
+	papers *paperCache // set by ForPass
+}
+
+// ForPass returns a Renderer for one delivery pass, which renders each
+// paper once for all the readers who get it with the same highlights.
+func (r *Renderer) ForPass() *Renderer {
+	pass := *r
+	pass.papers = newPaperCache()
+	return &pass
 }
 
 // NewRenderer parses the embedded email templates, the subject template and
@@ -77,6 +95,9 @@ func NewRenderer(cfg RenderConfig) (*Renderer, error) {
 	if r.siteName == "" {
 		r.siteName = "digestd"
 	}
+	var mark [10]byte
+	_, _ = rand.Read(mark[:]) // crypto/rand.Read never fails on supported platforms
+	r.manageMark = "manage" + hex.EncodeToString(mark[:])
 	var err error
 	if r.header, err = markdownHTML(cfg.HeaderMarkdown); err != nil {
 		return nil, fmt.Errorf("digest header markdown: %w", err)
@@ -141,9 +162,21 @@ type digestView struct {
 	SiteName, BaseURL, Subject, Preheader, Heading string
 	Header, Footer                                 htmpl.HTML
 	HeaderText, FooterText                         string
-	Items                                          []itemView
 	ManageURL, UnsubscribeURL, ViewURL             string
 }
+
+// digestHTML and digestText are what the digest templates see: the digest
+// and its papers, each rendered by the "paper" templates.
+type (
+	digestHTML struct {
+		digestView
+		Items []htmpl.HTML
+	}
+	digestText struct {
+		digestView
+		Items []string
+	}
+)
 
 // Render builds the email for one digest.
 func (r *Renderer) Render(d *Digest) (Rendered, error) {
@@ -158,12 +191,24 @@ func (r *Renderer) Render(d *Digest) (Rendered, error) {
 		Header: r.header, Footer: r.footer, HeaderText: r.headerText, FooterText: r.footerText,
 		ManageURL: d.ManageURL, UnsubscribeURL: d.UnsubscribeURL, ViewURL: d.ViewURL,
 	}
+	var href strings.Builder
+	if err := r.html.ExecuteTemplate(&href, "href", d.ManageURL); err != nil {
+		return Rendered{}, fmt.Errorf("render digest: %w", err)
+	}
+	manageHTML := strings.TrimSuffix(strings.TrimPrefix(href.String(), `<a href="`), `">`)
+	h, t := digestHTML{digestView: v}, digestText{digestView: v}
 	titles := make([]string, 0, len(d.Items))
+	size := 0
 	for i, it := range d.Items {
-		iv := newItemView(i+1, it)
-		iv.MoreURL, iv.FewerURL = d.ManageURL+"/more/"+it.Paper.ID, d.ManageURL+"/fewer/"+it.Paper.ID
-		v.Items = append(v.Items, iv)
-		titles = append(titles, plainSpans(iv.Title))
+		p, err := r.paper(it)
+		if err != nil {
+			return Rendered{}, err
+		}
+		size += len(p.html[0]) + len(p.html[1]) + len(p.html[2]) + 2*len(manageHTML)
+		h.Items = append(h.Items, htmpl.HTML(strings.Join(p.html, manageHTML)))
+		// The text part numbers the papers: "1. Title", wrapped.
+		t.Items = append(t.Items, wrapText(strconv.Itoa(i+1)+". ", p.starredTitle)+"\n"+strings.Join(p.text, d.ManageURL))
+		titles = append(titles, p.title)
 	}
 	date := d.Date
 	if date.IsZero() {
@@ -180,7 +225,8 @@ func (r *Renderer) Render(d *Digest) (Rendered, error) {
 	v.Subject = shorten(oneLine(subj.String()), maxSubjectRunes)
 	v.Preheader = shorten(strings.Join(titles[:min(3, len(titles))], " · "), 150)
 	v.Heading = fmt.Sprintf("%d new paper%s · %s", len(d.Items), plural(len(d.Items)), date.Format("Monday 2 January 2006"))
-	return r.execute(v.Subject, "digest", v)
+	h.digestView, t.digestView = v, v
+	return r.executeParts(v.Subject, "digest", h, t, size)
 }
 
 // RenderConfirmation builds the double opt-in email.
@@ -199,18 +245,53 @@ func (r *Renderer) RenderConfirmation(c Confirmation) (Rendered, error) {
 		SiteName, Subject, To, ConfirmURL string
 		Topics                            []string
 	}{r.siteName, subject, oneLine(c.To), c.ConfirmURL, topics}
-	return r.execute(subject, "confirm", v)
+	return r.executeParts(subject, "confirm", v, v, 0)
 }
 
-func (r *Renderer) execute(subject, name string, data any) (Rendered, error) {
-	var h, t bytes.Buffer
-	if err := r.html.ExecuteTemplate(&h, name+".html.tmpl", data); err != nil {
+// paper renders one paper of a digest with the "paper" templates, or
+// takes it from the pass's cache. Its links to the reader's manage page
+// are left as r.manageMark, where Render puts each reader's URL.
+func (r *Renderer) paper(it Item) (renderedPaper, error) {
+	key := paperKey(it)
+	if p, ok := r.papers.get(key); ok {
+		return p, nil
+	}
+	iv := newItemView(it)
+	iv.MoreURL, iv.FewerURL = r.manageMark+"/more/"+it.Paper.ID, r.manageMark+"/fewer/"+it.Paper.ID
+	var h, t strings.Builder
+	if err := r.html.ExecuteTemplate(&h, "paper", iv); err != nil {
+		return renderedPaper{}, fmt.Errorf("render paper %s html: %w", it.Paper.ID, err)
+	}
+	if err := r.text.ExecuteTemplate(&t, "paper", iv); err != nil {
+		return renderedPaper{}, fmt.Errorf("render paper %s text: %w", it.Paper.ID, err)
+	}
+	p := renderedPaper{
+		html: strings.Split(h.String(), r.manageMark), text: strings.Split(t.String(), r.manageMark),
+		title: plainSpans(iv.Title), starredTitle: MarkText(iv.Title),
+	}
+	if len(p.html) != 3 || len(p.text) != 3 {
+		return renderedPaper{}, fmt.Errorf("render paper %s: want the two links to the manage page, got %d and %d",
+			it.Paper.ID, len(p.html)-1, len(p.text)-1)
+	}
+	r.papers.put(key, p)
+	return p, nil
+}
+
+// executeParts renders the HTML part of template name over h and the text
+// part over t. size is about how long the papers in them are: the parts
+// are written into buffers of that size plus the templates' own text,
+// not grown again and again.
+func (r *Renderer) executeParts(subject, name string, h, t any, size int) (Rendered, error) {
+	var hb, tb strings.Builder
+	hb.Grow(size + 8<<10)
+	tb.Grow(size/2 + 2<<10)
+	if err := r.html.ExecuteTemplate(&hb, name+".html.tmpl", h); err != nil {
 		return Rendered{}, fmt.Errorf("render %s html: %w", name, err)
 	}
-	if err := r.text.ExecuteTemplate(&t, name+".txt.tmpl", data); err != nil {
+	if err := r.text.ExecuteTemplate(&tb, name+".txt.tmpl", t); err != nil {
 		return Rendered{}, fmt.Errorf("render %s text: %w", name, err)
 	}
-	return Rendered{Subject: subject, HTML: h.String(), Text: t.String()}, nil
+	return Rendered{Subject: subject, HTML: hb.String(), Text: tb.String()}, nil
 }
 
 func plural(n int) string {

@@ -242,6 +242,67 @@ func TestRenderSizeAtFiftyPapers(t *testing.T) {
 	t.Logf("50 papers: html %d bytes, text %d bytes", len(got.HTML), len(got.Text))
 }
 
+// TestPassRendererRendersAsAlone: a pass renders each paper once and
+// reuses it for every reader who gets it marked alike; each reader's mail
+// must still be exactly what rendering their digest alone gives, their own
+// links and numbering included, and a paper marked differently for another
+// reader must not be taken from the cache.
+func TestPassRendererRendersAsAlone(t *testing.T) {
+	r := newTestRenderer(t, RenderConfig{SiteName: "digestd", BaseURL: "https://digest.example.org"})
+	first := testDigest()
+	// Twelve papers, so numbers reach two digits and wrap differently.
+	for i := range 10 {
+		it := first.Items[1]
+		it.PaperID = int64(100 + i)
+		it.Paper.ID = fmt.Sprintf("2411.%05d", i)
+		it.Paper.Title = "A title long enough to wrap onto a second line of the text part of the digest " + it.Paper.ID
+		first.Items = append(first.Items, it)
+	}
+	first.Items[0].PaperID = 1
+	first.Items[1].PaperID = 2
+	second := testDigest()
+	second.SubscriberID, second.To = 43, "other@example.org"
+	second.ManageURL = "https://digest.example.org/manage/other"
+	second.UnsubscribeURL = "https://digest.example.org/unsubscribe/other"
+	second.ViewURL = ""
+	// The same papers in the other order, the first one marked differently.
+	second.Items = []Item{first.Items[11], first.Items[1], first.Items[0]}
+	second.Items[2].Title = []Span{{Text: "Scaling Long "}, {Text: "Context", Hit: true}, {Text: " Models"}}
+
+	pass := r.ForPass()
+	for round := range 2 {
+		for _, d := range []*Digest{first, second} {
+			want, err := r.Render(d)
+			if err != nil {
+				t.Fatalf("Render: %v", err)
+			}
+			got, err := pass.Render(d)
+			if err != nil {
+				t.Fatalf("pass Render: %v", err)
+			}
+			if got != want {
+				t.Errorf("round %d, %s: the pass rendered\n%s\n%s\nalone:\n%s\n%s", round+1, d.To, got.HTML, got.Text, want.HTML, want.Text)
+			}
+		}
+	}
+	got, err := pass.Render(second)
+	if err != nil {
+		t.Fatalf("pass Render: %v", err)
+	}
+	for _, want := range []string{
+		"1. A title long enough to wrap onto a second line of the text part of the\n   digest 2411.00009\n",
+		"3. Scaling Long *Context* Models\n",
+		"   More like this: https://digest.example.org/manage/other/more/2410.13276\n",
+	} {
+		if !strings.Contains(got.Text, want) {
+			t.Errorf("text lacks %q:\n%s", want, got.Text)
+		}
+	}
+	if !strings.Contains(got.HTML, `Scaling Long <strong style="background:#fde68a;color:#111111;">Context</strong> Models`) {
+		t.Errorf("html lacks the second reader's marks:\n%s", got.HTML)
+	}
+}
+
 func TestRenderRejectsIncompleteDigest(t *testing.T) {
 	r := newTestRenderer(t, RenderConfig{})
 	empty := testDigest()

@@ -134,10 +134,11 @@ func (r *Runner) pass(ctx context.Context, opt RunOptions, s *sendState) error {
 // produce builds the digests of the active subscribers that are due and
 // queues them in reader order. Builders, one per CPU, build, render and
 // store them side by side, sharing one pass's Builder, which matches each
-// distinct topic once for them all.
+// distinct topic once for them all, and Renderer, which renders each
+// paper once for all the readers who get it marked alike.
 func (r *Runner) produce(ctx context.Context, opt RunOptions, s *sendState) error {
 	now := r.Now()
-	b := r.Builder.ForPass()
+	w := passWork{builder: r.Builder.ForPass(), renderer: r.Renderer.ForPass()}
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	n := runtime.GOMAXPROCS(0)
@@ -147,7 +148,7 @@ func (r *Runner) produce(ctx context.Context, opt RunOptions, s *sendState) erro
 	for range n {
 		wg.Go(func() {
 			for j := range jobs {
-				out, err := r.deliver(ctx, b, j.sub, now, opt, s)
+				out, err := r.deliver(ctx, w, j.sub, now, opt, s)
 				j.done <- built{out, err}
 			}
 		})
@@ -172,6 +173,12 @@ func (r *Runner) produce(ctx context.Context, opt RunOptions, s *sendState) erro
 	}
 	wg.Wait()
 	return context.Cause(ctx)
+}
+
+// passWork is what a pass's builders share.
+type passWork struct {
+	builder  *Builder
+	renderer *Renderer
 }
 
 // job is one reader's digest to build; done gets the outcome.
@@ -213,7 +220,7 @@ func (r *Runner) listActive(ctx context.Context, jobs, inOrder chan<- job) error
 
 // deliver builds and stores one subscriber's digest if it is due, and
 // returns it for sending; nil when there is nothing to send.
-func (r *Runner) deliver(ctx context.Context, b *Builder, sub subscribers.Subscriber, now time.Time, opt RunOptions, s *sendState) (*Outgoing, error) {
+func (r *Runner) deliver(ctx context.Context, w passWork, sub subscribers.Subscriber, now time.Time, opt RunOptions, s *sendState) (*Outgoing, error) {
 	period, due := dueSlot(sub, now)
 	if opt.All {
 		period, due = CurrentPeriod(sub, now), true
@@ -225,7 +232,7 @@ func (r *Runner) deliver(ctx context.Context, b *Builder, sub subscribers.Subscr
 		return nil, err
 	}
 	s.count(func(res *RunResult) { res.Due++ })
-	d, err := b.Build(ctx, sub, period, now)
+	d, err := w.builder.Build(ctx, sub, period, now)
 	if err != nil {
 		return nil, fmt.Errorf("subscriber %s: %w", sub.Email, err)
 	}
@@ -235,17 +242,18 @@ func (r *Runner) deliver(ctx context.Context, b *Builder, sub subscribers.Subscr
 	}
 	if opt.DryRun {
 		d.ManageURL, d.UnsubscribeURL = r.BaseURL+"/manage/DRY-RUN", r.BaseURL+"/unsubscribe/DRY-RUN"
-		if _, err := r.Renderer.Render(d); err != nil {
+		if _, err := w.renderer.Render(d); err != nil {
 			return nil, fmt.Errorf("subscriber %s: %w", sub.Email, err)
 		}
 		s.count(func(res *RunResult) { res.Built++ })
 		s.log.Info("dry run: digest not sent", "to", sub.Email, "period", period, "papers", len(d.Items))
 		return nil, nil
 	}
-	if err := r.link(ctx, d); err != nil {
+	token, err := r.link(d)
+	if err != nil {
 		return nil, err
 	}
-	out, err := r.store(ctx, d)
+	out, err := r.store(ctx, w.renderer, d, token)
 	if errors.Is(err, ErrDigestExists) {
 		return nil, nil
 	}
@@ -256,9 +264,10 @@ func (r *Runner) deliver(ctx context.Context, b *Builder, sub subscribers.Subscr
 	return &out, nil
 }
 
-// store renders a digest and puts it in the outbox.
-func (r *Runner) store(ctx context.Context, d *Digest) (Outgoing, error) {
-	rendered, err := r.Renderer.Render(d)
+// store renders a digest with rend and puts it in the outbox with the
+// manage token its links carry.
+func (r *Runner) store(ctx context.Context, rend *Renderer, d *Digest, token string) (Outgoing, error) {
+	rendered, err := rend.Render(d)
 	if err != nil {
 		return Outgoing{}, err
 	}
@@ -270,7 +279,7 @@ func (r *Runner) store(ctx context.Context, d *Digest) (Outgoing, error) {
 	for i, it := range d.Items {
 		ids[i] = it.PaperID
 	}
-	id, err := r.Store.enqueue(ctx, d, msgID, msg, d.WindowEnd, ids)
+	id, err := r.Store.enqueue(ctx, d, token, msgID, msg, ids)
 	if err != nil {
 		return Outgoing{}, err
 	}

@@ -129,10 +129,7 @@ func (s *sendState) delivered(ctx context.Context, out Outgoing, took time.Durat
 		r.Observer.MessageSent(took)
 	}
 	s.log.Debug("digest sent", "to", out.Recipient, "message_id", out.MessageID)
-	if err := r.Store.markSent(ctx, out.ID); err != nil {
-		return err
-	}
-	return r.Store.clearFailures(ctx, out.SubscriberID)
+	return r.Store.markSent(ctx, out)
 }
 
 // relayTrouble tells a failure of the relay or the session, which every

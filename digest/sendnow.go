@@ -34,10 +34,11 @@ func (r *Runner) SendNow(ctx context.Context, sub subscribers.Subscriber) (int, 
 	if err != nil || len(d.Items) == 0 {
 		return 0, err
 	}
-	if err := r.link(ctx, d); err != nil {
+	token, err := r.link(d)
+	if err != nil {
 		return 0, err
 	}
-	out, err := r.store(ctx, d)
+	out, err := r.store(ctx, r.Renderer, d, token)
 	if err != nil {
 		return 0, fmt.Errorf("subscriber %s: %w", sub.Email, err)
 	}
@@ -53,15 +54,16 @@ func (r *Runner) SendNow(ctx context.Context, sub subscribers.Subscriber) (int, 
 }
 
 // link mints the digest's manage token and sets the links that carry it.
-func (r *Runner) link(ctx context.Context, d *Digest) error {
-	token, err := r.Subscribers.NewToken(ctx, d.SubscriberID, subscribers.TokenManage)
+// The token works once the digest is stored: Store.enqueue saves it.
+func (r *Runner) link(d *Digest) (string, error) {
+	token, err := subscribers.MintToken()
 	if err != nil {
-		return err
+		return "", err
 	}
 	manage := r.BaseURL + "/manage/" + token
 	d.ManageURL, d.UnsubscribeURL = manage, r.BaseURL+"/unsubscribe/"+token
 	d.ViewURL = manage + "/digest/" + d.Period
-	return nil
+	return token, nil
 }
 
 // countNowDigests counts the send-now digests of a subscriber in a period.

@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"time"
 )
 
@@ -12,6 +13,12 @@ import (
 type Store struct {
 	db  *sql.DB
 	now func() time.Time
+	// writes lets the outbox's writers — a pass's builders storing digests,
+	// its workers recording each send — in one at a time. SQLite admits
+	// one writer and makes the others poll, sleeping a millisecond or more
+	// between tries: at hundreds of digests a second those sleeps left a
+	// core idle. Waiting on a mutex wakes a writer as soon as it can go.
+	writes sync.Mutex
 }
 
 // NewStore returns a Store over a database opened with OpenDB.
@@ -21,6 +28,22 @@ func NewStore(db *sql.DB) *Store {
 
 // DB returns the underlying database handle.
 func (s *Store) DB() *sql.DB { return s.db }
+
+// write runs fn in a write transaction, after any other write of the
+// Store's has finished.
+func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	s.writes.Lock()
+	defer s.writes.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
 
 // queryIDs runs a query whose rows are single row ids and collects them.
 func (s *Store) queryIDs(ctx context.Context, query string, args ...any) ([]int64, error) {

@@ -38,23 +38,40 @@ func (s *Store) NewToken(ctx context.Context, subscriberID int64, kind TokenKind
 }
 
 // insertToken mints and stores a token through db or a transaction.
-func insertToken(ctx context.Context, db interface {
-	ExecContext(context.Context, string, ...any) (sql.Result, error)
-}, subscriberID int64, kind TokenKind, now time.Time) (string, error) {
-	ttl := ManageTTL
-	if kind == TokenConfirm {
-		ttl = ConfirmTTL
-	}
+func insertToken(ctx context.Context, db Execer, subscriberID int64, kind TokenKind, now time.Time) (string, error) {
 	text, err := randomToken()
 	if err != nil {
 		return "", err
 	}
-	_, err = db.ExecContext(ctx, `INSERT INTO tokens (hash, subscriber_id, kind, created_at, expires_at)
+	return text, SaveToken(ctx, db, text, subscriberID, kind, now)
+}
+
+// Execer is a database handle or a transaction.
+type Execer interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}
+
+// MintToken returns the text of a new token, for a link; SaveToken makes
+// it work. A digest mints its manage token before it is rendered and saves
+// it in the transaction that stores the digest.
+func MintToken() (string, error) {
+	return randomToken()
+}
+
+// SaveToken stores text, from MintToken, as a token of the given kind for
+// a subscriber, through db or a transaction. Only its SHA-256 is stored, so
+// a copy of the database opens no one's manage page.
+func SaveToken(ctx context.Context, db Execer, text string, subscriberID int64, kind TokenKind, now time.Time) error {
+	ttl := ManageTTL
+	if kind == TokenConfirm {
+		ttl = ConfirmTTL
+	}
+	_, err := db.ExecContext(ctx, `INSERT INTO tokens (hash, subscriber_id, kind, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?)`, hashToken(text), subscriberID, kind, now.Unix(), now.Add(ttl).Unix())
 	if err != nil {
-		return "", fmt.Errorf("token for subscriber %d: %w", subscriberID, err)
+		return fmt.Errorf("token for subscriber %d: %w", subscriberID, err)
 	}
-	return text, nil
+	return nil
 }
 
 // randomToken returns 192 random bits as URL-safe text.

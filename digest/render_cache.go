@@ -1,0 +1,89 @@
+package digest
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// maxPassPapers bounds how many rendered papers a pass remembers: past
+// this many it starts afresh, so memory stays flat (~2.5 KB a paper).
+const maxPassPapers = 10_000
+
+// renderedPaper is one paper of a digest rendered by the "paper" templates,
+// cut where the reader's manage URL goes.
+type renderedPaper struct {
+	html         []string
+	text         []string
+	title        string // plain, for the subject and the preheader
+	starredTitle string // matched words *starred*, for the text part
+}
+
+// paperCache is what one pass's Renderer remembers: a paper is rendered the
+// same for every reader whose topics mark the same words in it, and most
+// readers share their topics with many others. A pass reads each paper
+// once (see passCache), so a paper id names the same paper all pass long.
+// A nil paperCache remembers nothing.
+type paperCache struct {
+	mu     sync.Mutex
+	papers map[string]renderedPaper
+}
+
+func newPaperCache() *paperCache {
+	return &paperCache{papers: map[string]renderedPaper{}}
+}
+
+func (c *paperCache) get(key string) (renderedPaper, bool) {
+	if c == nil {
+		return renderedPaper{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.papers[key]
+	return p, ok
+}
+
+func (c *paperCache) put(key string, p renderedPaper) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.papers) >= maxPassPapers {
+		clear(c.papers)
+	}
+	c.papers[key] = p
+}
+
+// paperKey is everything a rendered paper depends on besides the paper
+// itself: its marked title and snippet, and the topics that matched it.
+// Each piece is length-prefixed, so no two items share a key.
+func paperKey(it Item) string {
+	var b strings.Builder
+	piece := func(kind byte, s string) {
+		b.WriteByte(kind)
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	b.WriteString(strconv.FormatInt(it.PaperID, 10))
+	piece('i', it.Paper.ID)
+	for _, s := range it.Title {
+		piece(spanKind('t', s), s.Text)
+	}
+	for _, s := range it.Snippet {
+		piece(spanKind('s', s), s.Text)
+	}
+	for _, t := range it.Topics {
+		piece('m', t)
+	}
+	return b.String()
+}
+
+// spanKind is kind for a plain span and its upper case for a hit.
+func spanKind(kind byte, s Span) byte {
+	if s.Hit {
+		return kind - 'a' + 'A'
+	}
+	return kind
+}
