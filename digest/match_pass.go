@@ -27,7 +27,7 @@ type passCache struct {
 	mu      sync.Mutex
 	matches map[matchKey][]Match
 	papers  map[int64]Paper
-	marked  map[markKey]markedPaper
+	marked  *recent[markKey, markedPaper]
 }
 
 // markKey is one paper as the topics that matched it mark it.
@@ -48,26 +48,18 @@ type matchKey struct {
 }
 
 func newPassCache() *passCache {
-	return &passCache{matches: map[matchKey][]Match{}, papers: map[int64]Paper{}, marked: map[markKey]markedPaper{}}
+	return &passCache{matches: map[matchKey][]Match{}, papers: map[int64]Paper{}, marked: newRecent[markKey, markedPaper](maxPassQueries)}
 }
 
 // marks returns paper id as topics mark it, calling mark the first time
 // the pass meets the pair: readers who share a topic get the same marks.
 func (c *passCache) marks(id int64, topics []string, mark func() markedPaper) markedPaper {
 	key := markKey{id, strings.Join(topics, "\n")}
-	c.mu.Lock()
-	m, ok := c.marked[key]
-	c.mu.Unlock()
-	if ok {
+	if m, ok := c.marked.get(key); ok {
 		return m
 	}
-	m = mark()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.marked) >= maxPassQueries {
-		clear(c.marked)
-	}
-	c.marked[key] = m
+	m := mark()
+	c.marked.put(key, m)
 	return m
 }
 

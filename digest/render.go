@@ -72,14 +72,14 @@ type Renderer struct {
 	// It is random, so paper data cannot hold it.
 	manageMark string
 
-	papers *paperCache // set by ForPass
+	papers *recent[string, renderedPaper] // set by ForPass
 }
 
 // ForPass returns a Renderer for one delivery pass, which renders each
 // paper once for all the readers who get it with the same highlights.
 func (r *Renderer) ForPass() *Renderer {
 	pass := *r
-	pass.papers = newPaperCache()
+	pass.papers = newRecent[string, renderedPaper](passPapers)
 	return &pass
 }
 

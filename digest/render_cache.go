@@ -3,12 +3,15 @@ package digest
 import (
 	"strconv"
 	"strings"
-	"sync"
 )
 
-// maxPassPapers bounds how many rendered papers a pass remembers: past
-// this many it starts afresh, so memory stays flat (~2.5 KB a paper).
-const maxPassPapers = 10_000
+// passPapers is how many rendered papers a pass remembers, twice over
+// (see recent): memory stays flat, ~2.5 KB a paper. A paper is rendered
+// the same for every reader whose topics mark the same words in it, and
+// most readers share their topics with many others. A pass reads each
+// paper once (see passCache), so a paper id names the same paper all
+// pass long.
+const passPapers = 10_000
 
 // renderedPaper is one paper of a digest rendered by the "paper" templates,
 // cut where the reader's manage URL goes.
@@ -17,42 +20,6 @@ type renderedPaper struct {
 	text         []string
 	title        string // plain, for the subject and the preheader
 	starredTitle string // matched words *starred*, for the text part
-}
-
-// paperCache is what one pass's Renderer remembers: a paper is rendered the
-// same for every reader whose topics mark the same words in it, and most
-// readers share their topics with many others. A pass reads each paper
-// once (see passCache), so a paper id names the same paper all pass long.
-// A nil paperCache remembers nothing.
-type paperCache struct {
-	mu     sync.Mutex
-	papers map[string]renderedPaper
-}
-
-func newPaperCache() *paperCache {
-	return &paperCache{papers: map[string]renderedPaper{}}
-}
-
-func (c *paperCache) get(key string) (renderedPaper, bool) {
-	if c == nil {
-		return renderedPaper{}, false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	p, ok := c.papers[key]
-	return p, ok
-}
-
-func (c *paperCache) put(key string, p renderedPaper) {
-	if c == nil {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.papers) >= maxPassPapers {
-		clear(c.papers)
-	}
-	c.papers[key] = p
 }
 
 // paperKey is everything a rendered paper depends on besides the paper
