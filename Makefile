@@ -29,7 +29,7 @@ test: fmt-check vet chromium bin/mailpit
 # size, then each fuzz target for FUZZTIME. It prints one figure line per
 # property; the whole output is kept in bin/torture.log.
 TORTURE_TESTS := TestCrashLosesNoDigest|TestRunUnderMixedSMTPFaults|TestSourceFaults|TestHostilePaperIsInert|TestWebAbuse|TestWebUnderLoadDuringDelivery|TestBackupWhileServingAndSending|TestSecretsStayOutOfOutput
-FUZZ_TARGETS  := ./subscribers:FuzzParseQuery ./digest/hf:FuzzParse ./digest/arxiv:FuzzParse ./subscribers:FuzzParseAddress ./subscribers:FuzzReadCSV
+FUZZ_TARGETS  := ./subscribers:FuzzParseQuery ./digest/hf:FuzzParse ./digest/arxiv:FuzzParse ./subscribers:FuzzParseAddress ./subscribers:FuzzReadCSV ./digest:FuzzQuotedPrintable
 FUZZTIME      ?= 60s
 FIGURES       := ^(crash|smtp|source|hostile|web|concurrency|backup|secrets|fuzz):|^--- FAIL|^FAIL|^panic
 torture: SHELL := /bin/bash

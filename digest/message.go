@@ -1,18 +1,17 @@
 package digest
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"mime"
 	netmail "net/mail"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/wneessen/go-mail"
 )
 
 // Headers are the sender's side of every message: config smtp.from and
@@ -44,23 +43,24 @@ func ComposeDigest(h Headers, d *Digest, r Rendered) (msg []byte, messageID stri
 		return nil, "", fmt.Errorf("compose digest for subscriber %d: %w", d.SubscriberID, err)
 	}
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%d|%s", d.SubscriberID, d.Period)))
-	messageID = "digest-" + hex.EncodeToString(sum[:16]) + "@" + domain
+	messageID = "<digest-" + hex.EncodeToString(sum[:16]) + "@" + domain + ">"
 	m, err := newMessage(h, d.To, r, messageID, d.Date)
 	if err == nil {
-		err = setListUnsubscribe(m, d.UnsubscribeURL, h.UnsubscribeMailto)
+		err = m.listUnsubscribe(d.UnsubscribeURL, h.UnsubscribeMailto)
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("compose digest for subscriber %d: %w", d.SubscriberID, err)
 	}
 	if id := oneLine(h.ListID); id != "" {
-		m.SetGenHeader("List-Id", id)
+		m.add("List-Id", id)
 	}
-	m.SetBulk()
-	b, err := h.write(m)
+	m.add("Precedence", "bulk")
+	m.add("X-Auto-Response-Suppress", "All")
+	b, err := h.write(m, r)
 	if err != nil {
 		return nil, "", fmt.Errorf("compose digest for subscriber %d: %w", d.SubscriberID, err)
 	}
-	return b, "<" + messageID + ">", nil
+	return b, messageID, nil
 }
 
 // ComposeConfirmation builds the double opt-in message. It is transactional
@@ -73,61 +73,116 @@ func ComposeConfirmation(h Headers, to string, r Rendered) ([]byte, error) {
 	}
 	var random [16]byte
 	_, _ = rand.Read(random[:]) // crypto/rand.Read never fails on supported platforms
-	m, err := newMessage(h, to, r, "confirm-"+hex.EncodeToString(random[:])+"@"+domain, time.Now())
+	m, err := newMessage(h, to, r, "<confirm-"+hex.EncodeToString(random[:])+"@"+domain+">", time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("compose confirmation: %w", err)
 	}
-	b, err := h.write(m)
+	b, err := h.write(m, r)
 	if err != nil {
 		return nil, fmt.Errorf("compose confirmation: %w", err)
 	}
 	return b, nil
 }
 
+// header is one header field of a message being composed.
+type header struct{ name, value string }
+
+// message is the header of a message being composed, in order.
+type message struct{ headers []header }
+
+func (m *message) add(name, value string) {
+	m.headers = append(m.headers, header{name, value})
+}
+
 // newMessage sets what every digestd message has. Addresses go through
-// go-mail's RFC 5322 parser and the subject through oneLine and RFC 2047
+// net/mail's RFC 5322 parser and the subject through oneLine and RFC 2047
 // encoding, so nothing can add a header line.
-func newMessage(h Headers, to string, r Rendered, messageID string, date time.Time) (*mail.Msg, error) {
-	m := mail.NewMsg(mail.WithNoDefaultUserAgent())
-	if err := m.From(h.From); err != nil {
+func newMessage(h Headers, to string, r Rendered, messageID string, date time.Time) (*message, error) {
+	from, err := netmail.ParseAddress(h.From)
+	if err != nil {
 		return nil, fmt.Errorf("from %q: %w", h.From, err)
 	}
-	if err := m.To(to); err != nil {
+	rcpt, err := netmail.ParseAddress(to)
+	if err != nil {
 		return nil, fmt.Errorf("to %q: %w", to, err)
-	}
-	if h.ReplyTo != "" {
-		if err := m.ReplyTo(h.ReplyTo); err != nil {
-			return nil, fmt.Errorf("reply-to %q: %w", h.ReplyTo, err)
-		}
 	}
 	subject := oneLine(r.Subject)
 	if subject == "" {
 		return nil, errors.New("subject is empty")
 	}
-	m.Subject(subject)
 	if date.IsZero() {
 		date = time.Now()
 	}
-	m.SetDateWithValue(date)
-	m.SetMessageIDWithValue(messageID)
-	m.SetGenHeader("Auto-Submitted", "auto-generated")
-	m.SetBodyString(mail.TypeTextPlain, r.Text)
-	m.AddAlternativeString(mail.TypeTextHTML, r.HTML)
+	m := &message{}
+	m.add("Date", date.Format(time.RFC1123Z))
+	m.add("From", from.String())
+	m.add("To", rcpt.String())
+	if h.ReplyTo != "" {
+		reply, err := netmail.ParseAddress(h.ReplyTo)
+		if err != nil {
+			return nil, fmt.Errorf("reply-to %q: %w", h.ReplyTo, err)
+		}
+		m.add("Reply-To", reply.String())
+	}
+	m.add("Subject", mime.QEncoding.Encode("UTF-8", subject))
+	m.add("Message-ID", messageID)
+	m.add("Auto-Submitted", "auto-generated")
 	return m, nil
 }
 
-// write renders m and signs it when DKIM is set up.
-func (h Headers) write(m *mail.Msg) ([]byte, error) {
-	var b bytes.Buffer
-	if _, err := m.WriteTo(&b); err != nil {
-		return nil, fmt.Errorf("write message: %w", err)
+// write composes m with r's text and HTML as the two parts of a
+// multipart/alternative body, and signs it when DKIM is set up.
+func (h Headers) write(m *message, r Rendered) ([]byte, error) {
+	var random [16]byte
+	_, _ = rand.Read(random[:]) // crypto/rand.Read never fails on supported platforms
+	boundary := hex.EncodeToString(random[:])
+	// Quoted-printable text grows by about a tenth: one allocation.
+	b := make([]byte, 0, 1024+(len(r.Text)+len(r.HTML))*11/10)
+	for _, f := range m.headers {
+		b = appendHeader(b, f.name, f.value)
 	}
+	b = append(b, "MIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary="...)
+	b = append(b, boundary...)
+	b = append(b, "\r\n"...)
+	for _, part := range []struct{ kind, body string }{{"text/plain", r.Text}, {"text/html", r.HTML}} {
+		b = append(b, "\r\n--"...)
+		b = append(b, boundary...)
+		b = append(b, "\r\nContent-Type: "...)
+		b = append(b, part.kind...)
+		b = append(b, "; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"...)
+		b = appendQP(b, part.body)
+	}
+	b = append(b, "\r\n--"...)
+	b = append(b, boundary...)
+	b = append(b, "--\r\n"...)
 	if h.DKIM == nil {
-		return b.Bytes(), nil
+		return b, nil
 	}
-	return h.DKIM.Sign(b.Bytes())
+	return h.DKIM.Sign(b)
 }
 
+// appendHeader appends one header field, folded at spaces so that its
+// lines keep to 78 characters where it can (RFC 5322 2.1.1). The values
+// are single lines already: addresses formatted by net/mail, the subject
+// RFC 2047 encoded, URIs checked by headerURI.
+func appendHeader(b []byte, name, value string) []byte {
+	b = append(b, name...)
+	b = append(b, ": "...)
+	col := len(name) + 2
+	for i, word := range strings.Split(value, " ") {
+		if i > 0 {
+			if col+1+len(word) > 78 {
+				b = append(b, "\r\n"...)
+				col = 0
+			}
+			b = append(b, ' ')
+			col++
+		}
+		b = append(b, word...)
+		col += len(word)
+	}
+	return append(b, "\r\n"...)
+}
 // fromDomain is the domain of the From address: Message-IDs live under it.
 func fromDomain(from string) (string, error) {
 	a, err := netmail.ParseAddress(from)
@@ -141,26 +196,26 @@ func fromDomain(from string) (string, error) {
 	return a.Address[at+1:], nil
 }
 
-// setListUnsubscribe offers the https link and, when configured, the mailto.
+// listUnsubscribe offers the https link and, when configured, the mailto.
 // One-click (RFC 8058 List-Unsubscribe-Post) is only allowed for https, so
 // an http base URL (a local trial run) gets a plain List-Unsubscribe.
-func setListUnsubscribe(m *mail.Msg, link, mailto string) error {
+func (m *message) listUnsubscribe(link, mailto string) error {
 	u, err := headerURI(link, "https", "http")
 	if err != nil {
 		return fmt.Errorf("unsubscribe url: %w", err)
 	}
-	var extra []string
+	value := "<" + u + ">"
 	if mailto != "" {
 		mt, err := headerURI(mailto, "mailto")
 		if err != nil {
 			return fmt.Errorf("unsubscribe mailto: %w", err)
 		}
-		extra = append(extra, mt)
+		value += ", <" + mt + ">"
 	}
+	m.add("List-Unsubscribe", value)
 	if strings.HasPrefix(u, "https:") {
-		return m.SetListUnsubscribeOneClick(u, extra...)
+		m.add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
 	}
-	m.SetListUnsubscribe(append([]string{u}, extra...)...)
 	return nil
 }
 

@@ -1,0 +1,66 @@
+package digest
+
+// qpLineMax is the longest line quoted-printable allows (RFC 2045 6.7),
+// a soft line break's "=" included.
+const qpLineMax = 76
+
+// qpPlain marks the bytes that stand for themselves in quoted-printable:
+// printable ASCII but '='. Spaces and tabs do too, unless a line ends
+// after them (qpLiteral).
+var qpPlain = func() (plain [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		plain[c] = c != '='
+	}
+	return plain
+}()
+
+// appendQP appends text quoted-printable encoded (RFC 2045 6.7) to b, as
+// a text part: line breaks become CRLF; '=', control characters and bytes
+// outside ASCII become =XX, as does white space at the end of a line; lines
+// longer than 76 characters are cut with soft line breaks, never inside an
+// =XX. mime/quotedprintable encodes the same one byte at a time through a
+// buffered writer; every digest is ~50 KB encoded for its reader alone,
+// and copying runs of plain bytes is several times faster.
+func appendQP(b []byte, text string) []byte {
+	const hexDigits = "0123456789ABCDEF"
+	col := 0
+	for i := 0; i < len(text); {
+		j := i
+		for j < len(text) && col+j-i < qpLineMax-1 && qpLiteral(text, j) {
+			j++
+		}
+		if j > i {
+			b = append(b, text[i:j]...)
+			col += j - i
+			i = j
+			continue
+		}
+		c := text[i]
+		switch {
+		case c == '\n' || c == '\r' && i+1 < len(text) && text[i+1] == '\n':
+			b = append(b, '\r', '\n')
+			col = 0
+			i++
+			if c == '\r' {
+				i++
+			}
+		case qpLiteral(text, i) || col+3 > qpLineMax-1:
+			// The line is full: a soft line break.
+			b = append(b, '=', '\r', '\n')
+			col = 0
+		default:
+			b = append(b, '=', hexDigits[c>>4], hexDigits[c&0xf])
+			col += 3
+			i++
+		}
+	}
+	return b
+}
+
+// qpLiteral reports whether text[i] stays as it is.
+func qpLiteral(text string, i int) bool {
+	if c := text[i]; c == ' ' || c == '\t' {
+		return i+1 < len(text) && text[i+1] != '\n' && text[i+1] != '\r'
+	}
+	return qpPlain[text[i]]
+}

@@ -1,0 +1,61 @@
+package digest
+
+import (
+	"bytes"
+	"io"
+	"mime/quotedprintable"
+	"strings"
+	"testing"
+)
+
+// checkQP encodes text and checks what a mail client would: every line
+// within 76 characters, nothing but printable ASCII, no white space at a
+// line's end, and decoding gives text back with CRLF line breaks.
+func checkQP(t *testing.T, text string) {
+	t.Helper()
+	enc := appendQP(nil, text)
+	for i, line := range bytes.Split(enc, []byte("\r\n")) {
+		if len(line) > qpLineMax {
+			t.Fatalf("line %d has %d characters, want <= %d: %q", i+1, len(line), qpLineMax, line)
+		}
+		for _, c := range line {
+			if c != ' ' && c != '\t' && (c < '!' || c > '~') {
+				t.Fatalf("line %d holds byte %#x: %q", i+1, c, line)
+			}
+		}
+		if n := len(line); n > 0 && (line[n-1] == ' ' || line[n-1] == '\t') {
+			t.Fatalf("line %d ends in white space: %q", i+1, line)
+		}
+	}
+	dec, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(enc)))
+	if err != nil {
+		t.Fatalf("decode %q: %v", enc, err)
+	}
+	want := strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\n", "\r\n")
+	if string(dec) != want {
+		t.Fatalf("decoded %q, want %q (encoded %q)", dec, want, enc)
+	}
+}
+
+func TestQuotedPrintable(t *testing.T) {
+	for _, text := range []string{
+		"",
+		"plain ascii",
+		"a = b, ünïcode · ▲ — and a tab\there",
+		"trailing space \nand tab\t\r\nand at the end ",
+		"a lone \r carriage return",
+		strings.Repeat("x", 200),
+		strings.Repeat("é", 100),
+		strings.Repeat("word ", 40) + "\n" + strings.Repeat("=", 80),
+		strings.Repeat("y", 74) + "é" + strings.Repeat("z", 10),
+		strings.Repeat("y", 75) + " \n" + strings.Repeat("y", 76) + "\n",
+		`<a href="https://digest.example.org/manage/tok/more/2410.13276" style="color:#59636e;">More like this</a>`,
+	} {
+		checkQP(t, text)
+	}
+}
+
+func FuzzQuotedPrintable(f *testing.F) {
+	f.Add("a = b · ünïcode \r\n trailing \t\n" + strings.Repeat("long ", 30))
+	f.Fuzz(checkQP)
+}
