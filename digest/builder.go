@@ -30,7 +30,8 @@ type Builder struct {
 
 // ForPass returns a Builder for one delivery pass, which matches each
 // distinct topic once and reads each paper once for all the readers it
-// builds for.
+// builds for. Its digests all end at the newest paper stored when the pass
+// began; papers stored during the pass go into the next digests.
 func (b *Builder) ForPass() *Builder {
 	pass := *b
 	pass.cache = newPassCache()
@@ -52,12 +53,13 @@ func (b *Builder) pass() *passCache {
 // no items; it is then not sent.
 func (b *Builder) Build(ctx context.Context, sub subscribers.Subscriber, period string, now time.Time) (*Digest, error) {
 	d := &Digest{SubscriberID: sub.ID, To: sub.Email, Period: period, Date: now.In(sub.Location())}
-	lastID, lastArrival, err := b.Store.LastPaper(ctx)
+	cache := b.pass()
+	last, err := cache.lastPaper(ctx, b.Store)
 	if err != nil {
 		return nil, err
 	}
-	d.WindowEnd = lastID
-	w := Window{UntilID: lastID, ExcludeSentTo: sub.ID, Limit: b.MaxPapers}
+	d.WindowEnd = last.id
+	w := Window{UntilID: last.id, ExcludeSentTo: sub.ID, Limit: b.MaxPapers}
 	if sub.MaxPapers > 0 {
 		w.Limit = sub.MaxPapers
 	}
@@ -68,9 +70,9 @@ func (b *Builder) Build(ctx context.Context, sub subscribers.Subscriber, period 
 	if seen {
 		w.AfterID = start
 	} else {
-		w.ArrivedAfter = lastArrival.Add(-firstWindow)
+		w.ArrivedAfter = last.arrived.Add(-firstWindow)
 	}
-	if lastID <= w.AfterID {
+	if last.id <= w.AfterID {
 		return d, nil
 	}
 	topics, err := b.Subscribers.Topics(ctx, sub.ID)
@@ -85,7 +87,6 @@ func (b *Builder) Build(ctx context.Context, sub subscribers.Subscriber, period 
 	for i, p := range picks {
 		ids[i] = p.id
 	}
-	cache := b.pass()
 	papers, err := cache.papersByID(ctx, b.Store, ids)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/digestd/digestd/subscribers"
 )
@@ -28,6 +29,15 @@ type passCache struct {
 	matches map[matchKey][]Match
 	papers  map[int64]Paper
 	marked  *recent[markKey, markedPaper]
+	// last is the newest paper when the pass began: every digest of a
+	// pass ends there, and papers stored meanwhile go into the next ones.
+	last *lastPaper
+}
+
+// lastPaper is the row id and arrival time of the newest stored paper.
+type lastPaper struct {
+	id      int64
+	arrived time.Time
 }
 
 // markKey is one paper as the topics that matched it mark it.
@@ -61,6 +71,20 @@ func (c *passCache) marks(id int64, topics []string, mark func() markedPaper) ma
 	m := mark()
 	c.marked.put(key, m)
 	return m
+}
+
+// lastPaper returns the newest stored paper, reading it the first time.
+func (c *passCache) lastPaper(ctx context.Context, s *Store) (lastPaper, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.last == nil {
+		id, arrived, err := s.LastPaper(ctx)
+		if err != nil {
+			return lastPaper{}, err
+		}
+		c.last = &lastPaper{id, arrived}
+	}
+	return *c.last, nil
 }
 
 // match returns every paper in w that q matches, best first, for any
