@@ -25,8 +25,9 @@ func appendQP(b []byte, text string) []byte {
 	const hexDigits = "0123456789ABCDEF"
 	col := 0
 	for i := 0; i < len(text); {
-		j := i
-		for j < len(text) && col+j-i < qpLineMax-1 && qpLiteral(text, j) {
+		// The run of bytes that stay as they are and fit on the line.
+		j, end := i, min(len(text), i+qpLineMax-1-col)
+		for j < end && (qpPlain[text[j]] || qpLiteral(text, j)) {
 			j++
 		}
 		if j > i {

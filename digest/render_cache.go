@@ -6,12 +6,14 @@ import (
 )
 
 // passPapers is how many rendered papers a pass remembers, twice over
-// (see recent): memory stays flat, ~2.5 KB a paper. A paper is rendered
-// the same for every reader whose topics mark the same words in it, and
-// most readers share their topics with many others. A pass reads each
-// paper once (see passCache), so a paper id names the same paper all
-// pass long.
-const passPapers = 10_000
+// (see recent), at ~2.5 KB a paper: up to ~125 MB however many readers
+// there are. A paper is rendered the same for every reader whose topics
+// mark the same words in it, and most readers share their topics with
+// many others: at 100,000 readers of 2,000 papers, 2 million papers in
+// digests took 92,000 renders (296,000 with 10,000 a generation; see
+// docs/PERFORMANCE.md). A pass reads each paper once (see passCache), so
+// a paper id names the same paper all pass long.
+const passPapers = 25_000
 
 // renderedPaper is one paper of a digest rendered by the "paper" templates,
 // cut where the reader's manage URL goes.
