@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
 )
 
 // Headers are the sender's side of every message: config smtp.from and
@@ -183,6 +182,7 @@ func appendHeader(b []byte, name, value string) []byte {
 	}
 	return append(b, "\r\n"...)
 }
+
 // fromDomain is the domain of the From address: Message-IDs live under it.
 func fromDomain(from string) (string, error) {
 	a, err := netmail.ParseAddress(from)
