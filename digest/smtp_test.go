@@ -256,3 +256,33 @@ func TestNewSMTPSenderRejectsBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestSMTPSenderStuffsData: a message goes as DATA with CRLF line ends and
+// a dot that starts a line doubled, whether it needs nothing done (as a
+// composed message) or has bare LFs and leading dots; the server, undoing
+// the stuffing, receives each message's lines intact.
+func TestSMTPSenderStuffsData(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := newTestSender(t, srv, SMTPNoTLS, "", "")
+	msgs := []struct{ sent, received string }{
+		{"Subject: ready\r\n\r\nno line starts with a dot\r\n", "Subject: ready\r\n\r\nno line starts with a dot\r\n"},
+		{"Subject: dots\r\n\r\n.one\r\n..two\n.\r\nend", "Subject: dots\r\n\r\n.one\r\n..two\r\n.\r\nend\r\n"},
+	}
+	for _, m := range msgs {
+		if err := s.Send(context.Background(), "bounce@example.org", "reader@example.org", []byte(m.sent)); err != nil {
+			t.Fatalf("send %q: %v", m.sent, err)
+		}
+	}
+	got := srv.Messages()
+	if len(got) != len(msgs) {
+		t.Fatalf("got %d messages, want %d", len(got), len(msgs))
+	}
+	for i, m := range msgs {
+		if string(got[i].Data) != m.received {
+			t.Errorf("message %d: got %q, want %q", i, got[i].Data, m.received)
+		}
+	}
+	if !readyForData([]byte(msgs[0].sent)) || readyForData([]byte(msgs[1].sent)) {
+		t.Errorf("readyForData: want the first message ready as it is and the second not")
+	}
+}
