@@ -251,7 +251,8 @@ func (c *smtpConn) transact(from, to string, msg []byte) (stage string, maybeDel
 // data sends msg as the transaction's DATA. go-mail's Data writes through
 // textproto's DotWriter, a byte at a time and in 4 KB writes; with ~50 KB
 // a digest that was a tenth of a pass's CPU, so this stuffs the message
-// itself (stuff) and hands it to the connection in one write.
+// itself when a line needs it (appendStuffed) and hands it to the
+// connection in one write.
 // maybeDelivered reports a failure after the final dot was written: only
 // the server's reply to it says for sure the message was refused.
 func (c *smtpConn) data(msg []byte) (maybeDelivered bool, err error) {
