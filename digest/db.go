@@ -76,10 +76,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// isUniqueViolation reports whether err is a UNIQUE constraint failure.
+// isUniqueViolation reports whether err is a UNIQUE constraint failure,
+// or a PRIMARY KEY one (as on a WITHOUT ROWID table such as sent_papers).
 func isUniqueViolation(err error) bool {
 	var se sqlite3.Error
-	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
+	return errors.As(err, &se) &&
+		(se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
 }
 
 // openSQLite opens the file with the driver options in q and checks that it

@@ -32,8 +32,9 @@ type Outgoing struct {
 // enqueue stores a built digest as pending, the manage token its links
 // carry, and its papers as sent to the reader, in one transaction: from
 // here on the digest is delivered at most once and its papers never go
-// into another of the reader's digests. It returns ErrDigestExists when
-// the period already has a digest.
+// into another of the reader's digests. It stores nothing and returns
+// ErrDigestExists when the period already has a digest, errPapersTaken
+// when another of the reader's digests holds one of its papers.
 func (s *Store) enqueue(ctx context.Context, d *Digest, token, messageID string, msg []byte, paperIDs []int64) (int64, error) {
 	var id int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -59,7 +60,11 @@ func (s *Store) enqueue(ctx context.Context, d *Digest, token, messageID string,
 		}
 		defer stmt.Close()
 		for _, pid := range paperIDs {
-			if _, err := stmt.ExecContext(ctx, d.SubscriberID, pid, id); err != nil {
+			_, err := stmt.ExecContext(ctx, d.SubscriberID, pid, id)
+			if isUniqueViolation(err) {
+				return errPapersTaken
+			}
+			if err != nil {
 				return fmt.Errorf("digest %s for subscriber %d: paper %d: %w", d.Period, d.SubscriberID, pid, err)
 			}
 		}
@@ -70,6 +75,12 @@ func (s *Store) enqueue(ctx context.Context, d *Digest, token, messageID string,
 
 // ErrDigestExists means the subscriber already has a digest for the period.
 var ErrDigestExists = errors.New("digest for this period exists")
+
+// errPapersTaken means a digest of the reader's stored since this one was
+// built holds some of its papers: two passes built for the reader at once
+// (`serve`'s, for the period whose hour has come, and `run --now`, for
+// today's), and the other stored first.
+var errPapersTaken = errors.New("another digest took some of its papers")
 
 // hasDigest reports whether the subscriber has a digest for the period.
 func (s *Store) hasDigest(ctx context.Context, subscriberID int64, period string) (bool, error) {

@@ -257,6 +257,12 @@ func (r *Runner) deliver(ctx context.Context, w passWork, sub subscribers.Subscr
 	if errors.Is(err, ErrDigestExists) {
 		return nil, nil
 	}
+	if errors.Is(err, errPapersTaken) {
+		// The other digest is the reader's mail for now; the papers it
+		// did not take go into their next one.
+		s.log.Info("digest not stored: another pass's digest took some of its papers", "to", sub.Email, "period", period)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("subscriber %s: %w", sub.Email, err)
 	}

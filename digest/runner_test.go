@@ -298,3 +298,38 @@ func TestConfirmationsSend(t *testing.T) {
 		t.Errorf("Confirm: got %+v (%v), want %s active", got, err, sub.Email)
 	}
 }
+
+// TestRunLeavesDigestWhosePapersAnotherPassTook: `serve`'s pass and `run
+// --now` can build a reader's digests for two periods at once; whichever
+// stores second finds some of its papers taken. The pass goes on (it does
+// not fail on the reader), stores nothing of that digest, and the reader's
+// next pass sends what is left. A trigger plays the other pass: it gives
+// each paper to the reader's digest just before the pass records it.
+func TestRunLeavesDigestWhosePapersAnotherPassTook(t *testing.T) {
+	p := newPipeline(t)
+	alice := p.add(t, "alice@example.org", subscribers.StatusActive, subscribers.DefaultSettings(), "video")
+	p.add(t, "bob@example.org", subscribers.StatusActive, subscribers.DefaultSettings())
+	relay := smtptest.Start(t)
+	r := p.runner(t, sender(t, relay.Port()))
+	if _, err := p.db.Exec(fmt.Sprintf(`CREATE TRIGGER other_pass BEFORE INSERT ON sent_papers
+		WHEN NEW.subscriber_id = %d BEGIN
+		INSERT OR IGNORE INTO sent_papers VALUES (NEW.subscriber_id, NEW.paper_id, NEW.digest_id); END`, alice.ID)); err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, r, digest.RunOptions{All: true})
+	if res.Built != 1 || res.Sent != 1 || recipients(relay.Messages()) != "bob@example.org" {
+		t.Errorf("got %+v and mail to %q, want bob's digest sent and the pass not failed on alice", res, recipients(relay.Messages()))
+	}
+	if got := count(t, p.db, `SELECT count(*) FROM digests WHERE subscriber_id = ?`, alice.ID); got != 0 {
+		t.Errorf("got %d digests stored for alice, want none", got)
+	}
+	if got := count(t, p.db, `SELECT count(*) FROM tokens WHERE subscriber_id = ? AND kind = 'manage'`, alice.ID); got != 0 {
+		t.Errorf("got %d manage tokens for alice, want none for a digest not stored", got)
+	}
+	if _, err := p.db.Exec(`DROP TRIGGER other_pass`); err != nil {
+		t.Fatal(err)
+	}
+	if res := run(t, r, digest.RunOptions{All: true}); res.Sent != 1 || recipients(relay.Messages()) != "bob@example.org alice@example.org" {
+		t.Errorf("next pass: got %+v and mail to %q, want alice's digest", res, recipients(relay.Messages()))
+	}
+}

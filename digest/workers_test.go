@@ -18,9 +18,14 @@ import (
 	"github.com/digestd/digestd/digest/smtptest"
 )
 
+// TestRunRelayDownStopsWorkers: with the relay down the pass stops after a
+// few tries, long before it has built every reader's digest (builders are
+// fast: 200 readers, so stopping early shows), and what it built stays
+// pending.
 func TestRunRelayDownStopsWorkers(t *testing.T) {
+	const readers = 200
 	p := newPipeline(t)
-	p.readers(t, 8)
+	p.readers(t, readers)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +40,7 @@ func TestRunRelayDownStopsWorkers(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "relay unreachable") || strings.Count(err.Error(), "relay unreachable") != 1 {
 		t.Fatalf("got %v, want one error saying the relay is unreachable", err)
 	}
-	if res.Sent != 0 || res.Built == 8 || p.status(t) != fmt.Sprintf("pending:%d", res.Built) {
+	if res.Sent != 0 || res.Built == readers || p.status(t) != fmt.Sprintf("pending:%d", res.Built) {
 		t.Errorf("got %+v and outbox %s, want the pass stopped early with every built digest pending", res, p.status(t))
 	}
 }
