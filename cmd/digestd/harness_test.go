@@ -5,11 +5,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/digestd/digestd/digest"
@@ -158,4 +161,52 @@ func (e *env) count(query string, args ...any) int {
 		e.t.Fatalf("%s: %v", query, err)
 	}
 	return n
+}
+
+// freePort returns a loopback port for a server a test starts later. It
+// comes from below the kernel's ephemeral range, from which :0 listeners
+// (the fixture servers, httptest) and outgoing connections get theirs, and
+// is never handed out twice in one test binary. A port from the ephemeral
+// range, free when checked, was once given to a fixture server before
+// digestd could listen on it, and the test talked to the wrong server.
+func freePort(t *testing.T) int {
+	t.Helper()
+	usedPorts.Lock()
+	defer usedPorts.Unlock()
+	low := 20_000
+	high := max(ephemeralLow(), low+1000) // exclusive
+	for range 1000 {
+		port := low + rand.IntN(high-low)
+		if usedPorts.m[port] {
+			continue
+		}
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		usedPorts.m[port] = true
+		return port
+	}
+	t.Fatalf("no free loopback port in %d-%d", low, high-1)
+	return 0
+}
+
+var usedPorts = struct {
+	sync.Mutex
+	m map[int]bool
+}{m: map[int]bool{}}
+
+// ephemeralLow is the first port of Linux's ephemeral range, 32768 unless
+// the machine says otherwise.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	var first, last int
+	if n, _ := fmt.Sscan(string(b), &first, &last); n != 2 {
+		return 32768
+	}
+	return first
 }
