@@ -10,9 +10,9 @@ import (
 	"github.com/digestd/digestd/subscribers"
 )
 
-// maxPassQueries bounds what a pass remembers: past this many distinct
-// topic and window pairs it starts afresh, so memory stays flat however
-// varied the readers' topics are.
+// maxPassQueries bounds what a pass remembers of topics and marks: this
+// many a generation (see recent), and papers: past this many it reads
+// them afresh. Memory stays flat however varied the readers' topics are.
 const maxPassQueries = 20_000
 
 // passCache is what one delivery pass shares between its readers. Most
@@ -26,7 +26,7 @@ const maxPassQueries = 20_000
 // which only costs a second query.
 type passCache struct {
 	mu      sync.Mutex
-	matches map[matchKey][]Match
+	matches *recent[matchKey, []Match]
 	papers  map[int64]Paper
 	marked  *recent[markKey, markedPaper]
 	// last is the newest paper when the pass began: every digest of a
@@ -58,7 +58,11 @@ type matchKey struct {
 }
 
 func newPassCache() *passCache {
-	return &passCache{matches: map[matchKey][]Match{}, papers: map[int64]Paper{}, marked: newRecent[markKey, markedPaper](maxPassQueries)}
+	return &passCache{
+		matches: newRecent[matchKey, []Match](maxPassQueries),
+		papers:  map[int64]Paper{},
+		marked:  newRecent[markKey, markedPaper](maxPassQueries),
+	}
 }
 
 // marks returns paper id as topics mark it, calling mark the first time
@@ -91,10 +95,7 @@ func (c *passCache) lastPaper(ctx context.Context, s *Store) (lastPaper, error) 
 // reader: w's ExcludeSentTo and Limit are not applied.
 func (c *passCache) match(ctx context.Context, m *Matcher, q *subscribers.Query, w Window) ([]Match, error) {
 	key := matchKey{q.String(), w.AfterID, w.UntilID, unix(w.ArrivedAfter)}
-	c.mu.Lock()
-	got, ok := c.matches[key]
-	c.mu.Unlock()
-	if ok {
+	if got, ok := c.matches.get(key); ok {
 		return got, nil
 	}
 	all := w
@@ -103,12 +104,7 @@ func (c *passCache) match(ctx context.Context, m *Matcher, q *subscribers.Query,
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.matches) >= maxPassQueries {
-		clear(c.matches)
-	}
-	c.matches[key] = got
+	c.matches.put(key, got)
 	return got, nil
 }
 

@@ -39,7 +39,7 @@ func (s *Store) NewToken(ctx context.Context, subscriberID int64, kind TokenKind
 
 // insertToken mints and stores a token through db or a transaction.
 func insertToken(ctx context.Context, db Execer, subscriberID int64, kind TokenKind, now time.Time) (string, error) {
-	text, err := randomToken()
+	text, err := MintToken()
 	if err != nil {
 		return "", err
 	}
@@ -49,13 +49,6 @@ func insertToken(ctx context.Context, db Execer, subscriberID int64, kind TokenK
 // Execer is a database handle or a transaction.
 type Execer interface {
 	ExecContext(context.Context, string, ...any) (sql.Result, error)
-}
-
-// MintToken returns the text of a new token, for a link; SaveToken makes
-// it work. A digest mints its manage token before it is rendered and saves
-// it in the transaction that stores the digest.
-func MintToken() (string, error) {
-	return randomToken()
 }
 
 // SaveToken stores text, from MintToken, as a token of the given kind for
@@ -74,8 +67,11 @@ func SaveToken(ctx context.Context, db Execer, text string, subscriberID int64, 
 	return nil
 }
 
-// randomToken returns 192 random bits as URL-safe text.
-func randomToken() (string, error) {
+// MintToken returns the text of a new token, 192 random bits as URL-safe
+// text, for a link; SaveToken makes it work. A digest mints its manage
+// token before it is rendered and saves it in the transaction that stores
+// the digest.
+func MintToken() (string, error) {
 	raw := make([]byte, 24)
 	if _, err := rand.Read(raw); err != nil {
 		return "", err
@@ -161,7 +157,7 @@ func (s *Store) RotateTokens(ctx context.Context, subscriberID int64) (string, e
 // stops working. Feed readers poll the link for years, so it does not
 // expire; only its hash is stored.
 func (s *Store) NewFeedToken(ctx context.Context, subscriberID int64) (string, error) {
-	text, err := randomToken()
+	text, err := MintToken()
 	if err != nil {
 		return "", err
 	}
