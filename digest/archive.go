@@ -55,19 +55,37 @@ func (a *Archive) DigestHTML(ctx context.Context, sub subscribers.Subscriber, pe
 	if err != nil {
 		return nil, err
 	}
-	ids, err := a.Store.digestPapers(ctx, sub.ID, digestID)
+	items, err := a.Builder.storedItems(ctx, sub.ID, digestID)
 	if err != nil {
 		return nil, err
 	}
-	if len(ids) == 0 {
+	if len(items) == 0 {
 		return nil, fmt.Errorf("digest %s: no papers: %w", period, subscribers.ErrNotFound)
 	}
-	topics, err := a.Subscribers.Topics(ctx, sub.ID)
+	d := &Digest{SubscriberID: sub.ID, To: sub.Email, Period: period, Date: created.In(sub.Location()), Items: items,
+		ManageURL: a.BaseURL + "/manage/" + manageToken, UnsubscribeURL: a.BaseURL + "/unsubscribe/" + manageToken}
+	r, err := a.Renderer.Render(d)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(r.HTML), nil
+}
+
+// storedItems returns the papers a stored digest of the subscriber's
+// holds (sent_papers records them), ranked and highlighted by the reader's
+// current topics, those no topic catches any more last; none when the
+// digest holds none.
+func (b *Builder) storedItems(ctx context.Context, subscriberID, digestID int64) ([]Item, error) {
+	ids, err := b.Store.digestPapers(ctx, subscriberID, digestID)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	topics, err := b.Subscribers.Topics(ctx, subscriberID)
 	if err != nil {
 		return nil, err
 	}
 	w := Window{AfterID: slices.Min(ids) - 1, UntilID: slices.Max(ids), Limit: archiveMatchLimit}
-	picks, err := a.Builder.pick(ctx, topics, w)
+	picks, err := b.pick(ctx, topics, w)
 	if err != nil {
 		return nil, err
 	}
@@ -77,23 +95,18 @@ func (a *Archive) DigestHTML(ctx context.Context, sub subscribers.Subscriber, pe
 			picks = append(picks, pick{id: id})
 		}
 	}
-	papers, err := a.Store.PapersByID(ctx, ids)
+	papers, err := b.Store.PapersByID(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	d := &Digest{SubscriberID: sub.ID, To: sub.Email, Period: period, Date: created.In(sub.Location()),
-		ManageURL: a.BaseURL + "/manage/" + manageToken, UnsubscribeURL: a.BaseURL + "/unsubscribe/" + manageToken}
+	items := make([]Item, 0, len(picks))
 	for _, p := range picks {
 		paper := papers[p.id]
-		d.Items = append(d.Items, Item{PaperID: p.id, Paper: paper, Topics: p.topics, Score: p.score,
+		items = append(items, Item{PaperID: p.id, Paper: paper, Topics: p.topics, Score: p.score,
 			Title:   Highlight(paper.Title, termsIn(p.terms, subscribers.FieldTitle)),
 			Snippet: Snippet(paper.Abstract, termsIn(p.terms, subscribers.FieldAbstract), snippetRunes)})
 	}
-	r, err := a.Renderer.Render(d)
-	if err != nil {
-		return nil, err
-	}
-	return []byte(r.HTML), nil
+	return items, nil
 }
 
 // sentDigest returns the id and build time of sub's sent digest of period.

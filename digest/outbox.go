@@ -27,21 +27,26 @@ type Outgoing struct {
 	Message      []byte
 	Attempts     int
 	Period       string
+	Created      time.Time
 }
 
-// enqueue stores a built digest as pending, the manage token its links
-// carry, and its papers as sent to the reader, in one transaction: from
-// here on the digest is delivered at most once and its papers never go
-// into another of the reader's digests. It stores nothing and returns
+// enqueue stores a built digest as pending — the papers it holds, as
+// sent to the reader, and the manage token its links carry — in one
+// transaction: from here on the digest is delivered at most once and its
+// papers never go into another of the reader's digests. Its composed
+// message is not stored: the pass sends it from memory, and a pass that
+// finds it still pending composes it again from its papers (see
+// Runner.recompose). Storing ~50 KB a digest, only to drop it once sent,
+// was a tenth of a pass's time. It stores nothing and returns
 // ErrDigestExists when the period already has a digest, errPapersTaken
 // when another of the reader's digests holds one of its papers.
-func (s *Store) enqueue(ctx context.Context, d *Digest, token, messageID string, msg []byte, paperIDs []int64) (int64, error) {
+func (s *Store) enqueue(ctx context.Context, d *Digest, token, messageID string, paperIDs []int64) (int64, error) {
 	var id int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
 		res, err := tx.ExecContext(ctx, `INSERT INTO digests (subscriber_id, period, status, message_id,
-			recipient, message, papers, window_end, created_at) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
-			d.SubscriberID, d.Period, messageID, d.To, msg, len(paperIDs), d.WindowEnd, now.Unix())
+			recipient, papers, window_end, created_at) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)`,
+			d.SubscriberID, d.Period, messageID, d.To, len(paperIDs), d.WindowEnd, now.Unix())
 		if isUniqueViolation(err) {
 			return ErrDigestExists
 		}
@@ -73,6 +78,13 @@ func (s *Store) enqueue(ctx context.Context, d *Digest, token, messageID string,
 	return id, err
 }
 
+// saveToken stores a manage token minted for a digest composed again.
+func (s *Store) saveToken(ctx context.Context, token string, subscriberID int64) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		return subscribers.SaveToken(ctx, tx, token, subscriberID, subscribers.TokenManage, s.now())
+	})
+}
+
 // ErrDigestExists means the subscriber already has a digest for the period.
 var ErrDigestExists = errors.New("digest for this period exists")
 
@@ -102,29 +114,36 @@ func (s *Store) windowStart(ctx context.Context, subscriberID int64) (int64, boo
 }
 
 // Pending returns up to limit digests waiting in the outbox, oldest first,
-// starting after the given id.
+// starting after the given id. Message is nil unless the digest was stored
+// with its message (by digestd before 1 December 2026): the others are
+// composed again to be sent.
 func (s *Store) Pending(ctx context.Context, afterID int64, limit int) ([]Outgoing, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, subscriber_id, recipient, message_id, message, attempts,
-		period FROM digests WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?`, afterID, limit)
+		period, created_at FROM digests WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?`, afterID, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []Outgoing
 	for rows.Next() {
-		var o Outgoing
+		var (
+			o       Outgoing
+			created int64
+		)
 		if err := rows.Scan(&o.ID, &o.SubscriberID, &o.Recipient, &o.MessageID, &o.Message, &o.Attempts,
-			&o.Period); err != nil {
+			&o.Period, &created); err != nil {
 			return nil, err
 		}
+		o.Created = fromUnix(created)
 		out = append(out, o)
 	}
 	return out, rows.Err()
 }
 
-// markSent records that the relay accepted a digest and drops its body
-// (the papers it held are in sent_papers, and the copy would only grow the
-// file), and forgets the failures of its reader's address.
+// markSent records that the relay accepted a digest and drops any body
+// stored with it (the papers it held are in sent_papers, and the copy
+// would only grow the file), and forgets the failures of its reader's
+// address.
 func (s *Store) markSent(ctx context.Context, out Outgoing) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE digests SET status = 'sent', message = NULL,

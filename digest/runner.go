@@ -285,11 +285,12 @@ func (r *Runner) store(ctx context.Context, rend *Renderer, d *Digest, token str
 	for i, it := range d.Items {
 		ids[i] = it.PaperID
 	}
-	id, err := r.Store.enqueue(ctx, d, token, msgID, msg, ids)
+	id, err := r.Store.enqueue(ctx, d, token, msgID, ids)
 	if err != nil {
 		return Outgoing{}, err
 	}
-	return Outgoing{ID: id, SubscriberID: d.SubscriberID, Recipient: d.To, MessageID: msgID, Message: msg, Period: d.Period}, nil
+	return Outgoing{ID: id, SubscriberID: d.SubscriberID, Recipient: d.To, MessageID: msgID, Message: msg,
+		Period: d.Period, Created: d.Date}, nil
 }
 
 func (r *Runner) sleep(ctx context.Context, d time.Duration) error {

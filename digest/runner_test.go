@@ -239,6 +239,10 @@ func TestRunBounce(t *testing.T) {
 	}
 }
 
+// TestRunRelayDownKeepsDigests runs a pass with the relay down, then one
+// with it back: the digests the first pass stored go out once each, composed
+// again from what the outbox keeps of them — the same Message-ID, the papers
+// recorded as sent, a manage link that works.
 func TestRunRelayDownKeepsDigests(t *testing.T) {
 	p := newPipeline(t)
 	for _, email := range []string{"a@example.org", "b@example.org", "c@example.org"} {
@@ -256,9 +260,23 @@ func TestRunRelayDownKeepsDigests(t *testing.T) {
 	}
 	var pending string
 	if err := p.db.QueryRow(`SELECT coalesce(group_concat(recipient || ' ' || message_id, ' '), '') FROM (SELECT * FROM digests
-		WHERE status = 'pending' AND message IS NOT NULL AND attempts = 1 ORDER BY id)`).Scan(&pending); err != nil {
+		WHERE status = 'pending' AND attempts = 1 ORDER BY id)`).Scan(&pending); err != nil {
 		t.Fatal(err)
 	}
+	papers := map[string][]string{} // recipient: arXiv ids of the papers stored as sent
+	rows, err := p.db.Query(`SELECT d.recipient, p.arxiv_id FROM digests d JOIN sent_papers s ON s.digest_id = d.id
+		JOIN papers p ON p.id = s.paper_id WHERE d.status = 'pending'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var to, id string
+		if err := rows.Scan(&to, &id); err != nil {
+			t.Fatal(err)
+		}
+		papers[to] = append(papers[to], id)
+	}
+	rows.Close()
 	relay := smtptest.Start(t)
 	r := p.runner(t, sender(t, relay.Port()))
 	if res := run(t, r, digest.RunOptions{All: true}); res.Sent != 3 || res.Built != 0 {
@@ -266,13 +284,63 @@ func TestRunRelayDownKeepsDigests(t *testing.T) {
 	}
 	run(t, r, digest.RunOptions{All: true})
 	var sent []string
+	manage := regexp.MustCompile(`https://papers\.example\.org/manage/([A-Za-z0-9_-]+)`)
 	for _, m := range relay.Messages() {
-		h, _ := readMail(t, m.Data)
-		sent = append(sent, strings.Join(m.To, ",")+" "+h.Get("Message-ID"))
+		h, body := readMail(t, m.Data)
+		to := strings.Join(m.To, ",")
+		sent = append(sent, to+" "+h.Get("Message-ID"))
+		if len(papers[to]) == 0 {
+			t.Errorf("to %s: no papers stored as sent", to)
+		}
+		for _, id := range papers[to] {
+			if !strings.Contains(body, "arxiv.org/abs/"+id) {
+				t.Errorf("to %s: paper %s, stored as sent, is not in the digest", to, id)
+			}
+		}
+		link := manage.FindStringSubmatch(body)
+		if link == nil {
+			t.Errorf("to %s: no manage link in the digest", to)
+			continue
+		}
+		if sub, err := p.subs.ByToken(context.Background(), link[1], subscribers.TokenManage); err != nil || sub.Email != to {
+			t.Errorf("to %s: the manage link opens %q (%v)", to, sub.Email, err)
+		}
 	}
 	if got := strings.Join(sent, " "); got != pending || strings.Count(pending, "@example.org ") != 3 {
 		t.Errorf("got messages (to, Message-ID) %q, want the 3 pending digests once each: %q", got, pending)
 	}
+}
+
+// TestRunSendsStoredMessageAsIs: a pending digest stored with its message,
+// as digestd stored them before 1 December 2026, goes out as stored.
+func TestRunSendsStoredMessageAsIs(t *testing.T) {
+	p := newPipeline(t)
+	p.add(t, "a@example.org", subscribers.StatusActive, subscribers.DefaultSettings())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	p.runner(t, sender(t, closed)).Run(context.Background(), digest.RunOptions{All: true})
+	stored := "From: digest@papers.example.org\r\nTo: a@example.org\r\nSubject: stored\r\n\r\nAs stored.\r\n"
+	if res, err := p.db.Exec(`UPDATE digests SET message = ? WHERE status = 'pending'`, []byte(stored)); err != nil {
+		t.Fatal(err)
+	} else if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("got %d pending digests after a pass with the relay down, want 1", n)
+	}
+	relay := smtptest.Start(t)
+	run(t, p.runner(t, sender(t, relay.Port())), digest.RunOptions{All: true})
+	if msgs := relay.Messages(); len(msgs) != 1 || string(msgs[0].Data) != stored {
+		t.Errorf("got %d messages, the first %q; want the stored one, as stored", len(msgs), firstData(msgs))
+	}
+}
+
+func firstData(msgs []smtptest.Message) string {
+	if len(msgs) == 0 {
+		return ""
+	}
+	return string(msgs[0].Data)
 }
 
 func TestConfirmationsSend(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 
 	"github.com/digestd/digestd/digest"
@@ -140,6 +141,17 @@ func (b *bench) deliver(ctx context.Context) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if b.opt.trace != "" {
+		f, err := os.Create(b.opt.trace)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
 	}
 	err := b.measure("delivery pass", func(p *phase) error {
 		var err error

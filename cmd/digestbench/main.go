@@ -27,6 +27,7 @@ type options struct {
 	timeout             time.Duration
 	keep                bool
 	cpuProfile          string
+	trace               string
 	memProfile          string
 }
 
@@ -41,6 +42,7 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 20*time.Minute, "give up after this long")
 	flag.BoolVar(&o.keep, "keep", false, "keep the database and print where it is")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the delivery pass to this file")
+	flag.StringVar(&o.trace, "trace", "", "write an execution trace of the delivery pass to this file (go tool trace)")
 	flag.StringVar(&o.memProfile, "memprofile", "", "write a heap profile taken after the delivery pass to this file")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
