@@ -2,7 +2,8 @@ package digest
 
 import (
 	"context"
-	"database/sql"
+
+	"github.com/digestd/digestd/internal/stmtcache"
 )
 
 // softBounceNights is how many periods in a row a reader's digest may meet
@@ -14,7 +15,7 @@ const softBounceNights = 3
 // and returns how many there have been since their last delivery.
 func (s *Store) recordHardBounce(ctx context.Context, subscriberID int64) (int, error) {
 	var n int
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx stmtcache.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO delivery_failures (subscriber_id, hard) VALUES (?, 1)
 			ON CONFLICT (subscriber_id) DO UPDATE SET hard = hard + 1 RETURNING hard`, subscriberID).Scan(&n)
 	})
@@ -26,7 +27,7 @@ func (s *Store) recordHardBounce(ctx context.Context, subscriberID int64) (int, 
 // last delivery that happened: several passes of one night count once.
 func (s *Store) recordSoftFailure(ctx context.Context, subscriberID int64, period string) (int, error) {
 	var n int
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx stmtcache.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO delivery_failures (subscriber_id, soft_nights, last_soft)
 			VALUES (?, 1, ?) ON CONFLICT (subscriber_id) DO UPDATE SET
 			soft_nights = soft_nights + (last_soft != excluded.last_soft), last_soft = excluded.last_soft

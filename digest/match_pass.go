@@ -164,7 +164,7 @@ func (s *Store) sentIn(ctx context.Context, subscriberID int64, w Window) (map[i
 	if until == 0 {
 		until = math.MaxInt64
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT paper_id FROM sent_papers
+	rows, err := s.stmts.Query(ctx, `SELECT paper_id FROM sent_papers
 		WHERE subscriber_id = ? AND paper_id > ? AND paper_id <= ?`, subscriberID, w.AfterID, until)
 	if err != nil {
 		return nil, err

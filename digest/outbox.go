@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/digestd/digestd/internal/stmtcache"
 	"github.com/digestd/digestd/subscribers"
 )
 
@@ -42,7 +43,7 @@ type Outgoing struct {
 // when another of the reader's digests holds one of its papers.
 func (s *Store) enqueue(ctx context.Context, d *Digest, token, messageID string, paperIDs []int64) (int64, error) {
 	var id int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx stmtcache.Tx) error {
 		now := s.now()
 		res, err := tx.ExecContext(ctx, `INSERT INTO digests (subscriber_id, period, status, message_id,
 			recipient, papers, window_end, created_at) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)`,
@@ -59,11 +60,10 @@ func (s *Store) enqueue(ctx context.Context, d *Digest, token, messageID string,
 		if err := subscribers.SaveToken(ctx, tx, token, d.SubscriberID, subscribers.TokenManage, now); err != nil {
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO sent_papers (subscriber_id, paper_id, digest_id) VALUES (?, ?, ?)`)
+		stmt, err := tx.Stmt(ctx, `INSERT INTO sent_papers (subscriber_id, paper_id, digest_id) VALUES (?, ?, ?)`)
 		if err != nil {
 			return err
 		}
-		defer stmt.Close()
 		for _, pid := range paperIDs {
 			_, err := stmt.ExecContext(ctx, d.SubscriberID, pid, id)
 			if isUniqueViolation(err) {
@@ -80,7 +80,7 @@ func (s *Store) enqueue(ctx context.Context, d *Digest, token, messageID string,
 
 // saveToken stores a manage token minted for a digest composed again.
 func (s *Store) saveToken(ctx context.Context, token string, subscriberID int64) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx stmtcache.Tx) error {
 		return subscribers.SaveToken(ctx, tx, token, subscriberID, subscribers.TokenManage, s.now())
 	})
 }
@@ -97,7 +97,7 @@ var errPapersTaken = errors.New("another digest took some of its papers")
 // hasDigest reports whether the subscriber has a digest for the period.
 func (s *Store) hasDigest(ctx context.Context, subscriberID int64, period string) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM digests WHERE subscriber_id = ? AND period = ?`,
+	err := s.stmts.QueryRow(ctx, `SELECT count(*) FROM digests WHERE subscriber_id = ? AND period = ?`,
 		subscriberID, period).Scan(&n)
 	return n > 0, err
 }
@@ -107,7 +107,7 @@ func (s *Store) hasDigest(ctx context.Context, subscriberID int64, period string
 // expired digest does not count: its papers go into the next one.
 func (s *Store) windowStart(ctx context.Context, subscriberID int64) (int64, bool, error) {
 	var end sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT max(window_end) FROM digests WHERE subscriber_id = ?
+	err := s.stmts.QueryRow(ctx, `SELECT max(window_end) FROM digests WHERE subscriber_id = ?
 		AND status != 'expired'`,
 		subscriberID).Scan(&end)
 	return end.Int64, end.Valid, err
@@ -145,7 +145,7 @@ func (s *Store) Pending(ctx context.Context, afterID int64, limit int) ([]Outgoi
 // would only grow the file), and forgets the failures of its reader's
 // address.
 func (s *Store) markSent(ctx context.Context, out Outgoing) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx stmtcache.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE digests SET status = 'sent', message = NULL,
 			sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`, s.now().Unix(), out.ID); err != nil {
 			return err
@@ -158,7 +158,7 @@ func (s *Store) markSent(ctx context.Context, out Outgoing) error {
 // markAttempt records a failed delivery attempt; status stays pending for a
 // temporary failure and becomes failed for a permanent one.
 func (s *Store) markAttempt(ctx context.Context, id int64, status string, cause error) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx stmtcache.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE digests SET status = ?, attempts = attempts + 1,
 			last_error = ? WHERE id = ?`, status, cause.Error(), id)
 		return err
@@ -169,7 +169,7 @@ func (s *Store) markAttempt(ctx context.Context, id int64, status string, cause 
 // its last error, and its papers released to go into the reader's next
 // digest.
 func (s *Store) expire(ctx context.Context, id int64, reason string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx stmtcache.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE digests SET status = 'expired', message = NULL,
 			last_error = ? || iif(last_error = '', '', ' (last error: ' || last_error || ')')
 			WHERE id = ? AND status = 'pending'`, reason, id); err != nil {

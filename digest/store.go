@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"sync"
 	"time"
+
+	"github.com/digestd/digestd/internal/stmtcache"
 )
 
 // Store is digestd's SQLite database as the pipeline sees it: papers, the
@@ -19,11 +21,12 @@ type Store struct {
 	// between tries: at hundreds of digests a second those sleeps left a
 	// core idle. Waiting on a mutex wakes a writer as soon as it can go.
 	writes sync.Mutex
+	stmts  *stmtcache.Cache
 }
 
 // NewStore returns a Store over a database opened with OpenDB.
 func NewStore(db *sql.DB) *Store {
-	return &Store{db: db, now: time.Now}
+	return &Store{db: db, now: time.Now, stmts: stmtcache.New(db)}
 }
 
 // DB returns the underlying database handle.
@@ -31,7 +34,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // write runs fn in a write transaction, after any other write of the
 // Store's has finished.
-func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *Store) write(ctx context.Context, fn func(stmtcache.Tx) error) error {
 	s.writes.Lock()
 	defer s.writes.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -39,7 +42,7 @@ func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	defer tx.Rollback()
-	if err := fn(tx); err != nil {
+	if err := fn(s.stmts.In(tx)); err != nil {
 		return err
 	}
 	return tx.Commit()

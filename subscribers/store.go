@@ -7,18 +7,21 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/digestd/digestd/internal/stmtcache"
 )
 
 // Store keeps subscribers, topics and tokens in the SQLite database that
 // digest.OpenDB opened and migrated.
 type Store struct {
-	db  *sql.DB
-	now func() time.Time
+	db    *sql.DB
+	now   func() time.Time
+	stmts *stmtcache.Cache // for the queries a delivery pass runs per reader
 }
 
 // NewStore returns a Store over db.
 func NewStore(db *sql.DB) *Store {
-	return &Store{db: db, now: time.Now}
+	return &Store{db: db, now: time.Now, stmts: stmtcache.New(db)}
 }
 
 const subscriberColumns = `id, email, status, frequency, weekday, hour, timezone, max_papers, created_at, confirmed_at`

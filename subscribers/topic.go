@@ -95,7 +95,7 @@ func addTopic(ctx context.Context, tx *sql.Tx, subscriberID int64, q *Query, now
 
 // Topics returns a subscriber's topics in the order they were added.
 func (s *Store) Topics(ctx context.Context, subscriberID int64) ([]Topic, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, subscriber_id, query, created_at FROM topics
+	rows, err := s.stmts.Query(ctx, `SELECT id, subscriber_id, query, created_at FROM topics
 		WHERE subscriber_id = ? ORDER BY id`, subscriberID)
 	if err != nil {
 		return nil, err

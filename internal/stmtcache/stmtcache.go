@@ -1,0 +1,100 @@
+// Package stmtcache prepares each SQL statement once for a database.
+//
+// database/sql prepares a query given as text every time it runs it, and
+// SQLite's prepare costs about as much as running one of digestd's small
+// per-reader queries: a delivery pass runs the same few of them for every
+// reader. A *sql.Stmt is prepared once per connection of the pool and kept.
+package stmtcache
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// Cache holds a database's prepared statements by query text. It is safe
+// for concurrent use; its statements close with the database.
+type Cache struct {
+	db    *sql.DB
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+// New returns an empty Cache for db.
+func New(db *sql.DB) *Cache {
+	return &Cache{db: db, stmts: map[string]*sql.Stmt{}}
+}
+
+// Get returns query prepared, preparing it the first time.
+func (c *Cache) Get(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.stmts[query] = s
+	return s, nil
+}
+
+// Query runs query, prepared once, with args.
+func (c *Cache) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, err := c.Get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// QueryRow runs query, prepared once, with args; an error preparing it
+// comes from the row's Scan.
+func (c *Cache) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := c.Get(ctx, query)
+	if err != nil {
+		return c.db.QueryRowContext(ctx, query, args...)
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+// Tx is a transaction whose statements are prepared once (see Cache).
+type Tx struct {
+	*sql.Tx
+	cache *Cache
+}
+
+// In returns tx running its statements through c.
+func (c *Cache) In(tx *sql.Tx) Tx {
+	return Tx{Tx: tx, cache: c}
+}
+
+// Stmt returns query, prepared once, for the transaction: for a statement
+// run many times in it.
+func (t Tx) Stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s, err := t.cache.Get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return t.Tx.StmtContext(ctx, s), nil
+}
+
+// ExecContext runs query, prepared once, in the transaction.
+func (t Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := t.Stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// QueryRowContext runs query, prepared once, in the transaction; an error
+// preparing it comes from the row's Scan.
+func (t Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := t.cache.Get(ctx, query)
+	if err != nil {
+		return t.Tx.QueryRowContext(ctx, query, args...)
+	}
+	return t.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+}
