@@ -1,12 +1,14 @@
 package digest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -284,5 +286,154 @@ func TestSMTPSenderStuffsData(t *testing.T) {
 	}
 	if !readyForData([]byte(msgs[0].sent)) || readyForData([]byte(msgs[1].sent)) {
 		t.Errorf("readyForData: want the first message ready as it is and the second not")
+	}
+}
+
+// scriptedRelay is an SMTP server that answers each command as it reads it
+// and notes, for each, whether the client had already sent more: a client
+// that pipelines sends RCPT and DATA before MAIL's reply. It refuses
+// refused@example.org at RCPT yet answers DATA with 354, as a careless
+// server might, and then refuses the (empty) message.
+type scriptedRelay struct {
+	ln         net.Listener
+	pipelining bool
+	mu         sync.Mutex
+	log        []string
+}
+
+func startScriptedRelay(t *testing.T, pipelining bool) *scriptedRelay {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &scriptedRelay{ln: ln, pipelining: pipelining}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go r.serve(conn)
+		}
+	}()
+	return r
+}
+
+func (r *scriptedRelay) note(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.log = append(r.log, s)
+}
+
+// transcript is the commands read, "+" after those the client had sent
+// more behind, and "body" for each message read after a 354.
+func (r *scriptedRelay) transcript() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.log, " ")
+}
+
+func (r *scriptedRelay) serve(conn net.Conn) {
+	defer conn.Close()
+	in := bufio.NewReader(conn)
+	reply := func(s string) { fmt.Fprint(conn, s+"\r\n") }
+	reply("220 scripted ESMTP")
+	refused := false
+	for {
+		line, err := in.ReadString('\n')
+		if err != nil {
+			return
+		}
+		verb := strings.ToUpper(strings.Fields(line + " x")[0])
+		if in.Buffered() > 0 {
+			r.note(verb + "+")
+		} else {
+			r.note(verb)
+		}
+		switch verb {
+		case "EHLO":
+			if r.pipelining {
+				reply("250-scripted")
+				reply("250-PIPELINING")
+			} else {
+				reply("250-scripted")
+			}
+			reply("250 8BITMIME")
+		case "RCPT":
+			refused = strings.Contains(line, "refused@")
+			if refused {
+				reply("550 5.1.1 no such user")
+			} else {
+				reply("250 ok")
+			}
+		case "DATA":
+			reply("354 go ahead")
+			body := 0
+			for {
+				l, err := in.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" {
+					break
+				}
+				body += len(l)
+			}
+			switch {
+			case refused:
+				r.note("empty-body")
+				reply("554 5.5.1 no valid recipients")
+			case body == 0:
+				r.note("empty-body")
+				reply("554 5.6.0 empty message")
+			default:
+				r.note("body")
+				reply("250 queued")
+			}
+		case "QUIT":
+			reply("221 bye")
+			return
+		default: // MAIL, RSET, NOOP
+			reply("250 ok")
+		}
+	}
+}
+
+// TestSMTPSenderPipelines: with a server that offers PIPELINING, MAIL,
+// RCPT and DATA go out together and no RSET follows a delivered message;
+// with one that does not, one command at a time. A refused recipient
+// leaves the session in step for the next message either way.
+func TestSMTPSenderPipelines(t *testing.T) {
+	for _, tt := range []struct {
+		pipelining bool
+		want       string
+	}{
+		{true, "EHLO MAIL+ RCPT+ DATA body MAIL+ RCPT+ DATA empty-body RSET MAIL+ RCPT+ DATA body QUIT"},
+		{false, "EHLO MAIL RCPT DATA body MAIL RCPT RSET MAIL RCPT DATA body QUIT"},
+	} {
+		relay := startScriptedRelay(t, tt.pipelining)
+		s, err := NewSMTPSender(SMTPConfig{Host: "127.0.0.1", Port: relay.ln.Addr().(*net.TCPAddr).Port,
+			TLS: SMTPNoTLS, HELO: "digestd.test", Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, to := range []string{"a@example.org", "refused@example.org", "b@example.org"} {
+			err := s.Send(context.Background(), "bounce@example.org", to, testMessage(t, i+1))
+			var se *SendError
+			switch {
+			case to == "refused@example.org" && (!errors.As(err, &se) || se.Code != 550 || se.Stage != "rcpt"):
+				t.Errorf("pipelining %v, to %s: got %v, want a 550 at rcpt", tt.pipelining, to, err)
+			case to != "refused@example.org" && err != nil:
+				t.Errorf("pipelining %v, to %s: %v", tt.pipelining, to, err)
+			}
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got := relay.transcript(); got != tt.want {
+			t.Errorf("pipelining %v: the server read\n%s\nwant\n%s", tt.pipelining, got, tt.want)
+		}
 	}
 }

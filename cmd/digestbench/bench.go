@@ -51,7 +51,7 @@ func (p phase) perSecond() float64 { return float64(p.messages) / p.wall.Seconds
 func newBench(ctx context.Context, path string, o options) (*bench, error) {
 	b := &bench{opt: o, path: path}
 	var err error
-	if b.sink, err = startSink(); err != nil {
+	if b.sink, err = startSink(o.relayRTT); err != nil {
 		return nil, err
 	}
 	if b.db, err = digest.OpenDB(ctx, path); err != nil {

@@ -25,6 +25,7 @@ type options struct {
 	fixtures            string
 	seed                uint64
 	timeout             time.Duration
+	relayRTT            time.Duration
 	keep                bool
 	cpuProfile          string
 	trace               string
@@ -39,6 +40,7 @@ func main() {
 	flag.IntVar(&o.maxPapers, "max-papers", 20, "papers per digest; digestd's default digest.max_papers")
 	flag.StringVar(&o.fixtures, "fixtures", "testdata/fixtures", "directory of the hf_*.json fixtures the papers are made from")
 	flag.Uint64Var(&o.seed, "seed", 1, "random seed: the same seed makes the same papers and readers")
+	flag.DurationVar(&o.relayRTT, "relay-rtt", 0, "make the SMTP server's replies arrive this late, as from a relay a round trip this long away")
 	flag.DurationVar(&o.timeout, "timeout", 20*time.Minute, "give up after this long")
 	flag.BoolVar(&o.keep, "keep", false, "keep the database and print where it is")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the delivery pass to this file")

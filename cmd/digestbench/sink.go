@@ -22,7 +22,9 @@ type sink struct {
 	first []byte // the first message, the model of the SMTP limit's messages
 }
 
-func startSink() (*sink, error) {
+// startSink starts the server; its replies arrive rtt late (see
+// distantConn).
+func startSink(rtt time.Duration) (*sink, error) {
 	s := &sink{}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return sinkSession{s}, nil }))
 	s.srv.Domain = "sink.local"
@@ -34,6 +36,9 @@ func startSink() (*sink, error) {
 		return nil, err
 	}
 	s.ln = ln
+	if rtt > 0 {
+		ln = distantListener{ln, rtt}
+	}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
 }
@@ -75,4 +80,59 @@ func (ss sinkSession) Data(r io.Reader) error {
 	s.sizes = append(s.sizes, int(n))
 	s.mu.Unlock()
 	return err
+}
+
+// distantListener hands out distantConns.
+type distantListener struct {
+	net.Listener
+	rtt time.Duration
+}
+
+func (l distantListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	d := &distantConn{Conn: c, rtt: l.rtt, out: make(chan delayed, 64)}
+	go d.deliver()
+	return d, nil
+}
+
+// distantConn is the server's end of a connection to a client a round trip
+// rtt away: what the server writes reaches the client rtt later, while the
+// server goes on (replies to pipelined commands travel together, as they
+// would across a network).
+type distantConn struct {
+	net.Conn
+	rtt       time.Duration
+	out       chan delayed
+	closeOnce sync.Once
+}
+
+type delayed struct {
+	at   time.Time
+	data []byte
+}
+
+func (c *distantConn) Write(p []byte) (int, error) {
+	c.out <- delayed{time.Now().Add(c.rtt), append([]byte(nil), p...)}
+	return len(p), nil
+}
+
+// Close closes the connection once what was written has arrived.
+func (c *distantConn) Close() error {
+	c.closeOnce.Do(func() { close(c.out) })
+	return nil
+}
+
+func (c *distantConn) deliver() {
+	defer c.Conn.Close()
+	for d := range c.out {
+		time.Sleep(time.Until(d.at))
+		if _, err := c.Conn.Write(d.data); err != nil {
+			for range c.out { // the client is gone: drop the rest
+			}
+			return
+		}
+	}
 }
