@@ -155,3 +155,28 @@ func TestParseArxivID(t *testing.T) {
 		})
 	}
 }
+
+// TestWindowStartSeeksOneRow: a pass asks, for every reader, where their
+// next digest starts. It must cost one index seek, not a read of every
+// digest they were ever sent: with a year of nightly digests that was
+// ~670 µs a reader (a minute for 100,000), ~14 µs with the index.
+func TestWindowStartSeeksOneRow(t *testing.T) {
+	db := openTestDB(t, filepath.Join(t.TempDir(), "digestd.db"))
+	rows, err := db.Query(`EXPLAIN QUERY PLAN `+windowStartQuery, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if got := strings.Join(plan, "; "); !strings.Contains(got, "INDEX digests_window (subscriber_id=?)") {
+		t.Errorf("windowStart's plan: %q, want a search of the index digests_window", got)
+	}
+}

@@ -102,14 +102,15 @@ func (s *Store) hasDigest(ctx context.Context, subscriberID int64, period string
 	return n > 0, err
 }
 
+// windowStartQuery is one seek in the index digests_window.
+const windowStartQuery = `SELECT max(window_end) FROM digests WHERE subscriber_id = ? AND status != 'expired'`
+
 // windowStart returns where the subscriber's next digest starts: the end of
 // their previous digest's window, ok false when they never had one. An
 // expired digest does not count: its papers go into the next one.
 func (s *Store) windowStart(ctx context.Context, subscriberID int64) (int64, bool, error) {
 	var end sql.NullInt64
-	err := s.stmts.QueryRow(ctx, `SELECT max(window_end) FROM digests WHERE subscriber_id = ?
-		AND status != 'expired'`,
-		subscriberID).Scan(&end)
+	err := s.stmts.QueryRow(ctx, windowStartQuery, subscriberID).Scan(&end)
 	return end.Int64, end.Valid, err
 }
 
