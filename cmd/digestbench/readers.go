@@ -84,6 +84,10 @@ func readerTopics(vocab []string, zipf *rand.Zipf, rng *rand.Rand) []string {
 	return picked
 }
 
+// benchZones are the readers' time zones, UTC the most common.
+var benchZones = []string{"UTC", "UTC", "UTC", "Europe/London", "Europe/Berlin", "America/New_York",
+	"America/Los_Angeles", "Asia/Shanghai", "Asia/Kolkata", "Asia/Tokyo", "Australia/Sydney"}
+
 // addReaders stores n active readers through subscribers.Store.Add, the
 // path the web front and `subscribers add` take.
 func addReaders(ctx context.Context, subs *subscribers.Store, vocab []string, n int, rng *rand.Rand) (topics int, err error) {
@@ -92,6 +96,7 @@ func addReaders(ctx context.Context, subs *subscribers.Store, vocab []string, n 
 	for i := range n {
 		t := readerTopics(vocab, zipf, rng)
 		topics += len(t)
+		set.Timezone = benchZones[rng.IntN(len(benchZones))]
 		if _, err := subs.Add(ctx, fmt.Sprintf("reader%d@bench.example", i+1), subscribers.StatusActive, set, t); err != nil {
 			return topics, fmt.Errorf("reader %d: %w", i+1, err)
 		}
