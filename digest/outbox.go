@@ -38,7 +38,8 @@ type Outgoing struct {
 // message is not stored: the pass sends it from memory, and a pass that
 // finds it still pending composes it again from its papers (see
 // Runner.recompose). Storing ~50 KB a digest, only to drop it once sent,
-// was a tenth of a pass's time. It stores nothing and returns
+// was nearly a fifth of a pass's time (docs/PERFORMANCE.md). It stores
+// nothing and returns
 // ErrDigestExists when the period already has a digest, errPapersTaken
 // when another of the reader's digests holds one of its papers.
 func (s *Store) enqueue(ctx context.Context, d *Digest, token, messageID string, paperIDs []int64) (int64, error) {

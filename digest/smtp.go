@@ -302,7 +302,12 @@ func (c *smtpConn) pipelined(from, to string) (stage string, err error) {
 		var reply *textproto.Error
 		switch {
 		case err != nil && !errors.As(err, &reply):
-			return r.stage, err // the connection broke: nothing more to read
+			// The connection broke: nothing more to read. A refusal
+			// before it (a 421 closing the session) says more.
+			if refused != nil {
+				return stage, refused
+			}
+			return r.stage, err
 		case err != nil && refused == nil:
 			stage, refused = r.stage, err
 		case err == nil && r.stage == "data" && refused != nil:

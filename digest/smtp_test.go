@@ -293,7 +293,8 @@ func TestSMTPSenderStuffsData(t *testing.T) {
 // and notes, for each, whether the client had already sent more: a client
 // that pipelines sends RCPT and DATA before MAIL's reply. It refuses
 // refused@example.org at RCPT yet answers DATA with 354, as a careless
-// server might, and then refuses the (empty) message.
+// server might, and then refuses the (empty) message; at RCPT
+// closing@example.org it answers 421 and closes the connection.
 type scriptedRelay struct {
 	ln         net.Listener
 	pipelining bool
@@ -362,6 +363,10 @@ func (r *scriptedRelay) serve(conn net.Conn) {
 			}
 			reply("250 8BITMIME")
 		case "RCPT":
+			if strings.Contains(line, "closing@") {
+				reply("421 4.3.2 shutting down")
+				return
+			}
 			refused = strings.Contains(line, "refused@")
 			if refused {
 				reply("550 5.1.1 no such user")
@@ -435,5 +440,29 @@ func TestSMTPSenderPipelines(t *testing.T) {
 		if got := relay.transcript(); got != tt.want {
 			t.Errorf("pipelining %v: the server read\n%s\nwant\n%s", tt.pipelining, got, tt.want)
 		}
+	}
+}
+
+// TestSMTPSenderPipelinedRelayCloses: a relay that answers a pipelined
+// RCPT with 421 and hangs up leaves a temporary error that names the 421,
+// and the next message goes out on a new connection.
+func TestSMTPSenderPipelinedRelayCloses(t *testing.T) {
+	relay := startScriptedRelay(t, true)
+	s, err := NewSMTPSender(SMTPConfig{Host: "127.0.0.1", Port: relay.ln.Addr().(*net.TCPAddr).Port,
+		TLS: SMTPNoTLS, HELO: "digestd.test", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.Send(context.Background(), "bounce@example.org", "closing@example.org", testMessage(t, 1))
+	var se *SendError
+	if !errors.As(err, &se) || se.Code != 421 || !se.Temporary || se.Stage != "rcpt" {
+		t.Errorf("got %v, want a temporary 421 at rcpt", err)
+	}
+	if err := s.Send(context.Background(), "bounce@example.org", "a@example.org", testMessage(t, 2)); err != nil {
+		t.Errorf("the next message: %v", err)
+	}
+	if got := relay.transcript(); !strings.HasSuffix(got, "EHLO MAIL+ RCPT+ DATA body") {
+		t.Errorf("the server read %q, want the next message on a new connection", got)
 	}
 }
