@@ -18,15 +18,20 @@ var qpPlain = func() (plain [256]bool) {
 // a text part: line breaks become CRLF; '=', control characters and bytes
 // outside ASCII become =XX, as does white space at the end of a line; lines
 // longer than 76 characters are cut with soft line breaks, never inside an
-// =XX. mime/quotedprintable encodes the same one byte at a time through a
-// buffered writer; every digest is ~50 KB encoded for its reader alone,
-// and copying runs of plain bytes is several times faster.
+// =XX. A dot that would start a line becomes =2E too, so that a composed
+// message goes as SMTP DATA as it is, with no line to dot-stuff.
+// mime/quotedprintable encodes one byte at a time through a buffered
+// writer; every digest is ~50 KB encoded for its reader alone, and copying
+// runs of plain bytes is several times faster.
 func appendQP(b []byte, text string) []byte {
 	const hexDigits = "0123456789ABCDEF"
 	col := 0
 	for i := 0; i < len(text); {
 		// The run of bytes that stay as they are and fit on the line.
 		j, end := i, min(len(text), i+qpLineMax-1-col)
+		if col == 0 && text[i] == '.' {
+			end = i
+		}
 		for j < end && (qpPlain[text[j]] || qpLiteral(text, j)) {
 			j++
 		}
@@ -45,6 +50,10 @@ func appendQP(b []byte, text string) []byte {
 			if c == '\r' {
 				i++
 			}
+		case c == '.' && col == 0:
+			b = append(b, "=2E"...)
+			col += 3
+			i++
 		case qpLiteral(text, i) || col+3 > qpLineMax-1:
 			// The line is full: a soft line break.
 			b = append(b, '=', '\r', '\n')

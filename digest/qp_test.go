@@ -10,7 +10,8 @@ import (
 
 // checkQP encodes text and checks what a mail client would: every line
 // within 76 characters, nothing but printable ASCII, no white space at a
-// line's end, and decoding gives text back with CRLF line breaks.
+// line's end, and decoding gives text back with CRLF line breaks; and what
+// SMTP would: no line starts with a dot.
 func checkQP(t *testing.T, text string) {
 	t.Helper()
 	enc := appendQP(nil, text)
@@ -25,6 +26,9 @@ func checkQP(t *testing.T, text string) {
 		}
 		if n := len(line); n > 0 && (line[n-1] == ' ' || line[n-1] == '\t') {
 			t.Fatalf("line %d ends in white space: %q", i+1, line)
+		}
+		if len(line) > 0 && line[0] == '.' {
+			t.Fatalf("line %d starts with a dot: %q", i+1, line)
 		}
 	}
 	dec, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(enc)))
@@ -50,6 +54,7 @@ func TestQuotedPrintable(t *testing.T) {
 		strings.Repeat("y", 74) + "é" + strings.Repeat("z", 10),
 		strings.Repeat("y", 75) + " \n" + strings.Repeat("y", 76) + "\n",
 		`<a href="https://digest.example.org/manage/tok/more/2410.13276" style="color:#59636e;">More like this</a>`,
+		".a line that starts with a dot\n.\n..\n" + strings.Repeat("d", 75) + ".after a soft break",
 	} {
 		checkQP(t, text)
 	}

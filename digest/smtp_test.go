@@ -31,7 +31,8 @@ func newTestSender(t *testing.T, srv *smtptest.Server, mode string, user, pass s
 }
 
 // testMessage is a composed digest whose text part has a line starting with
-// a dot, which SMTP must stuff and unstuff.
+// a dot, which quoted-printable encodes (=2E) so that no line of the
+// message starts with one.
 func testMessage(t *testing.T, n int) []byte {
 	t.Helper()
 	d := testDigest()
@@ -40,8 +41,8 @@ func testMessage(t *testing.T, n int) []byte {
 	if err != nil {
 		t.Fatalf("ComposeDigest: %v", err)
 	}
-	if !bytes.Contains(msg, []byte("\r\n.a line")) {
-		t.Fatalf("test message lacks a line starting with a dot")
+	if !bytes.Contains(msg, []byte("\r\n=2Ea line")) || bytes.Contains(msg, []byte("\n.")) {
+		t.Fatalf("test message: want the text's line starting with a dot encoded, and no line starting with one")
 	}
 	return msg
 }
