@@ -101,16 +101,10 @@ func (r *Runner) recompose(ctx context.Context, sub subscribers.Subscriber, out 
 	}
 	d := &Digest{SubscriberID: out.SubscriberID, To: out.Recipient, Period: out.Period,
 		Date: out.Created.In(sub.Location()), Items: items}
-	token, err := r.link(d)
+	c, err := r.compose(r.Renderer, d)
 	if err != nil {
 		return err
 	}
-	rendered, err := r.Renderer.Render(d)
-	if err != nil {
-		return err
-	}
-	if out.Message, out.MessageID, err = ComposeDigest(r.Headers, d, rendered); err != nil {
-		return err
-	}
-	return r.Store.saveToken(ctx, token, out.SubscriberID)
+	out.Message, out.MessageID = c.out.Message, c.out.MessageID
+	return r.Store.saveToken(ctx, c.store.token, out.SubscriberID)
 }

@@ -31,52 +31,85 @@ type Outgoing struct {
 	Created      time.Time
 }
 
-// enqueue stores a built digest as pending — the papers it holds, as
-// sent to the reader, and the manage token its links carry — in one
-// transaction: from here on the digest is delivered at most once and its
-// papers never go into another of the reader's digests. Its composed
-// message is not stored: the pass sends it from memory, and a pass that
-// finds it still pending composes it again from its papers (see
-// Runner.recompose). Storing ~50 KB a digest, only to drop it once sent,
-// was nearly a fifth of a pass's time (docs/PERFORMANCE.md). It stores
-// nothing and returns
-// ErrDigestExists when the period already has a digest, errPapersTaken
-// when another of the reader's digests holds one of its papers.
-func (s *Store) enqueue(ctx context.Context, d *Digest, token, messageID string, paperIDs []int64) (int64, error) {
-	var id int64
-	err := s.write(ctx, func(tx stmtcache.Tx) error {
+// toStore is a built digest to store: the digest, the manage token its
+// links carry, its Message-ID and its papers.
+type toStore struct {
+	d         *Digest
+	token     string
+	messageID string
+	paperIDs  []int64
+}
+
+// enqueue stores built digests as pending — the papers each holds, as sent
+// to its reader, and the manage token its links carry — in one transaction,
+// each digest in a savepoint of its own: from here on a digest is
+// delivered at most once and its papers never go into another of the
+// reader's digests. Its composed message is not stored: the pass sends it
+// from memory, and a pass that finds it still pending composes it again
+// from its papers (see Runner.recompose). Storing ~50 KB a digest, only to
+// drop it once sent, was nearly a fifth of a pass's time
+// (docs/PERFORMANCE.md). It returns each digest's row id, or why it was
+// not stored: ErrDigestExists when its period has a digest already,
+// errPapersTaken when another of the reader's digests holds one of its
+// papers. err is the transaction's: then none was stored.
+func (s *Store) enqueue(ctx context.Context, ds []toStore) (ids []int64, errs []error, err error) {
+	ids, errs = make([]int64, len(ds)), make([]error, len(ds))
+	err = s.write(ctx, func(tx stmtcache.Tx) error {
 		now := s.now()
-		res, err := tx.ExecContext(ctx, `INSERT INTO digests (subscriber_id, period, status, message_id,
-			recipient, papers, window_end, created_at) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)`,
-			d.SubscriberID, d.Period, messageID, d.To, len(paperIDs), d.WindowEnd, now.Unix())
-		if isUniqueViolation(err) {
-			return ErrDigestExists
-		}
-		if err != nil {
-			return fmt.Errorf("digest %s for subscriber %d: %w", d.Period, d.SubscriberID, err)
-		}
-		if id, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		if err := subscribers.SaveToken(ctx, tx, token, d.SubscriberID, subscribers.TokenManage, now); err != nil {
-			return err
-		}
-		stmt, err := tx.Stmt(ctx, `INSERT INTO sent_papers (subscriber_id, paper_id, digest_id) VALUES (?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		for _, pid := range paperIDs {
-			_, err := stmt.ExecContext(ctx, d.SubscriberID, pid, id)
-			if isUniqueViolation(err) {
-				return errPapersTaken
+		for i, d := range ds {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT digest`); err != nil {
+				return err
 			}
-			if err != nil {
-				return fmt.Errorf("digest %s for subscriber %d: paper %d: %w", d.Period, d.SubscriberID, pid, err)
+			// Some errors (a full disk, I/O) end the whole transaction, and
+			// the savepoint with it: then the rollback fails, and with it
+			// the batch.
+			if ids[i], errs[i] = insertDigest(ctx, tx, d, now); errs[i] != nil {
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO digest`); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `RELEASE digest`); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
-	return id, err
+	return ids, errs, err
+}
+
+// insertDigest stores one digest in tx.
+func insertDigest(ctx context.Context, tx stmtcache.Tx, q toStore, now time.Time) (int64, error) {
+	d := q.d
+	res, err := tx.ExecContext(ctx, `INSERT INTO digests (subscriber_id, period, status, message_id,
+		recipient, papers, window_end, created_at) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)`,
+		d.SubscriberID, d.Period, q.messageID, d.To, len(q.paperIDs), d.WindowEnd, now.Unix())
+	if isUniqueViolation(err) {
+		return 0, ErrDigestExists
+	}
+	if err != nil {
+		return 0, fmt.Errorf("digest %s for subscriber %d: %w", d.Period, d.SubscriberID, err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	if err := subscribers.SaveToken(ctx, tx, q.token, d.SubscriberID, subscribers.TokenManage, now); err != nil {
+		return 0, err
+	}
+	stmt, err := tx.Stmt(ctx, `INSERT INTO sent_papers (subscriber_id, paper_id, digest_id) VALUES (?, ?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	for _, pid := range q.paperIDs {
+		_, err := stmt.ExecContext(ctx, d.SubscriberID, pid, id)
+		if isUniqueViolation(err) {
+			return 0, errPapersTaken
+		}
+		if err != nil {
+			return 0, fmt.Errorf("digest %s for subscriber %d: paper %d: %w", d.Period, d.SubscriberID, pid, err)
+		}
+	}
+	return id, nil
 }
 
 // saveToken stores a manage token minted for a digest composed again.

@@ -148,8 +148,8 @@ func (r *Runner) produce(ctx context.Context, opt RunOptions, s *sendState) erro
 	for range n {
 		wg.Go(func() {
 			for j := range jobs {
-				out, err := r.deliver(ctx, w, j.sub, now, opt, s)
-				j.done <- built{out, err}
+				c, err := r.deliver(ctx, w, j.sub, now, opt, s)
+				j.done <- built{c, err}
 			}
 		})
 	}
@@ -160,17 +160,40 @@ func (r *Runner) produce(ctx context.Context, opt RunOptions, s *sendState) erro
 		close(jobs)
 		close(inOrder)
 	}()
+	// The digests built are stored together, as many as are ready when
+	// the next one is not, in one transaction, and then queued.
+	var ready []*composed
+	store := func() {
+		outs, err := r.storeAll(ctx, ready, s)
+		ready = ready[:0]
+		for _, out := range outs {
+			if err == nil {
+				err = s.enqueue(ctx, out)
+			}
+		}
+		if err != nil {
+			stop(err)
+		}
+	}
 	for j := range inOrder {
-		got := <-j.done
+		var got built
+		select {
+		case got = <-j.done:
+		default:
+			store()
+			got = <-j.done
+		}
 		switch {
 		case got.err != nil:
 			stop(got.err)
-		case got.out != nil:
-			if err := s.enqueue(ctx, *got.out); err != nil {
-				stop(err)
-			}
+		case got.c != nil:
+			ready = append(ready, got.c)
+		}
+		if len(ready) == maxStoreBatch {
+			store()
 		}
 	}
+	store()
 	wg.Wait()
 	return context.Cause(ctx)
 }
@@ -187,11 +210,20 @@ type job struct {
 	done chan built
 }
 
-// built is a built and stored digest, nil when there is none to send.
+// built is a built digest, nil when there is none to send.
 type built struct {
-	out *Outgoing
+	c   *composed
 	err error
 }
+
+// composed is a built digest, rendered and composed, not stored yet.
+type composed struct {
+	store toStore
+	out   Outgoing // what the senders get, once stored (with its ID)
+}
+
+// maxStoreBatch bounds how many digests a pass stores in one transaction.
+const maxStoreBatch = 64
 
 // listActive hands each active subscriber to the builders (jobs) and, in
 // the same order, to the queueing loop (inOrder).
@@ -218,9 +250,9 @@ func (r *Runner) listActive(ctx context.Context, jobs, inOrder chan<- job) error
 	}
 }
 
-// deliver builds and stores one subscriber's digest if it is due, and
-// returns it for sending; nil when there is nothing to send.
-func (r *Runner) deliver(ctx context.Context, w passWork, sub subscribers.Subscriber, now time.Time, opt RunOptions, s *sendState) (*Outgoing, error) {
+// deliver builds and composes one subscriber's digest if it is due, and
+// returns it for storing and sending; nil when there is nothing to send.
+func (r *Runner) deliver(ctx context.Context, w passWork, sub subscribers.Subscriber, now time.Time, opt RunOptions, s *sendState) (*composed, error) {
 	period, due := dueSlot(sub, now)
 	if opt.All {
 		period, due = CurrentPeriod(sub, now), true
@@ -249,48 +281,72 @@ func (r *Runner) deliver(ctx context.Context, w passWork, sub subscribers.Subscr
 		s.log.Info("dry run: digest not sent", "to", sub.Email, "period", period, "papers", len(d.Items))
 		return nil, nil
 	}
+	c, err := r.compose(w.renderer, d)
+	if err != nil {
+		return nil, fmt.Errorf("subscriber %s: %w", sub.Email, err)
+	}
+	return c, nil
+}
+
+// compose mints d's manage token, renders d with rend and composes its
+// message.
+func (r *Runner) compose(rend *Renderer, d *Digest) (*composed, error) {
 	token, err := r.link(d)
 	if err != nil {
 		return nil, err
 	}
-	out, err := r.store(ctx, w.renderer, d, token)
-	if errors.Is(err, ErrDigestExists) {
-		return nil, nil
-	}
-	if errors.Is(err, errPapersTaken) {
-		// The other digest is the reader's mail for now; the papers it
-		// did not take go into their next one.
-		s.log.Info("digest not stored: another pass's digest took some of its papers", "to", sub.Email, "period", period)
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("subscriber %s: %w", sub.Email, err)
-	}
-	s.count(func(res *RunResult) { res.Built++ })
-	return &out, nil
-}
-
-// store renders a digest with rend and puts it in the outbox with the
-// manage token its links carry.
-func (r *Runner) store(ctx context.Context, rend *Renderer, d *Digest, token string) (Outgoing, error) {
 	rendered, err := rend.Render(d)
 	if err != nil {
-		return Outgoing{}, err
+		return nil, err
 	}
 	msg, msgID, err := ComposeDigest(r.Headers, d, rendered)
 	if err != nil {
-		return Outgoing{}, err
+		return nil, err
 	}
 	ids := make([]int64, len(d.Items))
 	for i, it := range d.Items {
 		ids[i] = it.PaperID
 	}
-	id, err := r.Store.enqueue(ctx, d, token, msgID, ids)
-	if err != nil {
-		return Outgoing{}, err
+	return &composed{
+		store: toStore{d: d, token: token, messageID: msgID, paperIDs: ids},
+		out: Outgoing{SubscriberID: d.SubscriberID, Recipient: d.To, MessageID: msgID, Message: msg,
+			Period: d.Period, Created: d.Date},
+	}, nil
+}
+
+// storeAll puts composed digests in the outbox in one transaction and
+// returns those stored, in order, to send. A digest whose period has one
+// already is left out, as is one whose papers another pass's digest took:
+// that digest is the reader's mail for now, and the papers it did not take
+// go into their next one.
+func (r *Runner) storeAll(ctx context.Context, cs []*composed, s *sendState) ([]Outgoing, error) {
+	if len(cs) == 0 {
+		return nil, nil
 	}
-	return Outgoing{ID: id, SubscriberID: d.SubscriberID, Recipient: d.To, MessageID: msgID, Message: msg,
-		Period: d.Period, Created: d.Date}, nil
+	ds := make([]toStore, len(cs))
+	for i, c := range cs {
+		ds[i] = c.store
+	}
+	ids, errs, err := r.Store.enqueue(ctx, ds)
+	if err != nil {
+		return nil, fmt.Errorf("store digests: %w", err)
+	}
+	outs := make([]Outgoing, 0, len(cs))
+	for i, c := range cs {
+		switch d := c.store.d; {
+		case errors.Is(errs[i], ErrDigestExists):
+		case errors.Is(errs[i], errPapersTaken):
+			s.log.Info("digest not stored: another pass's digest took some of its papers", "to", d.To, "period", d.Period)
+		case errs[i] != nil:
+			return outs, fmt.Errorf("subscriber %s: %w", d.To, errs[i])
+		default:
+			out := c.out
+			out.ID = ids[i]
+			outs = append(outs, out)
+			s.count(func(res *RunResult) { res.Built++ })
+		}
+	}
+	return outs, nil
 }
 
 func (r *Runner) sleep(ctx context.Context, d time.Duration) error {

@@ -34,14 +34,19 @@ func (r *Runner) SendNow(ctx context.Context, sub subscribers.Subscriber) (int, 
 	if err != nil || len(d.Items) == 0 {
 		return 0, err
 	}
-	token, err := r.link(d)
-	if err != nil {
-		return 0, err
-	}
-	out, err := r.store(ctx, r.Renderer, d, token)
+	c, err := r.compose(r.Renderer, d)
 	if err != nil {
 		return 0, fmt.Errorf("subscriber %s: %w", sub.Email, err)
 	}
+	ids, errs, err := r.Store.enqueue(ctx, []toStore{c.store})
+	if err == nil {
+		err = errs[0]
+	}
+	if err != nil {
+		return 0, fmt.Errorf("subscriber %s: %w", sub.Email, err)
+	}
+	out := c.out
+	out.ID = ids[0]
 	var res RunResult
 	s := &sendState{runner: r, log: r.Logger, res: &res, pace: newPacer(r.Limits.RatePerSecond, r.Now, r.sleep), budget: -1}
 	if err := s.send(ctx, r.Mailers[0], out); err != nil {
