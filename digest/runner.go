@@ -131,11 +131,12 @@ func (r *Runner) pass(ctx context.Context, opt RunOptions, s *sendState) error {
 	return context.Cause(ctx)
 }
 
-// produce builds the digests of the active subscribers that are due and
-// queues them in reader order. Builders, one per CPU, build, render and
-// store them side by side, sharing one pass's Builder, which matches each
-// distinct topic once for them all, and Renderer, which renders each
-// paper once for all the readers who get it marked alike.
+// produce builds the digests of the active subscribers that are due,
+// stores them and queues them in reader order. Builders, one per CPU,
+// build, render and compose them side by side, sharing one pass's
+// Builder, which matches each distinct topic once for them all, and
+// Renderer, which renders each paper once for all the readers who get it
+// marked alike; this goroutine stores them, a batch a transaction.
 func (r *Runner) produce(ctx context.Context, opt RunOptions, s *sendState) error {
 	now := r.Now()
 	w := passWork{builder: r.Builder.ForPass(), renderer: r.Renderer.ForPass()}
@@ -165,6 +166,7 @@ func (r *Runner) produce(ctx context.Context, opt RunOptions, s *sendState) erro
 	var ready []*composed
 	store := func() {
 		outs, err := r.storeAll(ctx, ready, s)
+		clear(ready) // the messages go with the senders, not with this batch
 		ready = ready[:0]
 		for _, out := range outs {
 			if err == nil {
