@@ -68,7 +68,7 @@ func (a *Archive) DigestHTML(ctx context.Context, sub subscribers.Subscriber, pe
 	if err != nil {
 		return nil, err
 	}
-	return []byte(r.HTML), nil
+	return []byte(r.HTML.String()), nil
 }
 
 // storedItems returns the papers a stored digest of the subscriber's

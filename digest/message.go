@@ -135,21 +135,26 @@ func (h Headers) write(m *message, r Rendered) ([]byte, error) {
 	var random [16]byte
 	_, _ = rand.Read(random[:]) // crypto/rand.Read never fails on supported platforms
 	boundary := hex.EncodeToString(random[:])
-	// Quoted-printable text grows by about a tenth: one allocation.
-	b := make([]byte, 0, 1024+(len(r.Text)+len(r.HTML))*11/10)
+	// One allocation: most of the bodies are encoded already.
+	b := make([]byte, 0, 1024+r.Text.encodedLen()+r.HTML.encodedLen())
 	for _, f := range m.headers {
 		b = appendHeader(b, f.name, f.value)
 	}
 	b = append(b, "MIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary="...)
 	b = append(b, boundary...)
 	b = append(b, "\r\n"...)
-	for _, part := range []struct{ kind, body string }{{"text/plain", r.Text}, {"text/html", r.HTML}} {
+	for _, part := range []struct {
+		kind string
+		body Body
+	}{{"text/plain", r.Text}, {"text/html", r.HTML}} {
 		b = append(b, "\r\n--"...)
 		b = append(b, boundary...)
 		b = append(b, "\r\nContent-Type: "...)
 		b = append(b, part.kind...)
 		b = append(b, "; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"...)
-		b = appendQP(b, part.body)
+		e := qpEncoder{b: b}
+		e.writeBody(part.body)
+		b = e.b
 	}
 	b = append(b, "\r\n--"...)
 	b = append(b, boundary...)

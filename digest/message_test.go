@@ -20,8 +20,8 @@ var testHeaders = Headers{
 
 var testRendered = Rendered{
 	Subject: "2 new papers for you — Sat 28 Nov",
-	HTML:    "<html><body><p>Hello <strong>reader</strong> · ünïcode</p></body></html>",
-	Text:    "Hello *reader* · ünïcode\n.a line starting with a dot\n" + strings.Repeat("long line ", 20) + "\n",
+	HTML:    BodyOf("<html><body><p>Hello <strong>reader</strong> · ünïcode</p></body></html>"),
+	Text:    BodyOf("Hello *reader* · ünïcode\n.a line starting with a dot\n" + strings.Repeat("long line ", 20) + "\n"),
 }
 
 // parseMessage reads a composed message the way a mail client would and
@@ -100,7 +100,7 @@ func TestComposeDigest(t *testing.T) {
 			t.Errorf("part %d: got content type %q, want %q", i, got, want)
 		}
 	}
-	if bodies[0] != testRendered.Text || bodies[1] != testRendered.HTML {
+	if bodies[0] != testRendered.Text.String() || bodies[1] != testRendered.HTML.String() {
 		t.Errorf("got bodies %q, want text then html", bodies)
 	}
 
@@ -180,7 +180,7 @@ func TestComposeDigestRejectsHeaderInjection(t *testing.T) {
 }
 
 func TestComposeConfirmation(t *testing.T) {
-	raw, err := ComposeConfirmation(testHeaders, "new@example.org", Rendered{Subject: "Confirm your subscription to digestd", HTML: "<p>hi</p>", Text: "hi\n"})
+	raw, err := ComposeConfirmation(testHeaders, "new@example.org", Rendered{Subject: "Confirm your subscription to digestd", HTML: BodyOf("<p>hi</p>"), Text: BodyOf("hi\n")})
 	if err != nil {
 		t.Fatalf("ComposeConfirmation: %v", err)
 	}

@@ -1,5 +1,10 @@
 package digest
 
+import (
+	"encoding/hex"
+	"strings"
+)
+
 // qpLineMax is the longest line quoted-printable allows (RFC 2045 6.7),
 // a soft line break's "=" included.
 const qpLineMax = 76
@@ -24,8 +29,23 @@ var qpPlain = func() (plain [256]bool) {
 // writer; every digest is ~50 KB encoded for its reader alone, and copying
 // runs of plain bytes is several times faster.
 func appendQP(b []byte, text string) []byte {
+	e := qpEncoder{b: b}
+	e.write(text)
+	return e.b
+}
+
+// qpEncoder encodes a text written in pieces: it keeps the column the
+// last piece ended at. White space that ends a piece is encoded, as the
+// encoder cannot see whether a line break follows; a CR and its LF must
+// be in the same piece.
+type qpEncoder struct {
+	b   []byte
+	col int
+}
+
+func (e *qpEncoder) write(text string) {
 	const hexDigits = "0123456789ABCDEF"
-	col := 0
+	b, col := e.b, e.col
 	for i := 0; i < len(text); {
 		// The run of bytes that stay as they are and fit on the line.
 		j, end := i, min(len(text), i+qpLineMax-1-col)
@@ -64,7 +84,46 @@ func appendQP(b []byte, text string) []byte {
 			i++
 		}
 	}
-	return b
+	e.b, e.col = b, col
+}
+
+// qpText is text encoded once for the many messages that carry it:
+// all of it but its first line, which is encoded where it falls, as it
+// depends on the column it starts at.
+type qpText struct {
+	rest []byte // the text after its first line, encoded from a line's start
+	col  int    // the column rest ends at
+	n    int    // the length of the text rest encodes
+}
+
+// writeEncoded writes a text encoded once, first its first line.
+func (e *qpEncoder) writeEncoded(first string, q *qpText) {
+	e.write(first)
+	if q.n == 0 {
+		return
+	}
+	e.b = append(e.b, q.rest...)
+	e.col = q.col
+}
+
+// decode gives back the text q encodes, which has no CR (sharedPiece).
+func (q *qpText) decode() string {
+	var b strings.Builder
+	b.Grow(q.n)
+	for i := 0; i < len(q.rest); i++ {
+		switch c := q.rest[i]; {
+		case c == '=' && q.rest[i+1] == '\r':
+			i += 2
+		case c == '=':
+			h, _ := hex.DecodeString(string(q.rest[i+1 : i+3]))
+			b.Write(h)
+			i += 2
+		case c == '\r':
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // qpLiteral reports whether text[i] stays as it is.

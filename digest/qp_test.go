@@ -8,13 +8,36 @@ import (
 	"testing"
 )
 
-// checkQP encodes text and checks what a mail client would: every line
-// within 76 characters, nothing but printable ASCII, no white space at a
-// line's end, and decoding gives text back with CRLF line breaks; and what
-// SMTP would: no line starts with a dot.
+// checkQP encodes text, whole and in pieces, and checks what a mail
+// client would: every line within 76 characters, nothing but printable
+// ASCII, no white space at a line's end, and decoding gives text back with
+// CRLF line breaks; and what SMTP would: no line starts with a dot.
 func checkQP(t *testing.T, text string) {
 	t.Helper()
-	enc := appendQP(nil, text)
+	checkEncoded(t, text, appendQP(nil, text))
+	// A body whose pieces are encoded apart, some once for many messages,
+	// cut anywhere but inside a CRLF.
+	cut := len(text) / 2
+	if cut > 0 && text[cut-1] == '\r' && text[cut] == '\n' {
+		cut++
+	}
+	for _, shared := range []bool{false, true} {
+		first := piece{s: text[:cut]}
+		if shared {
+			first = sharedPiece(first.s)
+		}
+		b := Body{pieces: []piece{first, sharedPiece(text[cut:]), {s: "|"}}}
+		if got := b.String(); got != text+"|" {
+			t.Fatalf("body of %q reads %q", text+"|", got)
+		}
+		e := qpEncoder{}
+		e.writeBody(b)
+		checkEncoded(t, text+"|", e.b)
+	}
+}
+
+func checkEncoded(t *testing.T, text string, enc []byte) {
+	t.Helper()
 	for i, line := range bytes.Split(enc, []byte("\r\n")) {
 		if len(line) > qpLineMax {
 			t.Fatalf("line %d has %d characters, want <= %d: %q", i+1, len(line), qpLineMax, line)

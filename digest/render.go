@@ -46,7 +46,8 @@ type SubjectData struct {
 
 // Rendered is one email, ready to compose: a one-line subject and both bodies.
 type Rendered struct {
-	Subject, HTML, Text string
+	Subject    string
+	HTML, Text Body
 }
 
 // Confirmation is the double opt-in email sent to a new subscriber.
@@ -66,11 +67,14 @@ type Renderer struct {
 	header, footer    htmpl.HTML
 	headerText        string
 	footerText        string
-	// manageMark stands for the reader's manage URL in a rendered paper:
-	// a paper is rendered once for all the readers who get it marked
-	// alike, and each reader's digest puts their own URL in its place.
-	// It is random, so paper data cannot hold it.
-	manageMark string
+	// mark starts the marks that stand for each digest's own values where
+	// the templates are rendered once for many digests: the frame around
+	// the papers, and each paper, rendered once for all the readers who get
+	// it marked alike. It is random, so paper data cannot hold it.
+	mark string
+	// frames are the digest templates rendered with marks, without and
+	// with a "view in browser" link.
+	frames [2]frame
 
 	papers *recent[string, renderedPaper] // set by ForPass
 }
@@ -97,7 +101,7 @@ func NewRenderer(cfg RenderConfig) (*Renderer, error) {
 	}
 	var mark [10]byte
 	_, _ = rand.Read(mark[:]) // crypto/rand.Read never fails on supported platforms
-	r.manageMark = "manage" + hex.EncodeToString(mark[:])
+	r.mark = "mark" + hex.EncodeToString(mark[:])
 	var err error
 	if r.header, err = markdownHTML(cfg.HeaderMarkdown); err != nil {
 		return nil, fmt.Errorf("digest header markdown: %w", err)
@@ -116,6 +120,11 @@ func NewRenderer(cfg RenderConfig) (*Renderer, error) {
 	r.text, err = ttmpl.New("email").Funcs(funcs).ParseFS(templates.FS, "email/*.txt.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("email templates: %w", err)
+	}
+	for i := range r.frames {
+		if r.frames[i], err = r.newFrame(i == 1); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }
@@ -178,7 +187,8 @@ type (
 	}
 )
 
-// Render builds the email for one digest.
+// Render builds the email for one digest: its frame and its papers, each
+// rendered once a pass, with the reader's own values put in.
 func (r *Renderer) Render(d *Digest) (Rendered, error) {
 	if d == nil || len(d.Items) == 0 {
 		return Rendered{}, errors.New("render digest: no papers")
@@ -186,29 +196,13 @@ func (r *Renderer) Render(d *Digest) (Rendered, error) {
 	if d.ManageURL == "" || d.UnsubscribeURL == "" {
 		return Rendered{}, fmt.Errorf("render digest for subscriber %d: manage and unsubscribe urls are required", d.SubscriberID)
 	}
-	v := digestView{
-		SiteName: r.siteName, BaseURL: r.baseURL,
-		Header: r.header, Footer: r.footer, HeaderText: r.headerText, FooterText: r.footerText,
-		ManageURL: d.ManageURL, UnsubscribeURL: d.UnsubscribeURL, ViewURL: d.ViewURL,
-	}
-	var href strings.Builder
-	if err := r.html.ExecuteTemplate(&href, "href", d.ManageURL); err != nil {
-		return Rendered{}, fmt.Errorf("render digest: %w", err)
-	}
-	manageHTML := strings.TrimSuffix(strings.TrimPrefix(href.String(), `<a href="`), `">`)
-	h, t := digestHTML{digestView: v}, digestText{digestView: v}
-	titles := make([]string, 0, len(d.Items))
-	size := 0
+	papers := make([]renderedPaper, len(d.Items))
 	for i, it := range d.Items {
 		p, err := r.paper(it)
 		if err != nil {
 			return Rendered{}, err
 		}
-		size += len(p.html[0]) + len(p.html[1]) + len(p.html[2]) + 2*len(manageHTML)
-		h.Items = append(h.Items, htmpl.HTML(strings.Join(p.html, manageHTML)))
-		// The text part numbers the papers: "1. Title", wrapped.
-		t.Items = append(t.Items, wrapText(strconv.Itoa(i+1)+". ", p.starredTitle)+"\n"+strings.Join(p.text, d.ManageURL))
-		titles = append(titles, p.title)
+		papers[i] = p
 	}
 	date := d.Date
 	if date.IsZero() {
@@ -217,16 +211,93 @@ func (r *Renderer) Render(d *Digest) (Rendered, error) {
 	var subj strings.Builder
 	err := r.subject.Execute(&subj, SubjectData{
 		Count: len(d.Items), Date: date.Format("Mon 2 Jan"), Period: oneLine(d.Period),
-		SiteName: r.siteName, Title: titles[0],
+		SiteName: r.siteName, Title: papers[0].title,
 	})
 	if err != nil {
 		return Rendered{}, fmt.Errorf("render digest subject: %w", err)
 	}
-	v.Subject = shorten(oneLine(subj.String()), maxSubjectRunes)
-	v.Preheader = shorten(strings.Join(titles[:min(3, len(titles))], " · "), 150)
-	v.Heading = fmt.Sprintf("%d new paper%s · %s", len(d.Items), plural(len(d.Items)), date.Format("Monday 2 January 2006"))
-	h.digestView, t.digestView = v, v
-	return r.executeParts(v.Subject, "digest", h, t, size)
+	titles := make([]string, 0, 3)
+	for _, p := range papers[:min(3, len(papers))] {
+		titles = append(titles, p.title)
+	}
+	v := digestValues{
+		fieldSubject:   shorten(oneLine(subj.String()), maxSubjectRunes),
+		fieldPreheader: shorten(strings.Join(titles, " · "), 150),
+		fieldHeading:   fmt.Sprintf("%d new paper%s · %s", len(d.Items), plural(len(d.Items)), date.Format("Monday 2 January 2006")),
+		fieldManage:    d.ManageURL, fieldUnsubscribe: d.UnsubscribeURL, fieldView: d.ViewURL,
+	}
+	var hv digestValues
+	for f, s := range v {
+		if s == "" {
+			continue
+		}
+		if f == fieldManage || f == fieldUnsubscribe || f == fieldView {
+			hv[f], err = r.href(s)
+			if err != nil {
+				return Rendered{}, err
+			}
+		} else {
+			hv[f] = htmpl.HTMLEscapeString(s)
+		}
+	}
+	f := &r.frames[0]
+	if d.ViewURL != "" {
+		f = &r.frames[1]
+	}
+	out := Rendered{Subject: v[fieldSubject]}
+	f.html.fill(&out.HTML, &hv, len(papers), func(b *Body, i int) {
+		p := papers[i]
+		b.add(p.html[0])
+		b.addString(hv[fieldManage])
+		b.add(p.html[1])
+		b.addString(hv[fieldManage])
+		b.add(p.html[2])
+	})
+	f.text.fill(&out.Text, &v, len(papers), func(b *Body, i int) {
+		// The text part numbers the papers: "1. Title", wrapped.
+		b.addString(wrapText(strconv.Itoa(i+1)+". ", papers[i].starredTitle) + "\n")
+		p := papers[i]
+		b.add(p.text[0])
+		b.addString(d.ManageURL)
+		b.add(p.text[1])
+		b.addString(d.ManageURL)
+		b.add(p.text[2])
+	})
+	return out, nil
+}
+
+// href is u as the templates write it in a link. The URLs digestd makes
+// are mostly plain, which it leaves as they are.
+func (r *Renderer) href(u string) (string, error) {
+	if plainURL(u) {
+		return u, nil
+	}
+	var b strings.Builder
+	if err := r.html.ExecuteTemplate(&b, "href", u); err != nil {
+		return "", fmt.Errorf("render digest: %w", err)
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(b.String(), `<a href="`), `">`), nil
+}
+
+// plainURL reports whether html/template leaves u as it is in a link: an
+// http or https URL of letters, digits and the few signs that are neither
+// escaped in a URL nor in an attribute.
+func plainURL(u string) bool {
+	rest, ok := strings.CutPrefix(u, "https://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(u, "http://"); !ok {
+			return false
+		}
+	}
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("-._~/:?#=", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // RenderConfirmation builds the double opt-in email.
@@ -245,19 +316,20 @@ func (r *Renderer) RenderConfirmation(c Confirmation) (Rendered, error) {
 		SiteName, Subject, To, ConfirmURL string
 		Topics                            []string
 	}{r.siteName, subject, oneLine(c.To), c.ConfirmURL, topics}
-	return r.executeParts(subject, "confirm", v, v, 0)
+	return r.executeParts(subject, "confirm", v, v)
 }
 
 // paper renders one paper of a digest with the "paper" templates, or
 // takes it from the pass's cache. Its links to the reader's manage page
-// are left as r.manageMark, where Render puts each reader's URL.
+// are left as marks, where Render puts each reader's URL.
 func (r *Renderer) paper(it Item) (renderedPaper, error) {
 	key := paperKey(it)
 	if p, ok := r.papers.get(key); ok {
 		return p, nil
 	}
 	iv := newItemView(it)
-	iv.MoreURL, iv.FewerURL = r.manageMark+"/more/"+it.Paper.ID, r.manageMark+"/fewer/"+it.Paper.ID
+	manage := r.fieldMark(fieldManage)
+	iv.MoreURL, iv.FewerURL = manage+"/more/"+it.Paper.ID, manage+"/fewer/"+it.Paper.ID
 	var h, t strings.Builder
 	if err := r.html.ExecuteTemplate(&h, "paper", iv); err != nil {
 		return renderedPaper{}, fmt.Errorf("render paper %s html: %w", it.Paper.ID, err)
@@ -265,33 +337,30 @@ func (r *Renderer) paper(it Item) (renderedPaper, error) {
 	if err := r.text.ExecuteTemplate(&t, "paper", iv); err != nil {
 		return renderedPaper{}, fmt.Errorf("render paper %s text: %w", it.Paper.ID, err)
 	}
-	p := renderedPaper{
-		html: strings.Split(h.String(), r.manageMark), text: strings.Split(t.String(), r.manageMark),
-		title: plainSpans(iv.Title), starredTitle: MarkText(iv.Title),
-	}
-	if len(p.html) != 3 || len(p.text) != 3 {
+	html, text := strings.Split(h.String(), manage), strings.Split(t.String(), manage)
+	if len(html) != 3 || len(text) != 3 {
 		return renderedPaper{}, fmt.Errorf("render paper %s: want the two links to the manage page, got %d and %d",
-			it.Paper.ID, len(p.html)-1, len(p.text)-1)
+			it.Paper.ID, len(html)-1, len(text)-1)
+	}
+	p := renderedPaper{title: plainSpans(iv.Title), starredTitle: MarkText(iv.Title)}
+	for i := range 3 {
+		p.html[i], p.text[i] = sharedPiece(html[i]), sharedPiece(text[i])
 	}
 	r.papers.put(key, p)
 	return p, nil
 }
 
 // executeParts renders the HTML part of template name over h and the text
-// part over t. size is about how long the papers in them are: the parts
-// are written into buffers of that size plus the templates' own text,
-// not grown again and again.
-func (r *Renderer) executeParts(subject, name string, h, t any, size int) (Rendered, error) {
+// part over t.
+func (r *Renderer) executeParts(subject, name string, h, t any) (Rendered, error) {
 	var hb, tb strings.Builder
-	hb.Grow(size + 8<<10)
-	tb.Grow(size/2 + 2<<10)
 	if err := r.html.ExecuteTemplate(&hb, name+".html.tmpl", h); err != nil {
 		return Rendered{}, fmt.Errorf("render %s html: %w", name, err)
 	}
 	if err := r.text.ExecuteTemplate(&tb, name+".txt.tmpl", t); err != nil {
 		return Rendered{}, fmt.Errorf("render %s text: %w", name, err)
 	}
-	return Rendered{Subject: subject, HTML: hb.String(), Text: tb.String()}, nil
+	return Rendered{Subject: subject, HTML: BodyOf(hb.String()), Text: BodyOf(tb.String())}, nil
 }
 
 func plural(n int) string {

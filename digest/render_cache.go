@@ -6,7 +6,8 @@ import (
 )
 
 // passPapers is how many rendered papers a pass remembers, twice over
-// (see recent), at ~2.5 KB a paper: up to ~125 MB however many readers
+// (see recent), at ~5 KB a paper (~2.5 KB of text and its encoding for
+// the message): up to ~250 MB however many readers
 // there are. A paper is rendered the same for every reader whose topics
 // mark the same words in it, and most readers share their topics with
 // many others: at 100,000 readers of 2,000 papers, 2 million papers in
@@ -18,8 +19,8 @@ const passPapers = 25_000
 // renderedPaper is one paper of a digest rendered by the "paper" templates,
 // cut where the reader's manage URL goes.
 type renderedPaper struct {
-	html         []string
-	text         []string
+	html         [3]piece
+	text         [3]piece
 	title        string // plain, for the subject and the preheader
 	starredTitle string // matched words *starred*, for the text part
 }

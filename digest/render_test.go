@@ -77,18 +77,18 @@ func TestRenderDigestHTML(t *testing.T) {
 		`<a href="https://digest.example.org/manage/tok123/more/2410.13276" style="color:#59636e;">More like this</a>`,
 		`<a href="https://digest.example.org/manage/tok123/fewer/hep-th/0601001" style="color:#59636e;">Fewer like this</a>`,
 	} {
-		if !strings.Contains(got.HTML, want) {
+		if !strings.Contains(got.HTML.String(), want) {
 			t.Errorf("html lacks %q", want)
 		}
 	}
-	if strings.Count(got.HTML, ">Code</a>") != 1 {
-		t.Errorf("got %d Code links, want 1 (only the first paper has code)", strings.Count(got.HTML, ">Code</a>"))
+	if strings.Count(got.HTML.String(), ">Code</a>") != 1 {
+		t.Errorf("got %d Code links, want 1 (only the first paper has code)", strings.Count(got.HTML.String(), ">Code</a>"))
 	}
-	preheader := regexp.MustCompile(`(?s)<div style="display:none[^>]*>(.*?)&#847;`).FindStringSubmatch(got.HTML)
+	preheader := regexp.MustCompile(`(?s)<div style="display:none[^>]*>(.*?)&#847;`).FindStringSubmatch(got.HTML.String())
 	if preheader == nil || preheader[1] != "Scaling Long Context Models · Strings Without Hits" {
 		t.Errorf("got preheader %q, want the first titles", preheader)
 	}
-	checkGolden(t, "digest.html", got.HTML)
+	checkGolden(t, "digest.html", got.HTML.String())
 }
 
 func TestRenderDigestText(t *testing.T) {
@@ -110,15 +110,15 @@ func TestRenderDigestText(t *testing.T) {
 			"   Fewer like this: https://digest.example.org/manage/tok123/fewer/2410.13276\n",
 		"   Fewer like this: https://digest.example.org/manage/tok123/fewer/hep-th/0601001\n",
 	} {
-		if !strings.Contains(got.Text, want) {
+		if !strings.Contains(got.Text.String(), want) {
 			t.Errorf("text lacks %q", want)
 		}
 	}
-	if strings.Contains(got.Text, "<") {
-		t.Errorf("text part contains markup:\n%s", got.Text)
+	if strings.Contains(got.Text.String(), "<") {
+		t.Errorf("text part contains markup:\n%s", got.Text.String())
 	}
-	checkWidth(t, got.Text)
-	checkGolden(t, "digest.txt", got.Text)
+	checkWidth(t, got.Text.String())
+	checkGolden(t, "digest.txt", got.Text.String())
 }
 
 // checkWidth asserts every line fits 78 columns unless a URL makes it longer.
@@ -146,20 +146,20 @@ func TestRenderEscapesHostilePaperData(t *testing.T) {
 		t.Fatalf("Render: %v", err)
 	}
 	for _, bad := range []string{"<script", "<img", "<b>Evil", "javascript:", `href="javascript`} {
-		if strings.Contains(got.HTML, bad) {
+		if strings.Contains(got.HTML.String(), bad) {
 			t.Errorf("html contains %q", bad)
 		}
 	}
 	for _, want := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;", "{{.}} {{template &#34;x&#34;}}"} {
-		if !strings.Contains(got.HTML, want) {
+		if !strings.Contains(got.HTML.String(), want) {
 			t.Errorf("html lacks escaped %q", want)
 		}
 	}
-	if strings.Contains(got.Text, "javascript:") {
+	if strings.Contains(got.Text.String(), "javascript:") {
 		t.Errorf("text part keeps a javascript: link")
 	}
-	if !strings.Contains(got.Text, "{{.}}") || !strings.Contains(got.Text, "line Bcc: victim@example.org") {
-		t.Errorf("text part does not keep hostile text literal on one line:\n%s", got.Text)
+	if !strings.Contains(got.Text.String(), "{{.}}") || !strings.Contains(got.Text.String(), "line Bcc: victim@example.org") {
+		t.Errorf("text part does not keep hostile text literal on one line:\n%s", got.Text.String())
 	}
 	if strings.ContainsAny(got.Subject, "\r\n") || !strings.HasPrefix(got.Subject, "<script>") {
 		t.Errorf("got subject %q, want the raw title on one line", got.Subject)
@@ -206,10 +206,10 @@ func TestRenderMarkdownHeaderIsSafe(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Render: %v", err)
 	}
-	if !strings.Contains(got.HTML, "<em>readers</em>") || !strings.Contains(got.HTML, `<a href="https://example.org">ok</a>`) {
+	if !strings.Contains(got.HTML.String(), "<em>readers</em>") || !strings.Contains(got.HTML.String(), `<a href="https://example.org">ok</a>`) {
 		t.Errorf("html lacks the rendered header markdown")
 	}
-	if strings.Contains(got.HTML, "<script") || strings.Contains(got.HTML, "javascript:") {
+	if strings.Contains(got.HTML.String(), "<script") || strings.Contains(got.HTML.String(), "javascript:") {
 		t.Errorf("header markdown let raw html or a javascript link through")
 	}
 }
@@ -236,10 +236,10 @@ func TestRenderSizeAtFiftyPapers(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Render: %v", err)
 	}
-	if len(got.HTML) >= 100*1024 {
-		t.Errorf("got %d bytes of html for 50 papers, want < %d", len(got.HTML), 100*1024)
+	if len(got.HTML.String()) >= 100*1024 {
+		t.Errorf("got %d bytes of html for 50 papers, want < %d", len(got.HTML.String()), 100*1024)
 	}
-	t.Logf("50 papers: html %d bytes, text %d bytes", len(got.HTML), len(got.Text))
+	t.Logf("50 papers: html %d bytes, text %d bytes", len(got.HTML.String()), len(got.Text.String()))
 }
 
 // TestPassRendererRendersAsAlone: a pass renders each paper once and
@@ -280,8 +280,8 @@ func TestPassRendererRendersAsAlone(t *testing.T) {
 			if err != nil {
 				t.Fatalf("pass Render: %v", err)
 			}
-			if got != want {
-				t.Errorf("round %d, %s: the pass rendered\n%s\n%s\nalone:\n%s\n%s", round+1, d.To, got.HTML, got.Text, want.HTML, want.Text)
+			if got.Subject != want.Subject || got.HTML.String() != want.HTML.String() || got.Text.String() != want.Text.String() {
+				t.Errorf("round %d, %s: the pass rendered\n%s\n%s\nalone:\n%s\n%s", round+1, d.To, got.HTML.String(), got.Text.String(), want.HTML.String(), want.Text.String())
 			}
 		}
 	}
@@ -294,12 +294,12 @@ func TestPassRendererRendersAsAlone(t *testing.T) {
 		"3. Scaling Long *Context* Models\n",
 		"   More like this: https://digest.example.org/manage/other/more/2410.13276\n",
 	} {
-		if !strings.Contains(got.Text, want) {
-			t.Errorf("text lacks %q:\n%s", want, got.Text)
+		if !strings.Contains(got.Text.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, got.Text.String())
 		}
 	}
-	if !strings.Contains(got.HTML, `Scaling Long <strong style="background:#fde68a;color:#111111;">Context</strong> Models`) {
-		t.Errorf("html lacks the second reader's marks:\n%s", got.HTML)
+	if !strings.Contains(got.HTML.String(), `Scaling Long <strong style="background:#fde68a;color:#111111;">Context</strong> Models`) {
+		t.Errorf("html lacks the second reader's marks:\n%s", got.HTML.String())
 	}
 }
 
@@ -329,15 +329,15 @@ func TestRenderConfirmation(t *testing.T) {
 		t.Errorf("got subject %q", got.Subject)
 	}
 	for _, want := range []string{`href="https://digest.example.org/confirm/abc"`, "<li>lora</li>", "<li>&lt;i&gt;x&lt;/i&gt;</li>", "Paper &lt;Digest&gt;"} {
-		if !strings.Contains(got.HTML, want) {
+		if !strings.Contains(got.HTML.String(), want) {
 			t.Errorf("html lacks %q", want)
 		}
 	}
-	if !strings.Contains(got.Text, "\nhttps://digest.example.org/confirm/abc\n") || !strings.Contains(got.Text, "  - lora") {
-		t.Errorf("text part lacks the link or topics:\n%s", got.Text)
+	if !strings.Contains(got.Text.String(), "\nhttps://digest.example.org/confirm/abc\n") || !strings.Contains(got.Text.String(), "  - lora") {
+		t.Errorf("text part lacks the link or topics:\n%s", got.Text.String())
 	}
-	checkWidth(t, got.Text)
-	checkGolden(t, "confirm.txt", got.Text)
+	checkWidth(t, got.Text.String())
+	checkGolden(t, "confirm.txt", got.Text.String())
 }
 
 // checkGolden compares got with testdata/render_<name>; -update rewrites it.
@@ -355,5 +355,41 @@ func checkGolden(t *testing.T, name, got string) {
 	}
 	if got != string(want) {
 		t.Errorf("%s differs from %s (run with -update and review the diff)\ngot:\n%s", name, path, got)
+	}
+}
+
+// TestHref checks that the links Render leaves as they are come out as
+// html/template writes them, and that the others are escaped.
+func TestHref(t *testing.T) {
+	r := newTestRenderer(t, RenderConfig{})
+	for _, tt := range []struct {
+		url   string
+		plain bool
+	}{
+		{"https://digest.example.org/manage/AbC-_12", true},
+		{"http://127.0.0.1:8080/unsubscribe/x.y~z", true},
+		{"https://example.org/a?b=c#d", true},
+		{"https://example.org/a b", false},
+		{"https://example.org/ü", false},
+		{"https://example.org/a&b", false},
+		{"https://example.org/a'b\"c", false},
+		{"https://example.org/a+b", false},
+		{"https://example.org/%41", true},
+		{"javascript:alert(1)", false},
+	} {
+		got, err := r.href(tt.url)
+		if err != nil {
+			t.Fatalf("href %q: %v", tt.url, err)
+		}
+		var b strings.Builder
+		if err := r.html.ExecuteTemplate(&b, "href", tt.url); err != nil {
+			t.Fatal(err)
+		}
+		if want := strings.TrimSuffix(strings.TrimPrefix(b.String(), `<a href="`), `">`); got != want {
+			t.Errorf("href %q = %q, html/template writes %q", tt.url, got, want)
+		}
+		if (got == tt.url) != tt.plain {
+			t.Errorf("href %q = %q: plain %v, want %v", tt.url, got, got == tt.url, tt.plain)
+		}
 	}
 }

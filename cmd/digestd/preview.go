@@ -35,10 +35,10 @@ placeholders.`,
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "%s: %d papers, subject %q\n", sub.Email, len(d.Items), r.Subject)
 			if out == "" {
-				_, err = fmt.Fprint(cmd.OutOrStdout(), r.HTML)
+				_, err = fmt.Fprint(cmd.OutOrStdout(), r.HTML.String())
 				return err
 			}
-			return os.WriteFile(out, []byte(r.HTML), 0o644)
+			return os.WriteFile(out, []byte(r.HTML.String()), 0o644)
 		}),
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write the HTML to this file")
