@@ -85,7 +85,7 @@ func (b *Builder) storedItems(ctx context.Context, subscriberID, digestID int64)
 		return nil, err
 	}
 	w := Window{AfterID: slices.Min(ids) - 1, UntilID: slices.Max(ids), Limit: archiveMatchLimit}
-	picks, err := b.pick(ctx, topics, w)
+	picks, err := b.pick(ctx, topics, w, nil)
 	if err != nil {
 		return nil, err
 	}

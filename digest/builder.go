@@ -52,7 +52,38 @@ func (b *Builder) pass() *passCache {
 // subscriber without topics gets the most upvoted papers. The digest may have
 // no items; it is then not sent.
 func (b *Builder) Build(ctx context.Context, sub subscribers.Subscriber, period string, now time.Time) (*Digest, error) {
-	d := &Digest{SubscriberID: sub.ID, To: sub.Email, Period: period, Date: now.In(sub.Location())}
+	rd := dueReader{sub: sub, period: period}
+	hs, err := b.Store.histories(ctx, []dueReader{rd})
+	if err != nil {
+		return nil, err
+	}
+	topics, err := b.Subscribers.Topics(ctx, sub.ID)
+	if err != nil {
+		return nil, err
+	}
+	rd.topics, rd.history = topics, hs[0]
+	sent, err := b.Store.sentAfter(ctx, []dueReader{rd})
+	if err != nil {
+		return nil, err
+	}
+	rd.sent = sent[0]
+	return b.build(ctx, rd, now)
+}
+
+// dueReader is a reader whose digest is due: the subscriber, the period,
+// and what a pass reads of them a page of readers at a time.
+type dueReader struct {
+	sub     subscribers.Subscriber
+	period  string
+	topics  []subscribers.Topic
+	history history
+	sent    map[int64]bool // papers sent to them already, past the window's start
+}
+
+// build builds rd's digest (see Build).
+func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*Digest, error) {
+	sub := rd.sub
+	d := &Digest{SubscriberID: sub.ID, To: sub.Email, Period: rd.period, Date: now.In(sub.Location())}
 	cache := b.pass()
 	last, err := cache.lastPaper(ctx, b.Store)
 	if err != nil {
@@ -63,23 +94,15 @@ func (b *Builder) Build(ctx context.Context, sub subscribers.Subscriber, period 
 	if sub.MaxPapers > 0 {
 		w.Limit = sub.MaxPapers
 	}
-	start, seen, err := b.Store.windowStart(ctx, sub.ID)
-	if err != nil {
-		return nil, err
-	}
-	if seen {
-		w.AfterID = start
+	if rd.history.seen {
+		w.AfterID = rd.history.windowStart
 	} else {
 		w.ArrivedAfter = last.arrived.Add(-firstWindow)
 	}
 	if last.id <= w.AfterID {
 		return d, nil
 	}
-	topics, err := b.Subscribers.Topics(ctx, sub.ID)
-	if err != nil {
-		return nil, err
-	}
-	picks, err := b.pick(ctx, topics, w)
+	picks, err := b.pick(ctx, rd.topics, w, rd.sent)
 	if err != nil {
 		return nil, err
 	}
@@ -119,9 +142,10 @@ type pick struct {
 	terms  []subscribers.Term
 }
 
-// pick runs each topic over the window and merges the matches: a paper that
-// several topics catch appears once, with its best score and every topic.
-func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w Window) ([]pick, error) {
+// pick runs each topic over the window and merges the matches, but the
+// papers sent: a paper that several topics catch appears once, with its
+// best score and every topic.
+func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w Window, sent map[int64]bool) ([]pick, error) {
 	if len(topics) == 0 {
 		ids, err := b.Store.Trending(ctx, w)
 		if err != nil {
@@ -134,10 +158,6 @@ func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w Window
 		return picks, nil
 	}
 	cache := b.pass()
-	sent, err := b.Store.sentIn(ctx, w.ExcludeSentTo, w)
-	if err != nil {
-		return nil, err
-	}
 	byID := map[int64]*pick{}
 	var order []*pick
 	for _, t := range topics {

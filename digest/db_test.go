@@ -181,14 +181,21 @@ func queryPlan(t *testing.T, db *sql.DB, query string, args ...any) string {
 	return strings.Join(plan, "; ")
 }
 
-// TestWindowStartSeeksOneRow: a pass asks, for every reader, where their
-// next digest starts. It must cost one index seek, not a read of every
-// digest they were ever sent: with a year of nightly digests that was
-// ~670 µs a reader (a minute for 100,000), ~14 µs with the index.
-func TestWindowStartSeeksOneRow(t *testing.T) {
+// TestHistorySeeksOneRowEach: a pass asks, for every reader, whether
+// they have their digest already and where their next one starts. It must
+// cost an index seek each, not a read of every digest they were ever sent:
+// with a year of nightly digests that was ~670 µs a reader (a minute for
+// 100,000), ~14 µs with the index.
+func TestHistorySeeksOneRowEach(t *testing.T) {
 	db := openTestDB(t, filepath.Join(t.TempDir(), "digestd.db"))
-	if got := queryPlan(t, db, windowStartQuery, 1); !strings.Contains(got, "INDEX digests_window (subscriber_id=?)") {
-		t.Errorf("windowStart's plan: %q, want a search of the index digests_window", got)
+	got := queryPlan(t, db, historyQuery, `[[1, "2026-11-28"]]`)
+	for _, want := range []string{"INDEX digests_window (subscriber_id=?)", "(subscriber_id=? AND period=?)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("history's plan: %q, want a search %q", got, want)
+		}
+	}
+	if got := queryPlan(t, db, sentAfterQuery, `[[1, 100]]`); !strings.Contains(got, "PRIMARY KEY (subscriber_id=? AND paper_id>?)") {
+		t.Errorf("papers sent's plan: %q, want a search of sent_papers' key", got)
 	}
 }
 

@@ -2,6 +2,7 @@ package digest
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"strings"
 	"sync"
@@ -154,29 +155,39 @@ func unsent(matches []Match, sent map[int64]bool, limit int) []Match {
 	return keep
 }
 
-// sentIn returns which papers of w were already sent to the subscriber;
-// none for subscriber 0.
-func (s *Store) sentIn(ctx context.Context, subscriberID int64, w Window) (map[int64]bool, error) {
-	if subscriberID == 0 {
-		return nil, nil
+// sentAfterQuery reads the papers sent to readers given as a JSON array
+// of [subscriber id, paper id] pairs, past that paper: a search of the
+// primary key of sent_papers each.
+const sentAfterQuery = `SELECT j.key, s.paper_id FROM json_each(?) j
+	JOIN sent_papers s ON s.subscriber_id = j.value->>0 AND s.paper_id > j.value->>1`
+
+// sentAfter reads, for each reader, the papers already sent to them past
+// the start of their next digest: those their digest must leave out.
+func (s *Store) sentAfter(ctx context.Context, readers []dueReader) ([]map[int64]bool, error) {
+	pairs := make([][2]int64, len(readers))
+	for i, rd := range readers {
+		pairs[i] = [2]int64{rd.sub.ID, rd.history.windowStart}
 	}
-	until := w.UntilID
-	if until == 0 {
-		until = math.MaxInt64
+	arg, err := json.Marshal(pairs)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := s.stmts.Query(ctx, `SELECT paper_id FROM sent_papers
-		WHERE subscriber_id = ? AND paper_id > ? AND paper_id <= ?`, subscriberID, w.AfterID, until)
+	rows, err := s.stmts.Query(ctx, sentAfterQuery, string(arg))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	sent := map[int64]bool{}
+	sent := make([]map[int64]bool, len(readers))
 	for rows.Next() {
+		var i int
 		var id int64
-		if err := rows.Scan(&id); err != nil {
+		if err := rows.Scan(&i, &id); err != nil {
 			return nil, err
 		}
-		sent[id] = true
+		if sent[i] == nil {
+			sent[i] = map[int64]bool{}
+		}
+		sent[i][id] = true
 	}
 	return sent, rows.Err()
 }

@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -128,24 +129,54 @@ var ErrDigestExists = errors.New("digest for this period exists")
 // today's), and the other stored first.
 var errPapersTaken = errors.New("another digest took some of its papers")
 
-// hasDigest reports whether the subscriber has a digest for the period.
-func (s *Store) hasDigest(ctx context.Context, subscriberID int64, period string) (bool, error) {
-	var n int
-	err := s.stmts.QueryRow(ctx, `SELECT count(*) FROM digests WHERE subscriber_id = ? AND period = ?`,
-		subscriberID, period).Scan(&n)
-	return n > 0, err
+// history is what a reader's earlier digests tell their next one.
+type history struct {
+	// done: they have a digest for the period due already.
+	done bool
+	// windowStart is where their next digest starts: the end of their
+	// previous digest's window; seen is false when they never had one. An
+	// expired digest does not count: its papers go into the next one.
+	windowStart int64
+	seen        bool
 }
 
-// windowStartQuery is one seek in the index digests_window.
-const windowStartQuery = `SELECT max(window_end) FROM digests WHERE subscriber_id = ? AND status != 'expired'`
+// historyQuery reads the histories of readers given as a JSON array of
+// [subscriber id, period due] pairs: for each, one seek in the index of
+// (subscriber_id, period) and one in digests_window.
+const historyQuery = `SELECT j.key,
+	EXISTS (SELECT 1 FROM digests WHERE subscriber_id = j.value->>0 AND period = j.value->>1),
+	(SELECT max(window_end) FROM digests WHERE subscriber_id = j.value->>0 AND status != 'expired')
+	FROM json_each(?) j`
 
-// windowStart returns where the subscriber's next digest starts: the end of
-// their previous digest's window, ok false when they never had one. An
-// expired digest does not count: its papers go into the next one.
-func (s *Store) windowStart(ctx context.Context, subscriberID int64) (int64, bool, error) {
-	var end sql.NullInt64
-	err := s.stmts.QueryRow(ctx, windowStartQuery, subscriberID).Scan(&end)
-	return end.Int64, end.Valid, err
+// histories reads the histories of many readers in one query, in order.
+func (s *Store) histories(ctx context.Context, readers []dueReader) ([]history, error) {
+	pairs := make([][2]any, len(readers))
+	for i, r := range readers {
+		pairs[i] = [2]any{r.sub.ID, r.period}
+	}
+	arg, err := json.Marshal(pairs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.stmts.Query(ctx, historyQuery, string(arg))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	hs := make([]history, len(readers))
+	for rows.Next() {
+		var (
+			i   int
+			h   history
+			end sql.NullInt64
+		)
+		if err := rows.Scan(&i, &h.done, &end); err != nil {
+			return nil, err
+		}
+		h.windowStart, h.seen = end.Int64, end.Valid
+		hs[i] = h
+	}
+	return hs, rows.Err()
 }
 
 // Pending returns up to limit digests waiting in the outbox, oldest first,

@@ -149,13 +149,13 @@ func (r *Runner) produce(ctx context.Context, opt RunOptions, s *sendState) erro
 	for range n {
 		wg.Go(func() {
 			for j := range jobs {
-				c, err := r.deliver(ctx, w, j.sub, now, opt, s)
+				c, err := r.deliver(ctx, w, j.rd, now, opt, s)
 				j.done <- built{c, err}
 			}
 		})
 	}
 	go func() {
-		if err := r.listActive(ctx, jobs, inOrder); err != nil {
+		if err := r.listDue(ctx, now, opt, s, jobs, inOrder); err != nil {
 			stop(err)
 		}
 		close(jobs)
@@ -208,7 +208,7 @@ type passWork struct {
 
 // job is one reader's digest to build; done gets the outcome.
 type job struct {
-	sub  subscribers.Subscriber
+	rd   dueReader
 	done chan built
 }
 
@@ -227,9 +227,11 @@ type composed struct {
 // maxStoreBatch bounds how many digests a pass stores in one transaction.
 const maxStoreBatch = 64
 
-// listActive hands each active subscriber to the builders (jobs) and, in
-// the same order, to the queueing loop (inOrder).
-func (r *Runner) listActive(ctx context.Context, jobs, inOrder chan<- job) error {
+// listDue hands each active subscriber whose digest is due, and not
+// built yet, to the builders (jobs) and, in the same order, to the
+// queueing loop (inOrder). It reads them a page at a time, with their
+// topics and their history.
+func (r *Runner) listDue(ctx context.Context, now time.Time, opt RunOptions, s *sendState, jobs, inOrder chan<- job) error {
 	var after int64
 	for {
 		page, err := r.Subscribers.List(ctx, subscribers.ListOptions{Status: subscribers.StatusActive, AfterID: after, Limit: 500})
@@ -239,8 +241,14 @@ func (r *Runner) listActive(ctx context.Context, jobs, inOrder chan<- job) error
 		if len(page) == 0 {
 			return nil
 		}
-		for _, sub := range page {
-			j := job{sub: sub, done: make(chan built, 1)}
+		after = page[len(page)-1].ID
+		readers, err := r.readPage(ctx, page, now, opt)
+		if err != nil {
+			return err
+		}
+		s.count(func(res *RunResult) { res.Due += len(readers) })
+		for _, rd := range readers {
+			j := job{rd: rd, done: make(chan built, 1)}
 			select {
 			case inOrder <- j:
 			case <-ctx.Done():
@@ -248,25 +256,61 @@ func (r *Runner) listActive(ctx context.Context, jobs, inOrder chan<- job) error
 			}
 			jobs <- j
 		}
-		after = page[len(page)-1].ID
 	}
 }
 
-// deliver builds and composes one subscriber's digest if it is due, and
-// returns it for storing and sending; nil when there is nothing to send.
-func (r *Runner) deliver(ctx context.Context, w passWork, sub subscribers.Subscriber, now time.Time, opt RunOptions, s *sendState) (*composed, error) {
-	period, due := dueSlot(sub, now)
-	if opt.All {
-		period, due = CurrentPeriod(sub, now), true
+// readPage returns the readers of page whose digest is due and not built
+// yet, with their history, topics and papers sent: three queries for the
+// page.
+func (r *Runner) readPage(ctx context.Context, page []subscribers.Subscriber, now time.Time, opt RunOptions) ([]dueReader, error) {
+	var readers []dueReader
+	for _, sub := range page {
+		period, ok := dueSlot(sub, now)
+		if opt.All {
+			period, ok = CurrentPeriod(sub, now), true
+		}
+		if ok {
+			readers = append(readers, dueReader{sub: sub, period: period})
+		}
 	}
-	if !due {
+	if len(readers) == 0 {
 		return nil, nil
 	}
-	if done, err := r.Store.hasDigest(ctx, sub.ID, period); err != nil || done {
-		return nil, err
+	hs, err := r.Store.histories(ctx, readers)
+	if err != nil {
+		return nil, fmt.Errorf("read digests: %w", err)
 	}
-	s.count(func(res *RunResult) { res.Due++ })
-	d, err := w.builder.Build(ctx, sub, period, now)
+	ids := make([]int64, 0, len(readers))
+	kept := readers[:0]
+	for i, rd := range readers {
+		if !hs[i].done {
+			rd.history = hs[i]
+			kept = append(kept, rd)
+			ids = append(ids, rd.sub.ID)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, nil
+	}
+	topics, err := r.Subscribers.TopicsOf(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read topics: %w", err)
+	}
+	sent, err := r.Store.sentAfter(ctx, kept)
+	if err != nil {
+		return nil, fmt.Errorf("read papers sent: %w", err)
+	}
+	for i := range kept {
+		kept[i].topics, kept[i].sent = topics[kept[i].sub.ID], sent[i]
+	}
+	return kept, nil
+}
+
+// deliver builds and composes rd's digest and returns it for storing and
+// sending; nil when there is nothing to send.
+func (r *Runner) deliver(ctx context.Context, w passWork, rd dueReader, now time.Time, opt RunOptions, s *sendState) (*composed, error) {
+	sub := rd.sub
+	d, err := w.builder.build(ctx, rd, now)
 	if err != nil {
 		return nil, fmt.Errorf("subscriber %s: %w", sub.Email, err)
 	}
@@ -280,7 +324,7 @@ func (r *Runner) deliver(ctx context.Context, w passWork, sub subscribers.Subscr
 			return nil, fmt.Errorf("subscriber %s: %w", sub.Email, err)
 		}
 		s.count(func(res *RunResult) { res.Built++ })
-		s.log.Info("dry run: digest not sent", "to", sub.Email, "period", period, "papers", len(d.Items))
+		s.log.Info("dry run: digest not sent", "to", sub.Email, "period", rd.period, "papers", len(d.Items))
 		return nil, nil
 	}
 	c, err := r.compose(w.renderer, d)

@@ -3,6 +3,7 @@ package subscribers
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -95,13 +96,24 @@ func addTopic(ctx context.Context, tx *sql.Tx, subscriberID int64, q *Query, now
 
 // Topics returns a subscriber's topics in the order they were added.
 func (s *Store) Topics(ctx context.Context, subscriberID int64) ([]Topic, error) {
+	topics, err := s.TopicsOf(ctx, []int64{subscriberID})
+	return topics[subscriberID], err
+}
+
+// TopicsOf returns the topics of many subscribers, in one query, each
+// subscriber's in the order they were added.
+func (s *Store) TopicsOf(ctx context.Context, subscriberIDs []int64) (map[int64][]Topic, error) {
+	ids, err := json.Marshal(subscriberIDs)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.stmts.Query(ctx, `SELECT id, subscriber_id, query, created_at FROM topics
-		WHERE subscriber_id = ? ORDER BY id`, subscriberID)
+		WHERE subscriber_id IN (SELECT value FROM json_each(?)) ORDER BY subscriber_id, id`, string(ids))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var topics []Topic
+	topics := make(map[int64][]Topic, len(subscriberIDs))
 	for rows.Next() {
 		var (
 			t       Topic
@@ -111,7 +123,7 @@ func (s *Store) Topics(ctx context.Context, subscriberID int64) ([]Topic, error)
 			return nil, err
 		}
 		t.CreatedAt = time.Unix(created, 0).UTC()
-		topics = append(topics, t)
+		topics[t.SubscriberID] = append(topics[t.SubscriberID], t)
 	}
 	return topics, rows.Err()
 }
