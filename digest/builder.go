@@ -114,9 +114,10 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*Dige
 	if err != nil {
 		return nil, err
 	}
+	d.Items = make([]Item, 0, len(picks))
 	for _, p := range picks {
 		paper := papers[p.id]
-		m := cache.marks(p.id, p.topics, func() markedPaper {
+		m, key := cache.marks(p.id, p.topics, func() markedPaper {
 			return markedPaper{
 				title:   Highlight(paper.Title, termsIn(p.terms, subscribers.FieldTitle)),
 				snippet: Snippet(paper.Abstract, termsIn(p.terms, subscribers.FieldAbstract), snippetRunes),
@@ -129,6 +130,7 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*Dige
 			Title:   m.title,
 			Snippet: m.snippet,
 			Score:   p.score,
+			marks:   key,
 		})
 	}
 	return d, nil

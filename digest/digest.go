@@ -35,6 +35,9 @@ type Item struct {
 	Title   []Span
 	Snippet []Span
 	Score   float64
+	// marks names the paper and topics a pass marked it for: all the items
+	// of a pass with the same marks are the same, and render the same.
+	marks markKey
 }
 
 // Span is a piece of text; Hit marks words a topic matched.

@@ -68,14 +68,14 @@ func newPassCache() *passCache {
 
 // marks returns paper id as topics mark it, calling mark the first time
 // the pass meets the pair: readers who share a topic get the same marks.
-func (c *passCache) marks(id int64, topics []string, mark func() markedPaper) markedPaper {
+func (c *passCache) marks(id int64, topics []string, mark func() markedPaper) (markedPaper, markKey) {
 	key := markKey{id, strings.Join(topics, "\n")}
 	if m, ok := c.marked.get(key); ok {
-		return m
+		return m, key
 	}
 	m := mark()
 	c.marked.put(key, m)
-	return m
+	return m, key
 }
 
 // lastPaper returns the newest stored paper, reading it the first time.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	htmpl "html/template"
-	"strconv"
 	"strings"
 	ttmpl "text/template"
 	"time"
@@ -76,14 +75,14 @@ type Renderer struct {
 	// with a "view in browser" link.
 	frames [2]frame
 
-	papers *recent[string, renderedPaper] // set by ForPass
+	papers *recent[paperKey, renderedPaper] // set by ForPass
 }
 
 // ForPass returns a Renderer for one delivery pass, which renders each
 // paper once for all the readers who get it with the same highlights.
 func (r *Renderer) ForPass() *Renderer {
 	pass := *r
-	pass.papers = newRecent[string, renderedPaper](passPapers)
+	pass.papers = newRecent[paperKey, renderedPaper](passPapers)
 	return &pass
 }
 
@@ -254,9 +253,9 @@ func (r *Renderer) Render(d *Digest) (Rendered, error) {
 		b.add(p.html[2])
 	})
 	f.text.fill(&out.Text, &v, len(papers), func(b *Body, i int) {
-		// The text part numbers the papers: "1. Title", wrapped.
-		b.addString(wrapText(strconv.Itoa(i+1)+". ", papers[i].starredTitle) + "\n")
-		p := papers[i]
+		p := &papers[i]
+		b.addString(p.heading(i + 1))
+		b.addString("\n")
 		b.add(p.text[0])
 		b.addString(d.ManageURL)
 		b.add(p.text[1])
@@ -323,7 +322,7 @@ func (r *Renderer) RenderConfirmation(c Confirmation) (Rendered, error) {
 // takes it from the pass's cache. Its links to the reader's manage page
 // are left as marks, where Render puts each reader's URL.
 func (r *Renderer) paper(it Item) (renderedPaper, error) {
-	key := paperKey(it)
+	key := keyOf(it)
 	if p, ok := r.papers.get(key); ok {
 		return p, nil
 	}
@@ -343,6 +342,7 @@ func (r *Renderer) paper(it Item) (renderedPaper, error) {
 			it.Paper.ID, len(html)-1, len(text)-1)
 	}
 	p := renderedPaper{title: plainSpans(iv.Title), starredTitle: MarkText(iv.Title)}
+	p.numbered = [2]string{wrapText("1. ", p.starredTitle), wrapText("10. ", p.starredTitle)}
 	for i := range 3 {
 		p.html[i], p.text[i] = sharedPiece(html[i]), sharedPiece(text[i])
 	}

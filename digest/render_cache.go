@@ -23,12 +23,39 @@ type renderedPaper struct {
 	text         [3]piece
 	title        string // plain, for the subject and the preheader
 	starredTitle string // matched words *starred*, for the text part
+	// numbered is the starred title numbered "1. " and "10. ", wrapped:
+	// how the text part heads papers 1 to 9 and 10 to 99.
+	numbered [2]string
 }
 
-// paperKey is everything a rendered paper depends on besides the paper
-// itself: its marked title and snippet, and the topics that matched it.
-// Each piece is length-prefixed, so no two items share a key.
-func paperKey(it Item) string {
+// heading is how the text part heads the paper when it is the nth of its
+// digest: "n. Title", wrapped.
+func (p *renderedPaper) heading(n int) string {
+	num := strconv.Itoa(n) + ". "
+	if w := len(num) - 3; w < len(p.numbered) && len(p.numbered[w]) > len(num) {
+		return num + p.numbered[w][len(num):]
+	}
+	return wrapText(num, p.starredTitle)
+}
+
+// paperKey names what a rendered paper depends on: the paper, its
+// marked title and snippet, and the topics that matched it. An item a
+// pass built is named by its marks; another by all of those.
+type paperKey struct {
+	marks   markKey
+	content string
+}
+
+func keyOf(it Item) paperKey {
+	if it.marks.paper != 0 {
+		return paperKey{marks: it.marks}
+	}
+	return paperKey{content: itemContent(it)}
+}
+
+// itemContent is an item's paper, marked title and snippet, and topics,
+// each piece length-prefixed, so no two items share it.
+func itemContent(it Item) string {
 	var b strings.Builder
 	piece := func(kind byte, s string) {
 		b.WriteByte(kind)

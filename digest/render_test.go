@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -239,7 +240,13 @@ func TestRenderSizeAtFiftyPapers(t *testing.T) {
 	if len(got.HTML.String()) >= 100*1024 {
 		t.Errorf("got %d bytes of html for 50 papers, want < %d", len(got.HTML.String()), 100*1024)
 	}
-	t.Logf("50 papers: html %d bytes, text %d bytes", len(got.HTML.String()), len(got.Text.String()))
+	text := got.Text.String()
+	for _, n := range []int{1, 9, 10, 50} {
+		if want := wrapText(strconv.Itoa(n)+". ", MarkText(newItemView(d.Items[n-1]).Title)); !strings.Contains(text, "\n"+want+"\n") {
+			t.Errorf("text part lacks paper %d's heading %q", n, want)
+		}
+	}
+	t.Logf("50 papers: html %d bytes, text %d bytes", len(got.HTML.String()), len(text))
 }
 
 // TestPassRendererRendersAsAlone: a pass renders each paper once and
