@@ -9,7 +9,9 @@ import (
 	"mime"
 	netmail "net/mail"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -34,6 +36,12 @@ type Headers struct {
 // and is recognisable as the same message. messageID is returned as it
 // stands in the header, angle brackets included.
 func ComposeDigest(h Headers, d *Digest, r Rendered) (msg []byte, messageID string, err error) {
+	return composeDigest(nil, h, d, r)
+}
+
+// composeDigest is ComposeDigest writing the message into buf, when it
+// has room.
+func composeDigest(buf []byte, h Headers, d *Digest, r Rendered) (msg []byte, messageID string, err error) {
 	if d == nil {
 		return nil, "", errors.New("compose digest: no digest")
 	}
@@ -55,7 +63,7 @@ func ComposeDigest(h Headers, d *Digest, r Rendered) (msg []byte, messageID stri
 	}
 	m.add("Precedence", "bulk")
 	m.add("X-Auto-Response-Suppress", "All")
-	b, err := h.write(m, r)
+	b, err := h.write(buf, m, r)
 	if err != nil {
 		return nil, "", fmt.Errorf("compose digest for subscriber %d: %w", d.SubscriberID, err)
 	}
@@ -76,11 +84,32 @@ func ComposeConfirmation(h Headers, to string, r Rendered) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compose confirmation: %w", err)
 	}
-	b, err := h.write(m, r)
+	b, err := h.write(nil, m, r)
 	if err != nil {
 		return nil, fmt.Errorf("compose confirmation: %w", err)
 	}
 	return b, nil
+}
+
+// messageBuffers hold the room of messages sent, for the next ones
+// composed: a pass composes ~50 KB a digest, and the collector need not
+// find and clear all of it. It holds *[]byte.
+var messageBuffers sync.Pool
+
+// messageBuffer returns room for a message; nil when there is none.
+func messageBuffer() []byte {
+	if p, ok := messageBuffers.Get().(*[]byte); ok {
+		return *p
+	}
+	return nil
+}
+
+// recycle gives the room of msg, sent and no longer used, to the next
+// message composed.
+func recycle(msg []byte) {
+	if cap(msg) > 0 {
+		messageBuffers.Put(&msg)
+	}
 }
 
 // header is one header field of a message being composed.
@@ -130,13 +159,13 @@ func newMessage(h Headers, to string, r Rendered, messageID string, date time.Ti
 }
 
 // write composes m with r's text and HTML as the two parts of a
-// multipart/alternative body, and signs it when DKIM is set up.
-func (h Headers) write(m *message, r Rendered) ([]byte, error) {
+// multipart/alternative body into buf, and signs it when DKIM is set up.
+func (h Headers) write(buf []byte, m *message, r Rendered) ([]byte, error) {
 	var random [16]byte
 	_, _ = rand.Read(random[:]) // crypto/rand.Read never fails on supported platforms
 	boundary := hex.EncodeToString(random[:])
-	// One allocation: most of the bodies are encoded already.
-	b := make([]byte, 0, 1024+r.Text.encodedLen()+r.HTML.encodedLen())
+	// One allocation at most: most of the bodies are encoded already.
+	b := slices.Grow(buf[:0], 1024+r.Text.encodedLen()+r.HTML.encodedLen())
 	for _, f := range m.headers {
 		b = appendHeader(b, f.name, f.value)
 	}

@@ -345,7 +345,7 @@ func (r *Runner) compose(rend *Renderer, d *Digest) (*composed, error) {
 	if err != nil {
 		return nil, err
 	}
-	msg, msgID, err := ComposeDigest(r.Headers, d, rendered)
+	msg, msgID, err := composeDigest(messageBuffer(), r.Headers, d, rendered)
 	if err != nil {
 		return nil, err
 	}

@@ -74,6 +74,7 @@ func (s *sendState) work(ctx context.Context, m Mailer) {
 		if err := s.send(ctx, m, out); err != nil {
 			s.stop(err)
 		}
+		recycle(out.Message)
 	}
 }
 
