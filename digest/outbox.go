@@ -97,18 +97,17 @@ func insertDigest(ctx context.Context, tx stmtcache.Tx, q toStore, now time.Time
 	if err := subscribers.SaveToken(ctx, tx, q.token, d.SubscriberID, subscribers.TokenManage, now); err != nil {
 		return 0, err
 	}
-	stmt, err := tx.Stmt(ctx, `INSERT INTO sent_papers (subscriber_id, paper_id, digest_id) VALUES (?, ?, ?)`)
+	papers, err := json.Marshal(q.paperIDs)
 	if err != nil {
 		return 0, err
 	}
-	for _, pid := range q.paperIDs {
-		_, err := stmt.ExecContext(ctx, d.SubscriberID, pid, id)
-		if isUniqueViolation(err) {
-			return 0, errPapersTaken
-		}
-		if err != nil {
-			return 0, fmt.Errorf("digest %s for subscriber %d: paper %d: %w", d.Period, d.SubscriberID, pid, err)
-		}
+	_, err = tx.ExecContext(ctx, `INSERT INTO sent_papers (subscriber_id, paper_id, digest_id)
+		SELECT ?, value, ? FROM json_each(?)`, d.SubscriberID, id, string(papers))
+	if isUniqueViolation(err) {
+		return 0, errPapersTaken
+	}
+	if err != nil {
+		return 0, fmt.Errorf("digest %s for subscriber %d: papers %s: %w", d.Period, d.SubscriberID, papers, err)
 	}
 	return id, nil
 }
