@@ -94,9 +94,9 @@ func (r *Runner) Run(ctx context.Context, opt RunOptions) (RunResult, error) {
 }
 
 // pass runs the producer — flush the outbox, then build each due digest —
-// in this goroutine and one worker per mailer, joined by a channel no
-// longer than the worker count: a pass holds a handful of messages in
-// memory however many readers there are.
+// in this goroutine and one worker per mailer, joined by a channel of
+// maxStoreBatch messages: a pass holds a few hundred messages in memory
+// at most (~10 MB), however many readers there are.
 func (r *Runner) pass(ctx context.Context, opt RunOptions, s *sendState) error {
 	if opt.DryRun {
 		return r.produce(ctx, opt, s)
@@ -116,7 +116,7 @@ func (r *Runner) pass(ctx context.Context, opt RunOptions, s *sendState) error {
 		}
 		s.budget = max(limit-n, 0)
 	}
-	s.queue = make(chan Outgoing, len(r.Mailers))
+	s.queue = make(chan Outgoing, maxStoreBatch)
 	var wg sync.WaitGroup
 	for _, m := range r.Mailers {
 		wg.Go(func() { s.work(ctx, m) })
@@ -144,7 +144,7 @@ func (r *Runner) produce(ctx context.Context, opt RunOptions, s *sendState) erro
 	defer stop(nil)
 	n := runtime.GOMAXPROCS(0)
 	jobs := make(chan job)
-	inOrder := make(chan job, 2*n)
+	inOrder := make(chan job, maxStoreBatch)
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
@@ -161,8 +161,9 @@ func (r *Runner) produce(ctx context.Context, opt RunOptions, s *sendState) erro
 		close(jobs)
 		close(inOrder)
 	}()
-	// The digests built are stored together, as many as are ready when
-	// the next one is not, in one transaction, and then queued.
+	// The digests built are stored together, in one transaction, and then
+	// queued: a batch of maxStoreBatch, or fewer when the senders are
+	// about to run out of messages.
 	var ready []*composed
 	store := func() {
 		outs, err := r.storeAll(ctx, ready, s)
@@ -178,20 +179,14 @@ func (r *Runner) produce(ctx context.Context, opt RunOptions, s *sendState) erro
 		}
 	}
 	for j := range inOrder {
-		var got built
-		select {
-		case got = <-j.done:
-		default:
-			store()
-			got = <-j.done
-		}
+		got := <-j.done
 		switch {
 		case got.err != nil:
 			stop(got.err)
 		case got.c != nil:
 			ready = append(ready, got.c)
 		}
-		if len(ready) == maxStoreBatch {
+		if len(ready) == maxStoreBatch || len(s.queue) < len(r.Mailers) {
 			store()
 		}
 	}
@@ -224,7 +219,10 @@ type composed struct {
 	out   Outgoing // what the senders get, once stored (with its ID)
 }
 
-// maxStoreBatch bounds how many digests a pass stores in one transaction.
+// maxStoreBatch is how many digests a pass stores in one transaction
+// when the senders have enough to send meanwhile; it is also how many
+// digests wait built for storing, and stored for sending. Beginning and
+// committing a transaction cost ~40 µs (docs/PERFORMANCE.md).
 const maxStoreBatch = 64
 
 // listDue hands each active subscriber whose digest is due, and not
