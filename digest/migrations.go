@@ -143,7 +143,7 @@ CREATE TABLE feeds (
 	created_at    INTEGER NOT NULL
 );
 `,
-	// Where a reader's next digest starts (Store.windowStart) is the end of
+	// Where a reader's next digest starts (Store.histories) is the end of
 	// their latest digest not expired: one seek in this index, instead of
 	// reading every digest they were ever sent, a pass over 100,000 readers
 	// a year old 36 million rows.

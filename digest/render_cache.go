@@ -6,8 +6,8 @@ import (
 )
 
 // passPapers is how many rendered papers a pass remembers, twice over
-// (see recent), at ~5 KB a paper (~2.5 KB of text and its encoding for
-// the message): up to ~250 MB however many readers
+// (see recent), at ~2.7 KB a paper (kept quoted-printable encoded, as
+// messages carry it): up to ~135 MB however many readers
 // there are. A paper is rendered the same for every reader whose topics
 // mark the same words in it, and most readers share their topics with
 // many others: at 100,000 readers of 2,000 papers, 2 million papers in
