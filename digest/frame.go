@@ -118,9 +118,9 @@ func (r *Renderer) cut(out string) (cutTemplate, error) {
 }
 
 // fill writes the template's output for a digest into b: its values, and
-// n papers written by item.
-func (c *cutTemplate) fill(b *Body, v *digestValues, n int, item func(*Body, int)) {
-	b.pieces = make([]piece, 0, len(c.parts)*2+n*7)
+// n papers written by item, in up to perItem pieces each.
+func (c *cutTemplate) fill(b *Body, v *digestValues, n, perItem int, item func(*Body, int)) {
+	b.pieces = make([]piece, 0, len(c.parts)*2+n*(perItem+1))
 	for _, p := range c.parts {
 		b.add(p.text)
 		switch {

@@ -244,7 +244,7 @@ func (r *Renderer) Render(d *Digest) (Rendered, error) {
 		f = &r.frames[1]
 	}
 	out := Rendered{Subject: v[fieldSubject]}
-	f.html.fill(&out.HTML, &hv, len(papers), func(b *Body, i int) {
+	f.html.fill(&out.HTML, &hv, len(papers), 5, func(b *Body, i int) {
 		p := papers[i]
 		b.add(p.html[0])
 		b.addString(hv[fieldManage])
@@ -252,9 +252,11 @@ func (r *Renderer) Render(d *Digest) (Rendered, error) {
 		b.addString(hv[fieldManage])
 		b.add(p.html[2])
 	})
-	f.text.fill(&out.Text, &v, len(papers), func(b *Body, i int) {
+	f.text.fill(&out.Text, &v, len(papers), 8, func(b *Body, i int) {
 		p := &papers[i]
-		b.addString(p.heading(i + 1))
+		num, rest := p.heading(i + 1)
+		b.addString(num)
+		b.addString(rest)
 		b.addString("\n")
 		b.add(p.text[0])
 		b.addString(d.ManageURL)

@@ -29,13 +29,13 @@ type renderedPaper struct {
 }
 
 // heading is how the text part heads the paper when it is the nth of its
-// digest: "n. Title", wrapped.
-func (p *renderedPaper) heading(n int) string {
-	num := strconv.Itoa(n) + ". "
+// digest, "n. Title" wrapped, in two pieces: the number and the rest.
+func (p *renderedPaper) heading(n int) (num, rest string) {
+	num = strconv.Itoa(n) + ". "
 	if w := len(num) - 3; w < len(p.numbered) && len(p.numbered[w]) > len(num) {
-		return num + p.numbered[w][len(num):]
+		return num, p.numbered[w][len(num):]
 	}
-	return wrapText(num, p.starredTitle)
+	return "", wrapText(num, p.starredTitle)
 }
 
 // paperKey names what a rendered paper depends on: the paper, its
