@@ -29,13 +29,14 @@ type renderedPaper struct {
 }
 
 // heading is how the text part heads the paper when it is the nth of its
-// digest, "n. Title" wrapped, in two pieces: the number and the rest.
+// digest, "n. Title" wrapped, in two pieces: "n." and the rest. (A piece
+// ending in a space would have it encoded, =20.)
 func (p *renderedPaper) heading(n int) (num, rest string) {
-	num = strconv.Itoa(n) + ". "
-	if w := len(num) - 3; w < len(p.numbered) && len(p.numbered[w]) > len(num) {
+	num = strconv.Itoa(n) + "."
+	if w := len(num) - 2; w < len(p.numbered) && len(p.numbered[w]) > len(num)+1 {
 		return num, p.numbered[w][len(num):]
 	}
-	return "", wrapText(num, p.starredTitle)
+	return "", wrapText(num+" ", p.starredTitle)
 }
 
 // paperKey names what a rendered paper depends on: the paper, its

@@ -246,6 +246,15 @@ func TestRenderSizeAtFiftyPapers(t *testing.T) {
 			t.Errorf("text part lacks paper %d's heading %q", n, want)
 		}
 	}
+	// Encoded, the headings stay as readable as the text: no space
+	// encoded (=20) where one piece of the body ends and the next begins.
+	msg, _, err := ComposeDigest(testHeaders, d, got)
+	if err != nil {
+		t.Fatalf("ComposeDigest: %v", err)
+	}
+	if !strings.Contains(string(msg), "\r\n10. A Rather Long Title") {
+		t.Errorf("the message's text part lacks the plain heading %q", "10. A Rather Long Title")
+	}
 	t.Logf("50 papers: html %d bytes, text %d bytes", len(got.HTML.String()), len(text))
 }
 
