@@ -52,22 +52,38 @@ func (b *Builder) pass() *passCache {
 // subscriber without topics gets the most upvoted papers. The digest may have
 // no items; it is then not sent.
 func (b *Builder) Build(ctx context.Context, sub subscribers.Subscriber, period string, now time.Time) (*Digest, error) {
-	rd := dueReader{sub: sub, period: period}
-	hs, err := b.Store.histories(ctx, []dueReader{rd})
+	rds := []dueReader{{sub: sub, period: period}}
+	hs, err := b.Store.histories(ctx, rds)
 	if err != nil {
 		return nil, err
 	}
-	topics, err := b.Subscribers.Topics(ctx, sub.ID)
-	if err != nil {
+	rds[0].history = hs[0]
+	if err := b.readReaders(ctx, rds); err != nil {
 		return nil, err
 	}
-	rd.topics, rd.history = topics, hs[0]
-	sent, err := b.Store.sentAfter(ctx, []dueReader{rd})
-	if err != nil {
-		return nil, err
+	return b.build(ctx, rds[0], now)
+}
+
+// readReaders reads the topics of readers whose history is read, and the
+// papers sent to them past their next digest's start: two queries for
+// them all.
+func (b *Builder) readReaders(ctx context.Context, readers []dueReader) error {
+	ids := make([]int64, len(readers))
+	for i, rd := range readers {
+		ids[i] = rd.sub.ID
 	}
-	rd.sent = sent[0]
-	return b.build(ctx, rd, now)
+	topics, err := b.Subscribers.TopicsOf(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("read topics: %w", err)
+	}
+	sent, err := b.Store.sentAfter(ctx, readers)
+	if err != nil {
+		return fmt.Errorf("read papers sent: %w", err)
+	}
+	for i := range readers {
+		readers[i].topics, readers[i].sent = topics[readers[i].sub.ID], sent[i]
+	}
+	return nil
 }
 
 // dueReader is a reader whose digest is due: the subscriber, the period,

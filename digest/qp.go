@@ -1,7 +1,10 @@
 package digest
 
 import (
-	"encoding/hex"
+	"bytes"
+	"fmt"
+	"io"
+	"mime/quotedprintable"
 	"strings"
 )
 
@@ -106,24 +109,15 @@ func (e *qpEncoder) writeEncoded(first string, q *qpText) {
 	e.col = q.col
 }
 
-// decode gives back the text q encodes, which has no CR (sharedPiece).
+// decode gives back the text q encodes, which has no CR (sharedPiece):
+// its CRLF line breaks become LF again.
 func (q *qpText) decode() string {
-	var b strings.Builder
-	b.Grow(q.n)
-	for i := 0; i < len(q.rest); i++ {
-		switch c := q.rest[i]; {
-		case c == '=' && q.rest[i+1] == '\r':
-			i += 2
-		case c == '=':
-			h, _ := hex.DecodeString(string(q.rest[i+1 : i+3]))
-			b.Write(h)
-			i += 2
-		case c == '\r':
-		default:
-			b.WriteByte(c)
-		}
+	dec, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(q.rest)))
+	if err != nil {
+		// appendQP's output always decodes; a failure is a bug here.
+		panic(fmt.Sprintf("decode quoted-printable digestd encoded: %v", err))
 	}
-	return b.String()
+	return strings.ReplaceAll(string(dec), "\r\n", "\n")
 }
 
 // qpLiteral reports whether text[i] stays as it is.

@@ -278,28 +278,18 @@ func (r *Runner) readPage(ctx context.Context, page []subscribers.Subscriber, no
 	if err != nil {
 		return nil, fmt.Errorf("read digests: %w", err)
 	}
-	ids := make([]int64, 0, len(readers))
 	kept := readers[:0]
 	for i, rd := range readers {
 		if !hs[i].done {
 			rd.history = hs[i]
 			kept = append(kept, rd)
-			ids = append(ids, rd.sub.ID)
 		}
 	}
 	if len(kept) == 0 {
 		return nil, nil
 	}
-	topics, err := r.Subscribers.TopicsOf(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("read topics: %w", err)
-	}
-	sent, err := r.Store.sentAfter(ctx, kept)
-	if err != nil {
-		return nil, fmt.Errorf("read papers sent: %w", err)
-	}
-	for i := range kept {
-		kept[i].topics, kept[i].sent = topics[kept[i].sub.ID], sent[i]
+	if err := r.Builder.readReaders(ctx, kept); err != nil {
+		return nil, err
 	}
 	return kept, nil
 }

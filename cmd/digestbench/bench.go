@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -129,31 +130,39 @@ func (b *bench) load(ctx context.Context, rng *rand.Rand) error {
 	})
 }
 
+// record starts a CPU profile or an execution trace into the file path,
+// when path is set; stop ends it and closes the file.
+func record(path string, start func(io.Writer) error, stop func()) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		stop()
+		f.Close()
+	}, nil
+}
+
 // deliver runs the delivery pass of `digestd run --now`.
 func (b *bench) deliver(ctx context.Context) error {
-	if b.opt.cpuProfile != "" {
-		f, err := os.Create(b.opt.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := record(b.opt.cpuProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
+	if err != nil {
+		return err
 	}
-	if b.opt.trace != "" {
-		f, err := os.Create(b.opt.trace)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := trace.Start(f); err != nil {
-			return err
-		}
-		defer trace.Stop()
+	defer stopProfile()
+	stopTrace, err := record(b.opt.trace, trace.Start, trace.Stop)
+	if err != nil {
+		return err
 	}
-	err := b.measure("delivery pass", func(p *phase) error {
+	defer stopTrace()
+	err = b.measure("delivery pass", func(p *phase) error {
 		var err error
 		b.result, err = b.runner.Run(ctx, digest.RunOptions{All: true})
 		b.sizes = b.sink.take()
