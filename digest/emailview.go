@@ -19,31 +19,52 @@ const (
 	shownAuthors = 3
 )
 
-// itemView is one paper as the "paper" email templates see it.
+// itemView is one paper as its reader sees it: marked for the topics
+// that matched it.
 type itemView struct {
-	Title, Snippet      []Span
+	paperInfo
+	Title, Snippet []Span
+	Matched        string // the topics that matched, "" when trending
+}
+
+// paperInfo is what a paper shows whoever reads it.
+type paperInfo struct {
 	URL, PDFURL         string
 	CodeURL, ProjectURL string
 	Meta                string // "A, B, C +4 more · Org · ▲ 12 · 28 Nov 2026"
-	Matched             string // the topics that matched, "" when trending
-	// MoreURL and FewerURL open the reader's manage page with a topic
-	// proposed from the paper.
-	MoreURL, FewerURL string
 }
 
 func newItemView(it Item) itemView {
+	v := itemView{paperInfo: newPaperInfo(it.Paper)}
+	v.Title, v.Snippet, v.Matched = itemMarks(it)
+	return v
+}
+
+// itemMarks is what of the item depends on the topics that matched it:
+// its title and snippet cleaned and cut to size, and the topics.
+func itemMarks(it Item) (title, snippet []Span, matched string) {
 	p := it.Paper
-	title := cleanSpans(it.Title)
+	title = cleanSpans(it.Title)
 	if len(title) == 0 {
 		title = cleanSpans([]Span{{Text: p.Title}})
 	}
-	snippet := cleanSpans(it.Snippet)
+	snippet = cleanSpans(it.Snippet)
 	if len(snippet) == 0 {
 		snippet = cleanSpans([]Span{{Text: p.AISummary}})
 	}
 	if len(snippet) == 0 {
 		snippet = cleanSpans([]Span{{Text: p.Abstract}})
 	}
+	var topics []string
+	for _, t := range it.Topics {
+		if t = oneLine(t); t != "" {
+			topics = append(topics, t)
+		}
+	}
+	return cutSpans(title, maxTitleRunes), cutSpans(snippet, maxSnippetRunes), shorten(strings.Join(topics, " · "), 200)
+}
+
+func newPaperInfo(p Paper) paperInfo {
 	var meta []string
 	if a := shortAuthors(p.Authors); a != "" {
 		meta = append(meta, a)
@@ -61,21 +82,12 @@ func newItemView(it Item) itemView {
 	if !date.IsZero() {
 		meta = append(meta, date.Format("2 Jan 2006"))
 	}
-	var topics []string
-	for _, t := range it.Topics {
-		if t = oneLine(t); t != "" {
-			topics = append(topics, t)
-		}
-	}
-	return itemView{
-		Title:      cutSpans(title, maxTitleRunes),
-		Snippet:    cutSpans(snippet, maxSnippetRunes),
+	return paperInfo{
 		URL:        p.AbstractURL(),
 		PDFURL:     p.PDFURL(),
 		CodeURL:    webURL(p.GithubRepo),
 		ProjectURL: webURL(p.ProjectPage),
 		Meta:       strings.Join(meta, " · "),
-		Matched:    shorten(strings.Join(topics, " · "), 200),
 	}
 }
 

@@ -22,6 +22,16 @@ const (
 	fields
 )
 
+// A paper's values that depend on the topics that matched it: marks when
+// the paper is rendered once for all its readers (paperFrame), and each
+// set of topics' own when that is filled in.
+const (
+	fieldTitle = fields + iota
+	fieldSnippet
+	fieldMatched
+	paperFields
+)
+
 // digestValues are a digest's values by field, the papers aside.
 type digestValues [fieldItems]string
 

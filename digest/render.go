@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	htmpl "html/template"
+	"io"
 	"strings"
 	ttmpl "text/template"
 	"time"
@@ -75,7 +76,9 @@ type Renderer struct {
 	// with a "view in browser" link.
 	frames [2]frame
 
-	papers *recent[paperKey, renderedPaper] // set by ForPass
+	// papers and paperFrames are what a pass renders once (ForPass).
+	papers      *recent[paperKey, renderedPaper]
+	paperFrames *recent[int64, *paperFrame]
 }
 
 // ForPass returns a Renderer for one delivery pass, which renders each
@@ -83,6 +86,7 @@ type Renderer struct {
 func (r *Renderer) ForPass() *Renderer {
 	pass := *r
 	pass.papers = newRecent[paperKey, renderedPaper](passPapers)
+	pass.paperFrames = newRecent[int64, *paperFrame](passPapers)
 	return &pass
 }
 
@@ -320,36 +324,84 @@ func (r *Renderer) RenderConfirmation(c Confirmation) (Rendered, error) {
 	return r.executeParts(subject, "confirm", v, v)
 }
 
-// paper renders one paper of a digest with the "paper" templates, or
-// takes it from the pass's cache. Its links to the reader's manage page
-// are left as marks, where Render puts each reader's URL.
+// paper renders one paper of a digest, or takes it from the pass's
+// cache: the paper's frame (paperFrame) with the parts its marks make
+// filled in. Its links to the reader's manage page are left as marks,
+// where Render puts each reader's URL.
 func (r *Renderer) paper(it Item) (renderedPaper, error) {
 	key := keyOf(it)
 	if p, ok := r.papers.get(key); ok {
 		return p, nil
 	}
-	iv := newItemView(it)
-	manage := r.fieldMark(fieldManage)
-	iv.MoreURL, iv.FewerURL = manage+"/more/"+it.Paper.ID, manage+"/fewer/"+it.Paper.ID
-	var h, t strings.Builder
-	if err := r.html.ExecuteTemplate(&h, "paper", iv); err != nil {
-		return renderedPaper{}, fmt.Errorf("render paper %s html: %w", it.Paper.ID, err)
+	f, err := r.paperFrame(it)
+	if err != nil {
+		return renderedPaper{}, err
 	}
-	if err := r.text.ExecuteTemplate(&t, "paper", iv); err != nil {
-		return renderedPaper{}, fmt.Errorf("render paper %s text: %w", it.Paper.ID, err)
+	title, snippet, matched := itemMarks(it)
+	var h, t paperValues
+	var b strings.Builder
+	for _, part := range []struct {
+		tmpl interface {
+			ExecuteTemplate(io.Writer, string, any) error
+		}
+		name  string
+		data  any
+		value *string
+	}{
+		{r.html, "spans", title, &h[fieldTitle]},
+		{r.html, "spans", snippet, &h[fieldSnippet]},
+		{r.html, "matched", matched, &h[fieldMatched]},
+		{r.text, "snippet", snippet, &t[fieldSnippet]},
+		{r.text, "matched", matched, &t[fieldMatched]},
+	} {
+		b.Reset()
+		if err := part.tmpl.ExecuteTemplate(&b, part.name, part.data); err != nil {
+			return renderedPaper{}, fmt.Errorf("render paper %s: %w", it.Paper.ID, err)
+		}
+		*part.value = b.String()
 	}
-	html, text := strings.Split(h.String(), manage), strings.Split(t.String(), manage)
-	if len(html) != 3 || len(text) != 3 {
-		return renderedPaper{}, fmt.Errorf("render paper %s: want the two links to the manage page, got %d and %d",
-			it.Paper.ID, len(html)-1, len(text)-1)
-	}
-	p := renderedPaper{title: plainSpans(iv.Title), starredTitle: MarkText(iv.Title)}
+	p := renderedPaper{html: f.html.fill(&h), text: f.text.fill(&t), title: plainSpans(title), starredTitle: MarkText(title)}
 	p.numbered = [2]string{wrapText("1. ", p.starredTitle), wrapText("10. ", p.starredTitle)}
-	for i := range 3 {
-		p.html[i], p.text[i] = sharedPiece(html[i]), sharedPiece(text[i])
-	}
 	r.papers.put(key, p)
 	return p, nil
+}
+
+// paperFrame renders the "paper" templates for the item's paper with marks for
+// what depends on the topics and for the reader's manage URL, or takes
+// them from the pass's cache: a pass renders a paper's frame once, and
+// fills it in for each set of topics that marks the paper.
+func (r *Renderer) paperFrame(it Item) (*paperFrame, error) {
+	id := it.marks.paper
+	if id != 0 {
+		if f, ok := r.paperFrames.get(id); ok {
+			return f, nil
+		}
+	}
+	manage := r.fieldMark(fieldManage)
+	v := paperView{
+		paperInfo: newPaperInfo(it.Paper),
+		Title:     r.fieldMark(fieldTitle), Snippet: r.fieldMark(fieldSnippet), Matched: r.fieldMark(fieldMatched),
+		MoreURL: manage + "/more/" + it.Paper.ID, FewerURL: manage + "/fewer/" + it.Paper.ID,
+	}
+	var h, t strings.Builder
+	if err := r.html.ExecuteTemplate(&h, "paper", v); err != nil {
+		return nil, fmt.Errorf("render paper %s html: %w", it.Paper.ID, err)
+	}
+	if err := r.text.ExecuteTemplate(&t, "paper", v); err != nil {
+		return nil, fmt.Errorf("render paper %s text: %w", it.Paper.ID, err)
+	}
+	f := &paperFrame{}
+	var err error
+	if f.html, err = r.cutPaper(h.String()); err != nil {
+		return nil, fmt.Errorf("render paper %s html: %w", it.Paper.ID, err)
+	}
+	if f.text, err = r.cutPaper(t.String()); err != nil {
+		return nil, fmt.Errorf("render paper %s text: %w", it.Paper.ID, err)
+	}
+	if id != 0 {
+		r.paperFrames.put(id, f)
+	}
+	return f, nil
 }
 
 // executeParts renders the HTML part of template name over h and the text

@@ -284,6 +284,15 @@ func TestPassRendererRendersAsAlone(t *testing.T) {
 	// The same papers in the other order, the first one marked differently.
 	second.Items = []Item{first.Items[11], first.Items[1], first.Items[0]}
 	second.Items[2].Title = []Span{{Text: "Scaling Long "}, {Text: "Context", Hit: true}, {Text: " Models"}}
+	second.Items[2].Topics = []string{"context"}
+	// A pass's items are named by their paper and the topics that mark
+	// them: the pass renders a paper's frame once, and fills it in for
+	// each set of topics.
+	for _, d := range []*Digest{first, second} {
+		for i, it := range d.Items {
+			d.Items[i].marks = markKey{it.PaperID, strings.Join(it.Topics, "\n")}
+		}
+	}
 
 	pass := r.ForPass()
 	for round := range 2 {
@@ -314,8 +323,13 @@ func TestPassRendererRendersAsAlone(t *testing.T) {
 			t.Errorf("text lacks %q:\n%s", want, got.Text.String())
 		}
 	}
-	if !strings.Contains(got.HTML.String(), `Scaling Long <strong style="background:#fde68a;color:#111111;">Context</strong> Models`) {
-		t.Errorf("html lacks the second reader's marks:\n%s", got.HTML.String())
+	for _, want := range []string{
+		`Scaling Long <strong style="background:#fde68a;color:#111111;">Context</strong> Models`,
+		`matched: context</div>`,
+	} {
+		if !strings.Contains(got.HTML.String(), want) {
+			t.Errorf("html lacks the second reader's marks, %q:\n%s", want, got.HTML.String())
+		}
 	}
 }
 
