@@ -364,8 +364,20 @@ func (c *smtpConn) data(msg []byte) (maybeDelivered bool, err error) {
 // ends in CRLF and none starts with a dot. A composed message is CRLF
 // throughout and rarely has a line that starts with a dot.
 func readyForData(msg []byte) bool {
-	return len(msg) > 0 && msg[0] != '.' && bytes.HasSuffix(msg, []byte("\r\n")) &&
-		!bytes.Contains(msg, []byte("\n.")) && bytes.Count(msg, []byte("\n")) == bytes.Count(msg, []byte("\r\n"))
+	if len(msg) == 0 || msg[0] == '.' || !bytes.HasSuffix(msg, []byte("\r\n")) {
+		return false
+	}
+	// One look at each line break: a message is ~700 lines.
+	for i := 0; ; {
+		n := bytes.IndexByte(msg[i:], '\n')
+		if n < 0 {
+			return true
+		}
+		i += n + 1
+		if i < 2 || msg[i-2] != '\r' || i < len(msg) && msg[i] == '.' {
+			return false
+		}
+	}
 }
 
 // appendStuffed appends msg to buf as DATA carries it, the way textproto's

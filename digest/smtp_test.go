@@ -285,8 +285,23 @@ func TestSMTPSenderStuffsData(t *testing.T) {
 			t.Errorf("message %d: got %q, want %q", i, got[i].Data, m.received)
 		}
 	}
-	if !readyForData([]byte(msgs[0].sent)) || readyForData([]byte(msgs[1].sent)) {
-		t.Errorf("readyForData: want the first message ready as it is and the second not")
+	for msg, want := range map[string]bool{
+		msgs[0].sent:            true,
+		msgs[1].sent:            false,
+		"\r\n":                  true,
+		"a\r\nb\r\n":            true,
+		"":                      false,
+		"\n":                    false,
+		"a\nb\r\n":              false, // a bare LF
+		"a\r\n.b\r\n":           false, // a line starts with a dot
+		".a\r\n":                false,
+		"a\r\nb":                false, // no CRLF at the end
+		"a\r\nb.\r\n.\r\n\r\n":  false,
+		"a\r\nb.\r\n\r\nc.\r\n": true,
+	} {
+		if got := readyForData([]byte(msg)); got != want {
+			t.Errorf("readyForData(%q) = %v, want %v", msg, got, want)
+		}
 	}
 }
 

@@ -24,7 +24,7 @@ func smtpLimit(ctx context.Context, senders []digest.Mailer, model []byte, sizes
 				if i >= len(sizes) {
 					return
 				}
-				if err := m.Send(ctx, "digest@bench.example", "reader@bench.example", body[:sizes[i]]); err != nil {
+				if err := m.Send(ctx, "digest@bench.example", "reader@bench.example", lines(body, sizes[i])); err != nil {
 					errs <- err
 					return
 				}
@@ -36,9 +36,9 @@ func smtpLimit(ctx context.Context, senders []digest.Mailer, model []byte, sizes
 	return <-errs
 }
 
-// paddedMessage is the model message followed by copies of its body, as
-// long as the largest size: each prefix is a pre-rendered message of that
-// size.
+// paddedMessage is the model message followed by copies of its body, a
+// copy longer than the largest size: each prefix that ends a line is a
+// pre-rendered message.
 func paddedMessage(model []byte, sizes []int) []byte {
 	longest := 0
 	for _, n := range sizes {
@@ -51,6 +51,16 @@ func paddedMessage(model []byte, sizes []int) []byte {
 	msg := bytes.Clone(model)
 	for len(msg) < longest {
 		msg = append(msg, body...)
+	}
+	return append(msg, body...)
+}
+
+// lines is msg's first n bytes and the rest of the line the nth is on: a
+// message of about n bytes that ends in CRLF, as a composed one does, so
+// the sender sends it as it is.
+func lines(msg []byte, n int) []byte {
+	if i := bytes.Index(msg[n:], []byte("\r\n")); i >= 0 {
+		return msg[:n+i+2]
 	}
 	return msg
 }
