@@ -27,14 +27,18 @@ func BodyOf(s string) Body {
 }
 
 // sharedPiece is text many messages carry: all but its first line is
-// encoded now, once, and kept only encoded. Text with a CR, which the
-// encoding would not give back, is kept as it is.
+// encoded now, once, and kept only encoded; the first line is encoded
+// where it falls (qpText). Text with a CR, which the encoding would not
+// give back, is kept as it is.
 func sharedPiece(s string) piece {
 	// A pass keeps thousands of these: they take no more room than they
 	// need, nor keep the text they were cut from.
-	first := strings.IndexByte(s, '\n') + 1
-	if first == 0 || strings.IndexByte(s, '\r') >= 0 {
+	if strings.IndexByte(s, '\r') >= 0 {
 		return piece{s: strings.Clone(s)}
+	}
+	first := strings.IndexByte(s, '\n') + 1
+	if first == 0 {
+		return piece{s: strings.Clone(s), enc: &qpText{}}
 	}
 	e := qpEncoder{b: make([]byte, 0, (len(s)-first)*3/2)}
 	e.write(s[first:])

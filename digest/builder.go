@@ -131,8 +131,8 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*Dige
 		return nil, err
 	}
 	d.Items = make([]Item, 0, len(picks))
-	for _, p := range picks {
-		paper := papers[p.id]
+	for i, p := range picks {
+		paper := papers[i]
 		m, key := cache.marks(p.id, p.topics, func() markedPaper {
 			return markedPaper{
 				title:   Highlight(paper.Title, termsIn(p.terms, subscribers.FieldTitle)),
@@ -141,7 +141,7 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*Dige
 		})
 		d.Items = append(d.Items, Item{
 			PaperID: p.id,
-			Paper:   paper,
+			Paper:   *paper,
 			Topics:  p.topics,
 			Title:   m.title,
 			Snippet: m.snippet,
@@ -179,7 +179,7 @@ func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w Window
 	byID := map[int64]*pick{}
 	var order []*pick
 	for _, t := range topics {
-		q, err := t.Parsed()
+		q, err := cache.parsed(t)
 		if err != nil {
 			return nil, err
 		}
@@ -196,7 +196,7 @@ func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w Window
 			}
 			p.score = max(p.score, m.Score)
 			p.topics = append(p.topics, t.Query)
-			p.terms = append(p.terms, q.Terms()...)
+			p.terms = append(p.terms, q.terms...)
 		}
 	}
 	slices.SortStableFunc(order, func(a, b *pick) int {

@@ -27,8 +27,9 @@ const maxPassQueries = 20_000
 // which only costs a second query.
 type passCache struct {
 	mu      sync.Mutex
+	topics  *recent[string, parsedTopic]
 	matches *recent[matchKey, []Match]
-	papers  map[int64]Paper
+	papers  map[int64]*Paper
 	marked  *recent[markKey, markedPaper]
 	// last is the newest paper when the pass began: every digest of a
 	// pass ends there, and papers stored meanwhile go into the next ones.
@@ -52,6 +53,14 @@ type markedPaper struct {
 	title, snippet []Span
 }
 
+// parsedTopic is a topic's query as a pass parses it once: the query, its
+// canonical form, which names it in matches, and its terms.
+type parsedTopic struct {
+	q     *subscribers.Query
+	canon string
+	terms []subscribers.Term
+}
+
 // matchKey is one topic over one window, whoever the reader.
 type matchKey struct {
 	query                 string
@@ -60,8 +69,9 @@ type matchKey struct {
 
 func newPassCache() *passCache {
 	return &passCache{
+		topics:  newRecent[string, parsedTopic](maxPassQueries),
 		matches: newRecent[matchKey, []Match](maxPassQueries),
-		papers:  map[int64]Paper{},
+		papers:  map[int64]*Paper{},
 		marked:  newRecent[markKey, markedPaper](maxPassQueries),
 	}
 }
@@ -92,16 +102,31 @@ func (c *passCache) lastPaper(ctx context.Context, s *Store) (lastPaper, error) 
 	return *c.last, nil
 }
 
-// match returns every paper in w that q matches, best first, for any
+// parsed returns t's query parsed, parsing it the first time the pass
+// meets it.
+func (c *passCache) parsed(t subscribers.Topic) (parsedTopic, error) {
+	if p, ok := c.topics.get(t.Query); ok {
+		return p, nil
+	}
+	q, err := t.Parsed()
+	if err != nil {
+		return parsedTopic{}, err
+	}
+	p := parsedTopic{q: q, canon: q.String(), terms: q.Terms()}
+	c.topics.put(t.Query, p)
+	return p, nil
+}
+
+// match returns every paper in w that t matches, best first, for any
 // reader: w's ExcludeSentTo and Limit are not applied.
-func (c *passCache) match(ctx context.Context, m *Matcher, q *subscribers.Query, w Window) ([]Match, error) {
-	key := matchKey{q.String(), w.AfterID, w.UntilID, unix(w.ArrivedAfter)}
+func (c *passCache) match(ctx context.Context, m *Matcher, t parsedTopic, w Window) ([]Match, error) {
+	key := matchKey{t.canon, w.AfterID, w.UntilID, unix(w.ArrivedAfter)}
 	if got, ok := c.matches.get(key); ok {
 		return got, nil
 	}
 	all := w
 	all.ExcludeSentTo, all.Limit = 0, math.MaxInt32
-	got, err := m.Match(ctx, q, all)
+	got, err := m.Match(ctx, t.q, all)
 	if err != nil {
 		return nil, err
 	}
@@ -109,20 +134,22 @@ func (c *passCache) match(ctx context.Context, m *Matcher, q *subscribers.Query,
 	return got, nil
 }
 
-// papersByID returns stored papers by row id, reading from the database
-// only the ones this pass has not read yet.
-func (c *passCache) papersByID(ctx context.Context, s *Store, ids []int64) (map[int64]Paper, error) {
-	papers := make(map[int64]Paper, len(ids))
+// papersByID returns stored papers by row id, in the order of ids,
+// reading from the database only the ones this pass has not read yet. A
+// paper no longer stored is the zero Paper.
+func (c *passCache) papersByID(ctx context.Context, s *Store, ids []int64) ([]*Paper, error) {
+	papers := make([]*Paper, len(ids))
 	var missing []int64
 	c.mu.Lock()
-	for _, id := range ids {
-		if p, ok := c.papers[id]; ok {
-			papers[id] = p
-		} else {
+	for i, id := range ids {
+		if papers[i] = c.papers[id]; papers[i] == nil {
 			missing = append(missing, id)
 		}
 	}
 	c.mu.Unlock()
+	if len(missing) == 0 {
+		return papers, nil
+	}
 	read, err := s.PapersByID(ctx, missing)
 	if err != nil {
 		return nil, err
@@ -132,8 +159,15 @@ func (c *passCache) papersByID(ctx context.Context, s *Store, ids []int64) (map[
 	if len(c.papers)+len(read) > maxPassQueries {
 		clear(c.papers)
 	}
-	for id, p := range read {
-		papers[id], c.papers[id] = p, p
+	for i, id := range ids {
+		if papers[i] != nil {
+			continue
+		}
+		p, ok := read[id]
+		papers[i] = &p
+		if ok {
+			c.papers[id] = papers[i]
+		}
 	}
 	return papers, nil
 }

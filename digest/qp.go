@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/quotedprintable"
 	"strings"
+	"sync/atomic"
 )
 
 // qpLineMax is the longest line quoted-printable allows (RFC 2045 6.7),
@@ -92,16 +93,32 @@ func (e *qpEncoder) write(text string) {
 
 // qpText is text encoded once for the many messages that carry it:
 // all of it but its first line, which is encoded where it falls, as it
-// depends on the column it starts at.
+// depends on the column it starts at. The first line is kept encoded too,
+// as it was last written: the pieces of a digest start at the same
+// columns for most readers.
 type qpText struct {
-	rest []byte // the text after its first line, encoded from a line's start
-	col  int    // the column rest ends at
-	n    int    // the length of the text rest encodes
+	rest  []byte // the text after its first line, encoded from a line's start
+	col   int    // the column rest ends at
+	n     int    // the length of the text rest encodes
+	first atomic.Pointer[qpLine]
+}
+
+// qpLine is a text's first line encoded from column col to column end.
+type qpLine struct {
+	col, end int
+	enc      []byte
 }
 
 // writeEncoded writes a text encoded once, first its first line.
 func (e *qpEncoder) writeEncoded(first string, q *qpText) {
-	e.write(first)
+	if l := q.first.Load(); l != nil && l.col == e.col {
+		e.b = append(e.b, l.enc...)
+		e.col = l.end
+	} else {
+		start, col := len(e.b), e.col
+		e.write(first)
+		q.first.Store(&qpLine{col: col, end: e.col, enc: bytes.Clone(e.b[start:])})
+	}
 	if q.n == 0 {
 		return
 	}

@@ -16,7 +16,9 @@ func checkQP(t *testing.T, text string) {
 	t.Helper()
 	checkEncoded(t, text, appendQP(nil, text))
 	// A body whose pieces are encoded apart, some once for many messages,
-	// cut anywhere but inside a CRLF.
+	// cut anywhere but inside a CRLF; the second half is written four
+	// times, at columns that differ and then at the one before (qpText
+	// keeps its first line encoded as last written).
 	cut := len(text) / 2
 	if cut > 0 && text[cut-1] == '\r' && text[cut] == '\n' {
 		cut++
@@ -26,13 +28,15 @@ func checkQP(t *testing.T, text string) {
 		if shared {
 			first = sharedPiece(first.s)
 		}
-		b := Body{pieces: []piece{first, sharedPiece(text[cut:]), {s: "|"}}}
-		if got := b.String(); got != text+"|" {
-			t.Fatalf("body of %q reads %q", text+"|", got)
+		second := sharedPiece(text[cut:])
+		b := Body{pieces: []piece{first, second, {s: "|"}, second, {s: "|\n"}, second, {s: "|\n"}, second}}
+		want := text + "|" + text[cut:] + "|\n" + text[cut:] + "|\n" + text[cut:]
+		if got := b.String(); got != want {
+			t.Fatalf("body of %q reads %q", want, got)
 		}
 		e := qpEncoder{}
 		e.writeBody(b)
-		checkEncoded(t, text+"|", e.b)
+		checkEncoded(t, want, e.b)
 	}
 }
 
