@@ -141,10 +141,12 @@ type history struct {
 
 // historyQuery reads the histories of readers given as a JSON array of
 // [subscriber id, period due] pairs: for each, one seek in the index of
-// (subscriber_id, period) and one in digests_window.
+// (subscriber_id, period) and one in digests_window, from the latest
+// digest back to the first not expired.
 const historyQuery = `SELECT j.key,
 	EXISTS (SELECT 1 FROM digests WHERE subscriber_id = j.value->>0 AND period = j.value->>1),
-	(SELECT max(window_end) FROM digests WHERE subscriber_id = j.value->>0 AND status != 'expired')
+	(SELECT window_end FROM digests WHERE subscriber_id = j.value->>0 AND status != 'expired'
+		ORDER BY window_end DESC LIMIT 1)
 	FROM json_each(?) j`
 
 // histories reads the histories of many readers in one query, in order.
