@@ -133,8 +133,8 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*Dige
 	d.Items = make([]Item, 0, len(picks))
 	for i, p := range picks {
 		paper := papers[i]
-		m, key := cache.marks(p.id, p.topics, func() markedPaper {
-			return markedPaper{
+		m := cache.marks(p.id, p.topics, func() *markedPaper {
+			return &markedPaper{
 				title:   Highlight(paper.Title, termsIn(p.terms, subscribers.FieldTitle)),
 				snippet: Snippet(paper.Abstract, termsIn(p.terms, subscribers.FieldAbstract), snippetRunes),
 			}
@@ -146,7 +146,7 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*Dige
 			Title:   m.title,
 			Snippet: m.snippet,
 			Score:   p.score,
-			marks:   key,
+			marked:  m,
 		})
 	}
 	return d, nil

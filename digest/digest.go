@@ -35,9 +35,10 @@ type Item struct {
 	Title   []Span
 	Snippet []Span
 	Score   float64
-	// marks names the paper and topics a pass marked it for: all the items
-	// of a pass with the same marks are the same, and render the same.
-	marks markKey
+	// marked is the paper as a pass marked it for the topics: all the
+	// items of a pass with the same marked are the same, and render the
+	// same.
+	marked *markedPaper
 }
 
 // Span is a piece of text; Hit marks words a topic matched.

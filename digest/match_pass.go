@@ -6,15 +6,22 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/digestd/digestd/subscribers"
 )
 
-// maxPassQueries bounds what a pass remembers of topics and marks: this
+// maxPassQueries bounds what a pass remembers of topics and matches: this
 // many a generation (see recent), and papers: past this many it reads
 // them afresh. Memory stays flat however varied the readers' topics are.
 const maxPassQueries = 20_000
+
+// passMarks is how many marked papers a pass remembers a generation (see
+// recent), each with its render, ~2.7 KB (renderedPaper): up to ~135 MB.
+// At 100,000 readers of 2,000 papers, 2 million papers in digests took
+// ~92,000 renders; with 20,000 a generation, 132,000.
+const passMarks = 25_000
 
 // passCache is what one delivery pass shares between its readers. Most
 // readers of a pass have the same window and many share topics, so each
@@ -30,7 +37,7 @@ type passCache struct {
 	topics  *recent[string, parsedTopic]
 	matches *recent[matchKey, []Match]
 	papers  map[int64]*Paper
-	marked  *recent[markKey, markedPaper]
+	marked  *recent[markKey, *markedPaper]
 	// last is the newest paper when the pass began: every digest of a
 	// pass ends there, and papers stored meanwhile go into the next ones.
 	last *lastPaper
@@ -48,9 +55,13 @@ type markKey struct {
 	topics string // the topics' queries, one a line
 }
 
-// markedPaper is a paper's title and snippet, the matched words marked.
+// markedPaper is a paper's title and snippet, the matched words marked:
+// the same for the items of every reader whose topics mark the paper
+// alike, and so is their render, which a pass's Renderer keeps here (the
+// "paper" templates are the same for every Renderer).
 type markedPaper struct {
 	title, snippet []Span
+	rendered       atomic.Pointer[renderedPaper]
 }
 
 // parsedTopic is a topic's query as a pass parses it once: the query, its
@@ -72,20 +83,20 @@ func newPassCache() *passCache {
 		topics:  newRecent[string, parsedTopic](maxPassQueries),
 		matches: newRecent[matchKey, []Match](maxPassQueries),
 		papers:  map[int64]*Paper{},
-		marked:  newRecent[markKey, markedPaper](maxPassQueries),
+		marked:  newRecent[markKey, *markedPaper](passMarks),
 	}
 }
 
 // marks returns paper id as topics mark it, calling mark the first time
 // the pass meets the pair: readers who share a topic get the same marks.
-func (c *passCache) marks(id int64, topics []string, mark func() markedPaper) (markedPaper, markKey) {
+func (c *passCache) marks(id int64, topics []string, mark func() *markedPaper) *markedPaper {
 	key := markKey{id, strings.Join(topics, "\n")}
 	if m, ok := c.marked.get(key); ok {
-		return m, key
+		return m
 	}
 	m := mark()
 	c.marked.put(key, m)
-	return m, key
+	return m
 }
 
 // lastPaper returns the newest stored paper, reading it the first time.

@@ -76,8 +76,8 @@ type Renderer struct {
 	// with a "view in browser" link.
 	frames [2]frame
 
-	// papers and paperFrames are what a pass renders once (ForPass).
-	papers      *recent[paperKey, renderedPaper]
+	// paperFrames are the papers a pass renders once (ForPass); it keeps
+	// each paper rendered for a set of topics with its marks (Item.marked).
 	paperFrames *recent[int64, *paperFrame]
 }
 
@@ -85,8 +85,7 @@ type Renderer struct {
 // paper once for all the readers who get it with the same highlights.
 func (r *Renderer) ForPass() *Renderer {
 	pass := *r
-	pass.papers = newRecent[paperKey, renderedPaper](passPapers)
-	pass.paperFrames = newRecent[int64, *paperFrame](passPapers)
+	pass.paperFrames = newRecent[int64, *paperFrame](maxPassQueries)
 	return &pass
 }
 
@@ -199,7 +198,7 @@ func (r *Renderer) Render(d *Digest) (Rendered, error) {
 	if d.ManageURL == "" || d.UnsubscribeURL == "" {
 		return Rendered{}, fmt.Errorf("render digest for subscriber %d: manage and unsubscribe urls are required", d.SubscriberID)
 	}
-	papers := make([]renderedPaper, len(d.Items))
+	papers := make([]*renderedPaper, len(d.Items))
 	for i, it := range d.Items {
 		p, err := r.paper(it)
 		if err != nil {
@@ -257,7 +256,7 @@ func (r *Renderer) Render(d *Digest) (Rendered, error) {
 		b.add(p.html[2])
 	})
 	f.text.fill(&out.Text, &v, len(papers), 8, func(b *Body, i int) {
-		p := &papers[i]
+		p := papers[i]
 		num, rest := p.heading(i + 1)
 		b.addString(num)
 		b.addString(rest)
@@ -324,18 +323,20 @@ func (r *Renderer) RenderConfirmation(c Confirmation) (Rendered, error) {
 	return r.executeParts(subject, "confirm", v, v)
 }
 
-// paper renders one paper of a digest, or takes it from the pass's
-// cache: the paper's frame (paperFrame) with the parts its marks make
-// filled in. Its links to the reader's manage page are left as marks,
-// where Render puts each reader's URL.
-func (r *Renderer) paper(it Item) (renderedPaper, error) {
-	key := keyOf(it)
-	if p, ok := r.papers.get(key); ok {
-		return p, nil
+// paper renders one paper of a digest: the paper's frame (paperFrame)
+// with the parts its marks make filled in; in a pass, once for each
+// marks. Its links to the reader's manage page are left as marks, where
+// Render puts each reader's URL.
+func (r *Renderer) paper(it Item) (*renderedPaper, error) {
+	pass := r.paperFrames != nil && it.marked != nil
+	if pass {
+		if p := it.marked.rendered.Load(); p != nil {
+			return p, nil
+		}
 	}
-	f, err := r.paperFrame(it)
+	f, err := r.paperFrame(it, pass)
 	if err != nil {
-		return renderedPaper{}, err
+		return nil, err
 	}
 	title, snippet, matched := itemMarks(it)
 	var h, t paperValues
@@ -356,24 +357,27 @@ func (r *Renderer) paper(it Item) (renderedPaper, error) {
 	} {
 		b.Reset()
 		if err := part.tmpl.ExecuteTemplate(&b, part.name, part.data); err != nil {
-			return renderedPaper{}, fmt.Errorf("render paper %s: %w", it.Paper.ID, err)
+			return nil, fmt.Errorf("render paper %s: %w", it.Paper.ID, err)
 		}
 		*part.value = b.String()
 	}
-	p := renderedPaper{html: f.html.fill(&h), text: f.text.fill(&t), title: plainSpans(title), starredTitle: MarkText(title)}
+	p := &renderedPaper{html: f.html.fill(&h), text: f.text.fill(&t), title: plainSpans(title), starredTitle: MarkText(title)}
 	p.numbered = [2]string{wrapText("1. ", p.starredTitle), wrapText("10. ", p.starredTitle)}
-	r.papers.put(key, p)
+	if pass {
+		it.marked.rendered.Store(p)
+	}
 	return p, nil
 }
 
 // paperFrame renders the "paper" templates for the item's paper with marks for
-// what depends on the topics and for the reader's manage URL, or takes
-// them from the pass's cache: a pass renders a paper's frame once, and
-// fills it in for each set of topics that marks the paper.
-func (r *Renderer) paperFrame(it Item) (*paperFrame, error) {
-	id := it.marks.paper
-	if id != 0 {
-		if f, ok := r.paperFrames.get(id); ok {
+// what depends on the topics and for the reader's manage URL, or, in a
+// pass, takes them from its cache: a pass renders a paper's frame once,
+// and fills it in for each set of topics that marks the paper. A pass
+// reads each paper once (see passCache), so a row id names the same paper
+// all pass long.
+func (r *Renderer) paperFrame(it Item, pass bool) (*paperFrame, error) {
+	if pass {
+		if f, ok := r.paperFrames.get(it.PaperID); ok {
 			return f, nil
 		}
 	}
@@ -398,8 +402,8 @@ func (r *Renderer) paperFrame(it Item) (*paperFrame, error) {
 	if f.text, err = r.cutPaper(t.String()); err != nil {
 		return nil, fmt.Errorf("render paper %s text: %w", it.Paper.ID, err)
 	}
-	if id != 0 {
-		r.paperFrames.put(id, f)
+	if pass {
+		r.paperFrames.put(it.PaperID, f)
 	}
 	return f, nil
 }

@@ -6,19 +6,14 @@ import (
 	"strings"
 )
 
-// passPapers is how many rendered papers a pass remembers, twice over
-// (see recent), at ~2.7 KB a paper (kept quoted-printable encoded, as
-// messages carry it): up to ~135 MB however many readers
-// there are. A paper is rendered the same for every reader whose topics
-// mark the same words in it, and most readers share their topics with
-// many others: at 100,000 readers of 2,000 papers, 2 million papers in
-// digests took 92,000 renders (296,000 with 10,000 a generation; see
-// docs/PERFORMANCE.md). A pass reads each paper once (see passCache), so
-// a paper id names the same paper all pass long.
-const passPapers = 25_000
-
 // renderedPaper is one paper of a digest rendered by the "paper" templates,
-// cut where the reader's manage URL goes.
+// cut where the reader's manage URL goes. A pass keeps each paper it
+// renders with the marks it rendered it for (markedPaper), ~2.7 KB a
+// paper (kept quoted-printable encoded, as messages carry it), as long as
+// it keeps those: a paper is rendered the same for every reader whose
+// topics mark the same words in it, and most readers share their topics
+// with many others (at 100,000 readers of 2,000 papers, 2 million papers
+// in digests took ~92,000 renders; see docs/PERFORMANCE.md).
 type renderedPaper struct {
 	html         [3]piece
 	text         [3]piece
@@ -134,51 +129,4 @@ func (p *renderedPaper) heading(n int) (num, rest string) {
 		return num, p.numbered[w][len(num):]
 	}
 	return "", wrapText(num+" ", p.starredTitle)
-}
-
-// paperKey names what a rendered paper depends on: the paper, its
-// marked title and snippet, and the topics that matched it. An item a
-// pass built is named by its marks; another by all of those.
-type paperKey struct {
-	marks   markKey
-	content string
-}
-
-func keyOf(it Item) paperKey {
-	if it.marks.paper != 0 {
-		return paperKey{marks: it.marks}
-	}
-	return paperKey{content: itemContent(it)}
-}
-
-// itemContent is an item's paper, marked title and snippet, and topics,
-// each piece length-prefixed, so no two items share it.
-func itemContent(it Item) string {
-	var b strings.Builder
-	piece := func(kind byte, s string) {
-		b.WriteByte(kind)
-		b.WriteString(strconv.Itoa(len(s)))
-		b.WriteByte(':')
-		b.WriteString(s)
-	}
-	b.WriteString(strconv.FormatInt(it.PaperID, 10))
-	piece('i', it.Paper.ID)
-	for _, s := range it.Title {
-		piece(spanKind('t', s), s.Text)
-	}
-	for _, s := range it.Snippet {
-		piece(spanKind('s', s), s.Text)
-	}
-	for _, t := range it.Topics {
-		piece('m', t)
-	}
-	return b.String()
-}
-
-// spanKind is kind for a plain span and its upper case for a hit.
-func spanKind(kind byte, s Span) byte {
-	if s.Hit {
-		return kind - 'a' + 'A'
-	}
-	return kind
 }

@@ -285,12 +285,16 @@ func TestPassRendererRendersAsAlone(t *testing.T) {
 	second.Items = []Item{first.Items[11], first.Items[1], first.Items[0]}
 	second.Items[2].Title = []Span{{Text: "Scaling Long "}, {Text: "Context", Hit: true}, {Text: " Models"}}
 	second.Items[2].Topics = []string{"context"}
-	// A pass's items are named by their paper and the topics that mark
-	// them: the pass renders a paper's frame once, and fills it in for
-	// each set of topics.
+	// A pass's items share their paper as the topics mark it: the pass
+	// renders a paper's frame once, and fills it in for each marks.
+	marked := map[markKey]*markedPaper{}
 	for _, d := range []*Digest{first, second} {
 		for i, it := range d.Items {
-			d.Items[i].marks = markKey{it.PaperID, strings.Join(it.Topics, "\n")}
+			key := markKey{it.PaperID, strings.Join(it.Topics, "\n")}
+			if marked[key] == nil {
+				marked[key] = &markedPaper{title: it.Title, snippet: it.Snippet}
+			}
+			d.Items[i].marked = marked[key]
 		}
 	}
 
