@@ -21,31 +21,32 @@ type Store struct {
 	// between tries: at hundreds of digests a second those sleeps left a
 	// core idle. Waiting on a mutex wakes a writer as soon as it can go.
 	writes sync.Mutex
+	writer *stmtcache.Conn // the writes' own connection, under writes
 	stmts  *stmtcache.Cache
 }
 
 // NewStore returns a Store over a database opened with OpenDB.
 func NewStore(db *sql.DB) *Store {
-	return &Store{db: db, now: time.Now, stmts: stmtcache.New(db)}
+	return &Store{db: db, now: time.Now, writer: stmtcache.NewConn(db), stmts: stmtcache.New(db)}
+}
+
+// Close gives the connection the Store writes through back to the
+// database; close the Store before the database.
+func (s *Store) Close() error {
+	s.writes.Lock()
+	defer s.writes.Unlock()
+	return s.writer.Close()
 }
 
 // DB returns the underlying database handle.
 func (s *Store) DB() *sql.DB { return s.db }
 
 // write runs fn in a write transaction, after any other write of the
-// Store's has finished.
+// Store's has finished, on the Store's own connection.
 func (s *Store) write(ctx context.Context, fn func(stmtcache.Tx) error) error {
 	s.writes.Lock()
 	defer s.writes.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := fn(s.stmts.In(tx)); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return s.writer.Tx(ctx, fn)
 }
 
 // queryIDs runs a query whose rows are single row ids and collects them.

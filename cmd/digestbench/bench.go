@@ -100,6 +100,9 @@ func (b *bench) Close() {
 		s.Close()
 	}
 	b.sink.Close()
+	if b.store != nil {
+		b.store.Close()
+	}
 	if b.db != nil {
 		b.db.Close()
 	}

@@ -101,6 +101,9 @@ func (a *app) Close() error {
 	for _, w := range a.workers {
 		w.Close()
 	}
+	if a.store != nil {
+		a.store.Close()
+	}
 	return a.db.Close()
 }
 

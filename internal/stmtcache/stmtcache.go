@@ -9,6 +9,7 @@ package stmtcache
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"sync"
 )
 
@@ -59,30 +60,108 @@ func (c *Cache) QueryRow(ctx context.Context, query string, args ...any) *sql.Ro
 	return s.QueryRowContext(ctx, args...)
 }
 
-// Tx is a transaction whose statements are prepared once (see Cache).
-type Tx struct {
-	*sql.Tx
-	cache *Cache
+// Conn runs write transactions one after the other on a connection of
+// its own, taken from the pool at the first and kept: its statements,
+// BEGIN IMMEDIATE and COMMIT among them, are prepared once. database/sql's
+// Tx has SQLite parse BEGIN and COMMIT each time, and watches the
+// transaction's context from a goroutine of its own; for a transaction as
+// small as marking a digest sent, that cost as much as its statements
+// (docs/PERFORMANCE.md). A Conn is not safe for concurrent use.
+type Conn struct {
+	db    *sql.DB
+	conn  *sql.Conn
+	stmts map[string]*sql.Stmt
 }
 
-// In returns tx running its statements through c.
-func (c *Cache) In(tx *sql.Tx) Tx {
-	return Tx{Tx: tx, cache: c}
+// NewConn returns a Conn over db; it takes a connection at its first
+// transaction.
+func NewConn(db *sql.DB) *Conn {
+	return &Conn{db: db}
 }
 
-// Stmt returns query, prepared once, for the transaction: for a statement
-// run many times in it.
-func (t Tx) Stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	s, err := t.cache.Get(ctx, query)
+// stmt returns query prepared on the connection, preparing it the first
+// time; once ctx is done, its error: database/sql runs a connection's
+// statements whatever their context, as it should a transaction's.
+func (c *Conn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if s, ok := c.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := c.conn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	return t.Tx.StmtContext(ctx, s), nil
+	c.stmts[query] = s
+	return s, nil
+}
+
+// Tx runs fn in a transaction begun with BEGIN IMMEDIATE, and commits it;
+// when fn or the commit fails, it rolls the transaction back and returns
+// the failure. The rollback runs even when ctx is done; should it fail,
+// the connection is closed, and the next transaction takes another.
+func (c *Conn) Tx(ctx context.Context, fn func(Tx) error) error {
+	if c.conn == nil {
+		conn, err := c.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		c.conn, c.stmts = conn, map[string]*sql.Stmt{}
+	}
+	err := c.exec(ctx, "BEGIN IMMEDIATE")
+	if err == nil {
+		if err = fn(Tx{c}); err == nil {
+			err = c.exec(ctx, "COMMIT")
+		}
+	}
+	if err != nil {
+		if rerr := c.exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+			_ = c.drop(true)
+		}
+	}
+	return err
+}
+
+func (c *Conn) exec(ctx context.Context, query string) error {
+	s, err := c.stmt(ctx, query)
+	if err == nil {
+		_, err = s.ExecContext(ctx)
+	}
+	return err
+}
+
+// Close gives the connection back to the pool.
+func (c *Conn) Close() error {
+	if c.conn == nil {
+		return nil
+	}
+	return c.drop(false)
+}
+
+// drop gives the connection back to the pool; a bad one, one that may
+// be in a transaction still, to be closed.
+func (c *Conn) drop(bad bool) error {
+	for _, s := range c.stmts {
+		_ = s.Close()
+	}
+	if bad {
+		// database/sql closes a connection whose Raw function fails so.
+		_ = c.conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	err := c.conn.Close()
+	c.conn, c.stmts = nil, nil
+	return err
+}
+
+// Tx is a transaction of a Conn; its statements are prepared once.
+type Tx struct {
+	c *Conn
 }
 
 // ExecContext runs query, prepared once, in the transaction.
 func (t Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	s, err := t.Stmt(ctx, query)
+	s, err := t.c.stmt(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -92,9 +171,11 @@ func (t Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Res
 // QueryRowContext runs query, prepared once, in the transaction; an error
 // preparing it comes from the row's Scan.
 func (t Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	s, err := t.cache.Get(ctx, query)
+	s, err := t.c.stmt(ctx, query)
 	if err != nil {
-		return t.Tx.QueryRowContext(ctx, query, args...)
+		// A query that does not prepare, or a context done: the row
+		// carries the error.
+		return t.c.conn.QueryRowContext(ctx, query, args...)
 	}
-	return t.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+	return s.QueryRowContext(ctx, args...)
 }

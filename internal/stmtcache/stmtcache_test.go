@@ -3,6 +3,7 @@ package stmtcache_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,32 +33,49 @@ func TestCache(t *testing.T) {
 		t.Error("the same query was prepared twice")
 	}
 
-	// In a transaction: committed writes stay, rolled back ones go.
-	for i, commit := range []bool{true, false} {
-		tx, err := db.Begin()
-		if err != nil {
-			t.Fatal(err)
-		}
-		in := c.In(tx)
-		if _, err := in.ExecContext(ctx, insert, []string{"kept", "dropped"}[i], i); err != nil {
-			t.Fatal(err)
-		}
-		stmt, err := in.Stmt(ctx, insert)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := stmt.ExecContext(ctx, []string{"kept2", "dropped2"}[i], i); err != nil {
-			t.Fatal(err)
-		}
-		if commit {
-			err = tx.Commit()
-		} else {
-			err = tx.Rollback()
-		}
-		if err != nil {
-			t.Fatal(err)
+	// In a Conn's transactions: committed writes stay; those of a
+	// transaction whose function fails, or whose context is done, go.
+	w := stmtcache.NewConn(db)
+	defer w.Close()
+	for i, fail := range []bool{false, true} {
+		err := w.Tx(ctx, func(tx stmtcache.Tx) error {
+			for _, k := range [][]string{{"kept", "dropped"}, {"kept2", "dropped2"}} {
+				if _, err := tx.ExecContext(ctx, insert, k[i], i); err != nil {
+					return err
+				}
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM kv`).Scan(&n); err != nil || n != 2+2*i {
+				t.Errorf("inside transaction %d: %d rows (%v), want %d", i+1, n, err, 2+2*i)
+			}
+			if fail {
+				return errors.New("fail")
+			}
+			return nil
+		})
+		if fail != (err != nil) {
+			t.Fatalf("transaction %d: got %v", i+1, err)
 		}
 	}
+	cancelled, cancel := context.WithCancel(ctx)
+	err = w.Tx(cancelled, func(tx stmtcache.Tx) error {
+		if _, err := tx.ExecContext(cancelled, insert, "dropped3", 3); err != nil {
+			return err
+		}
+		cancel()
+		_, err := tx.ExecContext(cancelled, insert, "dropped4", 4)
+		return err
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("a transaction whose context is done: got %v, want context.Canceled", err)
+	}
+	if err := w.Tx(ctx, func(tx stmtcache.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO nope VALUES (1)`)
+		return err
+	}); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("a statement that does not prepare: got %v, want the error naming the table", err)
+	}
+
 	rows, err := c.Query(ctx, `SELECT k FROM kv ORDER BY k`)
 	if err != nil {
 		t.Fatal(err)
