@@ -45,6 +45,13 @@ func sharedPiece(s string) piece {
 	return piece{s: strings.Clone(s[:first]), enc: &qpText{rest: bytes.Clone(e.b), col: e.col, n: len(s) - first}}
 }
 
+// repeatedPiece is text that the messages it goes in carry many times,
+// or many messages at the same column: it is kept as it is, and encoded
+// as it falls, the encoding kept as last written (qpText).
+func repeatedPiece(s string) piece {
+	return piece{s: s, enc: &qpText{}}
+}
+
 // text is the piece's text.
 func (p piece) text() string {
 	if p.enc == nil {

@@ -247,24 +247,28 @@ func (r *Renderer) Render(d *Digest) (Rendered, error) {
 		f = &r.frames[1]
 	}
 	out := Rendered{Subject: v[fieldSubject]}
+	// The reader's manage URL goes in each paper's two links: a piece for
+	// each of the four places, which most papers reach at the same column.
+	links := [4]piece{repeatedPiece(hv[fieldManage]), repeatedPiece(hv[fieldManage]),
+		repeatedPiece(d.ManageURL), repeatedPiece(d.ManageURL)}
 	f.html.fill(&out.HTML, &hv, len(papers), 5, func(b *Body, i int) {
 		p := papers[i]
 		b.add(p.html[0])
-		b.addString(hv[fieldManage])
+		b.add(links[0])
 		b.add(p.html[1])
-		b.addString(hv[fieldManage])
+		b.add(links[1])
 		b.add(p.html[2])
 	})
 	f.text.fill(&out.Text, &v, len(papers), 8, func(b *Body, i int) {
 		p := papers[i]
 		num, rest := p.heading(i + 1)
 		b.addString(num)
-		b.addString(rest)
+		b.add(rest)
 		b.addString("\n")
 		b.add(p.text[0])
-		b.addString(d.ManageURL)
+		b.add(links[2])
 		b.add(p.text[1])
-		b.addString(d.ManageURL)
+		b.add(links[3])
 		b.add(p.text[2])
 	})
 	return out, nil
@@ -362,7 +366,7 @@ func (r *Renderer) paper(it Item) (*renderedPaper, error) {
 		*part.value = b.String()
 	}
 	p := &renderedPaper{html: f.html.fill(&h), text: f.text.fill(&t), title: plainSpans(title), starredTitle: MarkText(title)}
-	p.numbered = [2]string{wrapText("1. ", p.starredTitle), wrapText("10. ", p.starredTitle)}
+	p.setHeadings()
 	if pass {
 		it.marked.rendered.Store(p)
 	}

@@ -19,9 +19,10 @@ type renderedPaper struct {
 	text         [3]piece
 	title        string // plain, for the subject and the preheader
 	starredTitle string // matched words *starred*, for the text part
-	// numbered is the starred title numbered "1. " and "10. ", wrapped:
-	// how the text part heads papers 1 to 9 and 10 to 99.
-	numbered [2]string
+	// headings are how the text part heads the paper as one of papers 1
+	// to 9 and 10 to 99: the starred title wrapped after "1." and "10.",
+	// the number left out (heading).
+	headings [2]piece
 }
 
 // paperView is a paper as the "paper" templates see it. Title, Snippet
@@ -123,10 +124,19 @@ func (c *paperCut) fill(v *paperValues) [3]piece {
 // heading is how the text part heads the paper when it is the nth of its
 // digest, "n. Title" wrapped, in two pieces: "n." and the rest. (A piece
 // ending in a space would have it encoded, =20.)
-func (p *renderedPaper) heading(n int) (num, rest string) {
+func (p *renderedPaper) heading(n int) (num string, rest piece) {
 	num = strconv.Itoa(n) + "."
-	if w := len(num) - 2; w < len(p.numbered) && len(p.numbered[w]) > len(num)+1 {
-		return num, p.numbered[w][len(num):]
+	if w := len(num) - 2; w < len(p.headings) && p.headings[w].len() > 0 {
+		return num, p.headings[w]
 	}
-	return "", wrapText(num+" ", p.starredTitle)
+	return "", piece{s: wrapText(num+" ", p.starredTitle)}
+}
+
+// setHeadings wraps the starred title after "1." and "10.".
+func (p *renderedPaper) setHeadings() {
+	for w, prefix := range []string{"1. ", "10. "} {
+		if h := wrapText(prefix, p.starredTitle); len(h) > len(prefix) {
+			p.headings[w] = repeatedPiece(h[len(prefix)-1:])
+		}
+	}
 }
