@@ -101,10 +101,10 @@ func (b *Builder) storedItems(ctx context.Context, subscriberID, digestID int64)
 	}
 	items := make([]Item, 0, len(picks))
 	for _, p := range picks {
-		paper := papers[p.id]
-		items = append(items, Item{PaperID: p.id, Paper: paper, Topics: p.topics, Score: p.score,
-			Title:   Highlight(paper.Title, termsIn(p.terms, subscribers.FieldTitle)),
-			Snippet: Snippet(paper.Abstract, termsIn(p.terms, subscribers.FieldAbstract), snippetRunes)})
+		paper, terms := papers[p.id], p.terms()
+		items = append(items, Item{PaperID: p.id, Paper: paper, Topics: p.texts(), Score: p.score,
+			Title:   Highlight(paper.Title, termsIn(terms, subscribers.FieldTitle)),
+			Snippet: Snippet(paper.Abstract, termsIn(terms, subscribers.FieldAbstract), snippetRunes)})
 	}
 	return items, nil
 }

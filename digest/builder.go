@@ -133,16 +133,18 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*Dige
 	d.Items = make([]Item, 0, len(picks))
 	for i, p := range picks {
 		paper := papers[i]
-		m := cache.marks(p.id, p.topics, func() *markedPaper {
+		topics := p.texts()
+		m := cache.marks(p.id, topics, func() *markedPaper {
+			terms := p.terms()
 			return &markedPaper{
-				title:   Highlight(paper.Title, termsIn(p.terms, subscribers.FieldTitle)),
-				snippet: Snippet(paper.Abstract, termsIn(p.terms, subscribers.FieldAbstract), snippetRunes),
+				title:   Highlight(paper.Title, termsIn(terms, subscribers.FieldTitle)),
+				snippet: Snippet(paper.Abstract, termsIn(terms, subscribers.FieldAbstract), snippetRunes),
 			}
 		})
 		d.Items = append(d.Items, Item{
 			PaperID: p.id,
 			Paper:   *paper,
-			Topics:  p.topics,
+			Topics:  topics,
 			Title:   m.title,
 			Snippet: m.snippet,
 			Score:   p.score,
@@ -152,12 +154,29 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*Dige
 	return d, nil
 }
 
-// pick is one chosen paper and why.
+// pick is one chosen paper and why: the reader's topics that matched it.
 type pick struct {
 	id     int64
 	score  float64
-	topics []string
-	terms  []subscribers.Term
+	topics []*parsedTopic
+}
+
+// texts is the topics that matched, as the reader wrote them.
+func (p pick) texts() []string {
+	var texts []string
+	for _, t := range p.topics {
+		texts = append(texts, t.text)
+	}
+	return texts
+}
+
+// terms is the terms of the topics that matched.
+func (p pick) terms() []subscribers.Term {
+	var terms []subscribers.Term
+	for _, t := range p.topics {
+		terms = append(terms, t.terms...)
+	}
+	return terms
 }
 
 // pick runs each topic over the window and merges the matches, but the
@@ -176,8 +195,8 @@ func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w Window
 		return picks, nil
 	}
 	cache := b.pass()
-	byID := map[int64]*pick{}
-	var order []*pick
+	at := map[int64]int{} // where each paper is in picks
+	var picks []pick
 	for _, t := range topics {
 		q, err := cache.parsed(t)
 		if err != nil {
@@ -188,18 +207,18 @@ func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w Window
 			return nil, fmt.Errorf("topic %q: %w", t.Query, err)
 		}
 		for _, m := range unsent(all, sent, w.limit()) {
-			p, ok := byID[m.PaperID]
+			i, ok := at[m.PaperID]
 			if !ok {
-				p = &pick{id: m.PaperID, score: m.Score}
-				byID[m.PaperID] = p
-				order = append(order, p)
+				i = len(picks)
+				at[m.PaperID] = i
+				picks = append(picks, pick{id: m.PaperID, score: m.Score})
 			}
+			p := &picks[i]
 			p.score = max(p.score, m.Score)
-			p.topics = append(p.topics, t.Query)
-			p.terms = append(p.terms, q.terms...)
+			p.topics = append(p.topics, q)
 		}
 	}
-	slices.SortStableFunc(order, func(a, b *pick) int {
+	slices.SortStableFunc(picks, func(a, b pick) int {
 		switch {
 		case a.score > b.score:
 			return -1
@@ -208,12 +227,7 @@ func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w Window
 		}
 		return cmp.Compare(b.id, a.id)
 	})
-	limit := min(len(order), w.limit())
-	picks := make([]pick, limit)
-	for i := range limit {
-		picks[i] = *order[i]
-	}
-	return picks, nil
+	return picks[:min(len(picks), w.limit())], nil
 }
 
 // termsIn keeps the terms that search field f.

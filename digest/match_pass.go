@@ -34,7 +34,7 @@ const passMarks = 25_000
 // which only costs a second query.
 type passCache struct {
 	mu      sync.Mutex
-	topics  *recent[string, parsedTopic]
+	topics  *recent[string, *parsedTopic]
 	matches *recent[matchKey, []Match]
 	papers  map[int64]*Paper
 	marked  *recent[markKey, *markedPaper]
@@ -64,9 +64,11 @@ type markedPaper struct {
 	rendered       atomic.Pointer[renderedPaper]
 }
 
-// parsedTopic is a topic's query as a pass parses it once: the query, its
-// canonical form, which names it in matches, and its terms.
+// parsedTopic is a topic's query as a pass parses it once: as the reader
+// wrote it, parsed, in canonical form, which names it in matches, and its
+// terms.
 type parsedTopic struct {
+	text  string
 	q     *subscribers.Query
 	canon string
 	terms []subscribers.Term
@@ -80,7 +82,7 @@ type matchKey struct {
 
 func newPassCache() *passCache {
 	return &passCache{
-		topics:  newRecent[string, parsedTopic](maxPassQueries),
+		topics:  newRecent[string, *parsedTopic](maxPassQueries),
 		matches: newRecent[matchKey, []Match](maxPassQueries),
 		papers:  map[int64]*Paper{},
 		marked:  newRecent[markKey, *markedPaper](passMarks),
@@ -115,22 +117,22 @@ func (c *passCache) lastPaper(ctx context.Context, s *Store) (lastPaper, error) 
 
 // parsed returns t's query parsed, parsing it the first time the pass
 // meets it.
-func (c *passCache) parsed(t subscribers.Topic) (parsedTopic, error) {
+func (c *passCache) parsed(t subscribers.Topic) (*parsedTopic, error) {
 	if p, ok := c.topics.get(t.Query); ok {
 		return p, nil
 	}
 	q, err := t.Parsed()
 	if err != nil {
-		return parsedTopic{}, err
+		return nil, err
 	}
-	p := parsedTopic{q: q, canon: q.String(), terms: q.Terms()}
+	p := &parsedTopic{text: t.Query, q: q, canon: q.String(), terms: q.Terms()}
 	c.topics.put(t.Query, p)
 	return p, nil
 }
 
 // match returns every paper in w that t matches, best first, for any
 // reader: w's ExcludeSentTo and Limit are not applied.
-func (c *passCache) match(ctx context.Context, m *Matcher, t parsedTopic, w Window) ([]Match, error) {
+func (c *passCache) match(ctx context.Context, m *Matcher, t *parsedTopic, w Window) ([]Match, error) {
 	key := matchKey{t.canon, w.AfterID, w.UntilID, unix(w.ArrivedAfter)}
 	if got, ok := c.matches.get(key); ok {
 		return got, nil
