@@ -30,7 +30,7 @@ func (b *bench) report(w io.Writer) {
 	peak := peakRSS()
 	fmt.Fprintf(w, "peak RSS (VmHWM) %.0f MiB; database %.0f MiB\n", float64(peak)/(1<<20), float64(dbSize(b.path))/(1<<20))
 	d, l := b.pass.perSecond(), b.smtp.perSecond()
-	fmt.Fprintf(w, "bench: subscribers=%d papers=%d total_s=%.1f digests_per_s=%.0f smtp_limit_per_s=%.0f ratio=%.2f peak_rss_mb=%.0f\n",
+	fmt.Fprintf(w, "bench: subscribers=%d papers=%d total_s=%.1f digests_per_s=%.0f smtp_limit_per_s=%.0f ratio=%.3f peak_rss_mb=%.0f\n",
 		b.opt.subscribers, b.opt.papers, b.pass.wall.Seconds(), d, l, d/l, float64(peak)/(1<<20))
 }
 
