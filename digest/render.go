@@ -346,9 +346,7 @@ func (r *Renderer) paper(it Item) (*renderedPaper, error) {
 	var h, t paperValues
 	var b strings.Builder
 	for _, part := range []struct {
-		tmpl interface {
-			ExecuteTemplate(io.Writer, string, any) error
-		}
+		tmpl  executor
 		name  string
 		data  any
 		value *string
@@ -371,6 +369,11 @@ func (r *Renderer) paper(it Item) (*renderedPaper, error) {
 		it.marked.rendered.Store(p)
 	}
 	return p, nil
+}
+
+// executor is an html/template or a text/template Template.
+type executor interface {
+	ExecuteTemplate(w io.Writer, name string, data any) error
 }
 
 // paperFrame renders the "paper" templates for the item's paper with marks for
