@@ -2,7 +2,6 @@ package digest
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"strings"
 	"sync"
@@ -215,11 +214,7 @@ func (s *Store) sentAfter(ctx context.Context, readers []dueReader) ([]map[int64
 	for i, rd := range readers {
 		pairs[i] = [2]int64{rd.sub.ID, rd.history.windowStart}
 	}
-	arg, err := json.Marshal(pairs)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.stmts.Query(ctx, sentAfterQuery, string(arg))
+	rows, err := s.stmts.QueryJSON(ctx, sentAfterQuery, pairs)
 	if err != nil {
 		return nil, err
 	}

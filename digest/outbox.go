@@ -155,11 +155,7 @@ func (s *Store) histories(ctx context.Context, readers []dueReader) ([]history, 
 	for i, r := range readers {
 		pairs[i] = [2]any{r.sub.ID, r.period}
 	}
-	arg, err := json.Marshal(pairs)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.stmts.Query(ctx, historyQuery, string(arg))
+	rows, err := s.stmts.QueryJSON(ctx, historyQuery, pairs)
 	if err != nil {
 		return nil, err
 	}

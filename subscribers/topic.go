@@ -3,7 +3,6 @@ package subscribers
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -103,12 +102,8 @@ func (s *Store) Topics(ctx context.Context, subscriberID int64) ([]Topic, error)
 // TopicsOf returns the topics of many subscribers, in one query, each
 // subscriber's in the order they were added.
 func (s *Store) TopicsOf(ctx context.Context, subscriberIDs []int64) (map[int64][]Topic, error) {
-	ids, err := json.Marshal(subscriberIDs)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.stmts.Query(ctx, `SELECT id, subscriber_id, query, created_at FROM topics
-		WHERE subscriber_id IN (SELECT value FROM json_each(?)) ORDER BY subscriber_id, id`, string(ids))
+	rows, err := s.stmts.QueryJSON(ctx, `SELECT id, subscriber_id, query, created_at FROM topics
+		WHERE subscriber_id IN (SELECT value FROM json_each(?)) ORDER BY subscriber_id, id`, subscriberIDs)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"sync"
 )
 
@@ -48,6 +49,16 @@ func (c *Cache) Query(ctx context.Context, query string, args ...any) (*sql.Rows
 		return nil, err
 	}
 	return s.QueryContext(ctx, args...)
+}
+
+// QueryJSON runs query, prepared once, with v as JSON text its one
+// argument: a query over many values at once, through json_each.
+func (c *Cache) QueryJSON(ctx context.Context, query string, v any) (*sql.Rows, error) {
+	arg, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return c.Query(ctx, query, string(arg))
 }
 
 // QueryRow runs query, prepared once, with args; an error preparing it

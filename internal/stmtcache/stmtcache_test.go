@@ -76,28 +76,44 @@ func TestCache(t *testing.T) {
 		t.Errorf("a statement that does not prepare: got %v, want the error naming the table", err)
 	}
 
-	rows, err := c.Query(ctx, `SELECT k FROM kv ORDER BY k`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			t.Fatal(err)
-		}
-		keys = append(keys, k)
-	}
-	rows.Close()
-	if got := strings.Join(keys, ","); got != "kept,kept2" {
+	// Only the committed rows are left.
+	if got := keys(t)(c.Query(ctx, `SELECT k FROM kv ORDER BY k`)); got != "kept,kept2" {
 		t.Errorf("got keys %q, want kept,kept2", got)
 	}
-
 	var n int
 	if err := c.QueryRow(ctx, `SELECT count(*) FROM kv WHERE k = ?`, "kept").Scan(&n); err != nil || n != 1 {
 		t.Errorf("got %d (%v), want 1", n, err)
 	}
+	// Many values in one query: the keys asked for, through json_each.
+	got := keys(t)(c.QueryJSON(ctx, `SELECT k FROM kv WHERE k IN (SELECT value FROM json_each(?)) ORDER BY k`,
+		[]string{"kept2", "dropped", "kept"}))
+	if got != "kept,kept2" {
+		t.Errorf("QueryJSON: got keys %q, want kept,kept2", got)
+	}
 	if err := c.QueryRow(ctx, `SELECT nope FROM kv`).Scan(&n); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("a query that does not prepare: got %v, want the error naming the column", err)
+	}
+}
+
+// keys reads a query's rows of one text column, joined by commas.
+func keys(t *testing.T) func(*sql.Rows, error) string {
+	return func(rows *sql.Rows, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var ks []string
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				t.Fatal(err)
+			}
+			ks = append(ks, k)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(ks, ",")
 	}
 }
