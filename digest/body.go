@@ -38,7 +38,7 @@ func sharedPiece(s string) piece {
 	}
 	first := strings.IndexByte(s, '\n') + 1
 	if first == 0 {
-		return piece{s: strings.Clone(s), enc: &qpText{}}
+		return repeatedPiece(strings.Clone(s))
 	}
 	e := qpEncoder{b: make([]byte, 0, (len(s)-first)*3/2)}
 	e.write(s[first:])
