@@ -111,6 +111,9 @@ func (b *Builder) storedItems(ctx context.Context, subscriberID, digestID int64)
 
 // sentDigest returns the id and build time of sub's sent digest of period.
 func (s *Store) sentDigest(ctx context.Context, subscriberID int64, period string) (int64, time.Time, error) {
+	if err := s.Settle(ctx); err != nil {
+		return 0, time.Time{}, err
+	}
 	var id, created int64
 	err := s.db.QueryRowContext(ctx, `SELECT id, created_at FROM digests
 		WHERE subscriber_id = ? AND period = ? AND status = 'sent'`, subscriberID, period).Scan(&id, &created)

@@ -55,9 +55,14 @@ func TestOpenDBReopenAppliesNothingTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewStore(db).SavePapers(ctx, []Paper{{ID: "2410.13276", Title: "Kept", Source: "arxiv"}}); err != nil {
+	s, err := NewStore(ctx, db)
+	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.SavePapers(ctx, []Paper{{ID: "2410.13276", Title: "Kept", Source: "arxiv"}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
 	db.Close()
 	for i := range 2 {
 		db := openTestDB(t, path)
@@ -196,6 +201,21 @@ func TestHistorySeeksOneRowEach(t *testing.T) {
 	}
 	if got := queryPlan(t, db, sentAfterQuery, `[[1, 100]]`); !strings.Contains(got, "PRIMARY KEY (subscriber_id=? AND paper_id>?)") {
 		t.Errorf("papers sent's plan: %q, want a search of sent_papers' key", got)
+	}
+}
+
+// TestApplySentSeeksEachDigest: a write applying the sent log finds each
+// mark's digest by its row id. Through digests_pending it read every
+// pending digest for each mark — a pass's queue of them, a JSON array
+// walked for each — and the pass took more CPU than when each send was
+// its own transaction in the outbox.
+func TestApplySentSeeksEachDigest(t *testing.T) {
+	db := openTestDB(t, filepath.Join(t.TempDir(), "digestd.db"))
+	for _, query := range []string{forgetFailuresQuery, markSentQuery} {
+		got := queryPlan(t, db, query, `[[1, 2, "2026-11-28", 100]]`)
+		if !strings.Contains(got, "USING INTEGER PRIMARY KEY (rowid=?)") || strings.Contains(got, "digests_pending") {
+			t.Errorf("plan %q, want each digest by its row id, not through digests_pending", got)
+		}
 	}
 }
 

@@ -111,12 +111,12 @@ func FuzzMatch(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	defer db.Close()
+	f.Cleanup(func() { db.Close() })
 	papers := slices.Clone(corpus)
 	for i := range papers {
 		papers[i].ID, papers[i].Source = fmt.Sprintf("2607.%05d", i+1), "huggingface"
 	}
-	if _, err := digest.NewStore(db).SavePapers(context.Background(), papers); err != nil {
+	if _, err := newStore(f, db).SavePapers(context.Background(), papers); err != nil {
 		f.Fatal(err)
 	}
 	m := digest.NewMatcher(db)

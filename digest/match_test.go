@@ -46,7 +46,7 @@ func newEnv(t *testing.T, papers []digest.Paper) env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e := env{db: db, store: digest.NewStore(db), matcher: digest.NewMatcher(db)}
+	e := env{db: db, store: newStore(t, db), matcher: digest.NewMatcher(db)}
 	e.save(t, papers)
 	return e
 }

@@ -181,6 +181,9 @@ func (s *Store) histories(ctx context.Context, readers []dueReader) ([]history, 
 // with its message (by digestd before 1 December 2026): the others are
 // composed again to be sent.
 func (s *Store) Pending(ctx context.Context, afterID int64, limit int) ([]Outgoing, error) {
+	if err := s.Settle(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, subscriber_id, recipient, message_id, message, attempts,
 		period, created_at FROM digests WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?`, afterID, limit)
 	if err != nil {
@@ -203,19 +206,14 @@ func (s *Store) Pending(ctx context.Context, afterID int64, limit int) ([]Outgoi
 	return out, rows.Err()
 }
 
-// markSent records that the relay accepted a digest and drops any body
+// markSent records that the relay accepted a digest, in the sent log: the
+// next write of the Store's marks it sent in the outbox, drops any body
 // stored with it (the papers it held are in sent_papers, and the copy
 // would only grow the file), and forgets the failures of its reader's
-// address.
+// address (applySent).
 func (s *Store) markSent(ctx context.Context, out Outgoing) error {
-	return s.write(ctx, func(tx stmtcache.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE digests SET status = 'sent', message = NULL,
-			sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`, s.now().Unix(), out.ID); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM delivery_failures WHERE subscriber_id = ?`, out.SubscriberID)
-		return err
-	})
+	return s.sent.add(ctx, sentMark{DigestID: out.ID, SubscriberID: out.SubscriberID, Period: out.Period,
+		At: s.now().Unix()})
 }
 
 // markAttempt records a failed delivery attempt; status stays pending for a
@@ -245,6 +243,9 @@ func (s *Store) expire(ctx context.Context, id int64, reason string) error {
 
 // sentSince counts the digests the relay accepted at or after t.
 func (s *Store) sentSince(ctx context.Context, t time.Time) (int, error) {
+	if err := s.Settle(ctx); err != nil {
+		return 0, err
+	}
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM digests WHERE status = 'sent' AND sent_at >= ?`,
 		t.Unix()).Scan(&n)

@@ -30,7 +30,18 @@ func openStore(t *testing.T) (*digest.Store, *sql.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return digest.NewStore(db), db
+	return newStore(t, db), db
+}
+
+// newStore returns a Store over db, closed when the test ends, before db.
+func newStore(t testing.TB, db *sql.DB) *digest.Store {
+	t.Helper()
+	s, err := digest.NewStore(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 // papersIn parses a fixture: Hugging Face JSON or arXiv Atom.

@@ -81,6 +81,12 @@ func (r *Runner) Run(ctx context.Context, opt RunOptions) (RunResult, error) {
 	log := r.Logger.With("run", runID)
 	s := &sendState{runner: r, log: log, res: &res, pace: newPacer(r.Limits.RatePerSecond, r.Now, r.sleep)}
 	err = r.pass(ctx, opt, s)
+	// The outbox takes the pass's last sends from the sent log now, not at
+	// the next pass: `digestd status`, backups and the reader's archive
+	// read it.
+	if serr := r.Store.Settle(context.WithoutCancel(ctx)); serr != nil && err == nil {
+		err = fmt.Errorf("record sends: %w", serr)
+	}
 	rec := Run{ID: runID, Due: res.Built, Sent: res.Sent, Failed: res.Failed}
 	if err != nil {
 		rec.Error = err.Error()

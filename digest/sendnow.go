@@ -52,6 +52,9 @@ func (r *Runner) SendNow(ctx context.Context, sub subscribers.Subscriber) (int, 
 	if err := s.send(ctx, r.Mailers[0], out); err != nil {
 		return 0, err
 	}
+	if err := r.Store.Settle(context.WithoutCancel(ctx)); err != nil {
+		return 0, fmt.Errorf("record the send: %w", err)
+	}
 	if res.Failed > 0 {
 		return 0, fmt.Errorf("digest %s to %s: the relay refused it", d.Period, sub.Email)
 	}

@@ -36,6 +36,9 @@ func (s *Store) LastSuccess(ctx context.Context, kind string) (time.Time, error)
 // OutboxDepth returns how many built digests wait in the outbox for the
 // relay to accept them.
 func (s *Store) OutboxDepth(ctx context.Context) (int, error) {
+	if err := s.Settle(ctx); err != nil {
+		return 0, err
+	}
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM digests WHERE status = 'pending'`).Scan(&n)
 	return n, err

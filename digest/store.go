@@ -3,6 +3,8 @@ package digest
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -23,30 +25,84 @@ type Store struct {
 	writes sync.Mutex
 	writer *stmtcache.Conn // the writes' own connection, under writes
 	stmts  *stmtcache.Cache
+	sent   *sentLog
 }
 
-// NewStore returns a Store over a database opened with OpenDB.
-func NewStore(db *sql.DB) *Store {
-	return &Store{db: db, now: time.Now, writer: stmtcache.NewConn(db), stmts: stmtcache.New(db)}
+// NewStore returns a Store over a database opened with OpenDB, and opens
+// the database's sent log beside its file.
+func NewStore(ctx context.Context, db *sql.DB) (*Store, error) {
+	var path string
+	if err := db.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&path); err != nil {
+		return nil, fmt.Errorf("database file: %w", err)
+	}
+	if path == "" {
+		return nil, errors.New("the database has no file to keep its sent log beside")
+	}
+	sent, err := openSentLog(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db, now: time.Now, writer: stmtcache.NewConn(db), stmts: stmtcache.New(db), sent: sent}, nil
 }
 
 // Close gives the connection the Store writes through back to the
-// database; close the Store before the database.
+// database and closes the sent log; close the Store before the database.
 func (s *Store) Close() error {
 	s.writes.Lock()
 	defer s.writes.Unlock()
-	return s.writer.Close()
+	return errors.Join(s.writer.Close(), s.sent.close())
 }
 
 // DB returns the underlying database handle.
 func (s *Store) DB() *sql.DB { return s.db }
 
 // write runs fn in a write transaction, after any other write of the
-// Store's has finished, on the Store's own connection.
+// Store's has finished, on the Store's own connection. The transaction
+// first applies the sent log, so that fn sees every send recorded before
+// it, as it would had each been written to the outbox.
 func (s *Store) write(ctx context.Context, fn func(stmtcache.Tx) error) error {
 	s.writes.Lock()
 	defer s.writes.Unlock()
-	return s.writer.Tx(ctx, fn)
+	return s.applying(ctx, fn)
+}
+
+// Settle applies the sent log to the outbox, so that what reads the
+// database alone — a backup, another program — sees every digest sent as
+// sent. The Store's own reads of the outbox settle first.
+func (s *Store) Settle(ctx context.Context) error {
+	s.writes.Lock()
+	defer s.writes.Unlock()
+	return s.applying(ctx, nil)
+}
+
+// applying runs fn, nil for none, in a write transaction that first
+// applies the sent log, and then drops from the log the marks applied;
+// with no fn and no marks, it writes nothing. The caller holds writes.
+func (s *Store) applying(ctx context.Context, fn func(stmtcache.Tx) error) error {
+	marks, err := s.sent.marks(ctx)
+	if err != nil {
+		return err
+	}
+	if fn == nil && len(marks) == 0 {
+		return nil
+	}
+	err = s.writer.Tx(ctx, func(tx stmtcache.Tx) error {
+		if err := applySent(ctx, tx, marks); err != nil {
+			return err
+		}
+		if fn == nil {
+			return nil
+		}
+		return fn(tx)
+	})
+	if err != nil || len(marks) == 0 {
+		return err
+	}
+	// The outbox has them: a failure here leaves marks that change
+	// nothing when applied again (applySent), and the next write's
+	// forget takes them.
+	_ = s.sent.forget(ctx, marks)
+	return nil
 }
 
 // queryIDs runs a query whose rows are single row ids and collects them.

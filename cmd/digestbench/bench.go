@@ -59,7 +59,11 @@ func newBench(ctx context.Context, path string, o options) (*bench, error) {
 		b.sink.Close()
 		return nil, err
 	}
-	b.store, b.subs = digest.NewStore(b.db), subscribers.NewStore(b.db)
+	if b.store, err = digest.NewStore(ctx, b.db); err != nil {
+		b.Close()
+		return nil, err
+	}
+	b.subs = subscribers.NewStore(b.db)
 	renderer, err := digest.NewRenderer(digest.RenderConfig{SiteName: "digestd", BaseURL: "https://digest.bench.example"})
 	if err != nil {
 		b.Close()

@@ -65,7 +65,10 @@ func openApp(ctx context.Context, configPath string, logOut io.Writer) (*app, er
 	if err != nil {
 		return nil, err
 	}
-	a.store = digest.NewStore(a.db)
+	if a.store, err = digest.NewStore(ctx, a.db); err != nil {
+		a.db.Close()
+		return nil, err
+	}
 	a.subscribers = subscribers.NewStore(a.db)
 	a.matcher = digest.NewMatcher(a.db)
 	a.metrics = newMetrics(newStateCollector(a.store, a.subscribers))

@@ -26,6 +26,11 @@ copy where the config's database key points.`,
 			if _, err := os.Lstat(file); !errors.Is(err, fs.ErrNotExist) {
 				return usageError{fmt.Errorf("backup %s: the file exists; name a new one", file)}
 			}
+			// The copy is of the database alone: it takes the sends that
+			// a pass has recorded only in the sent log so far.
+			if err := a.store.Settle(cmd.Context()); err != nil {
+				return fmt.Errorf("backup %s: %w", file, err)
+			}
 			tmp := file + ".partial"
 			os.Remove(tmp)
 			if _, err := a.db.ExecContext(cmd.Context(), `VACUUM INTO ?`, tmp); err != nil {
