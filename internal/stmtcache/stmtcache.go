@@ -137,9 +137,19 @@ func (c *Conn) Tx(ctx context.Context, fn func(Tx) error) error {
 func (c *Conn) exec(ctx context.Context, query string) error {
 	s, err := c.stmt(ctx, query)
 	if err == nil {
-		_, err = s.ExecContext(ctx)
+		_, err = s.ExecContext(unwatched(ctx))
 	}
 	return err
+}
+
+// unwatched is ctx for a statement of a Conn's, which stmt has checked is not
+// done: without its cancellation. go-sqlite3 runs a statement whose
+// context can end in a goroutine of its own, to interrupt it then; a
+// pass's store of 64 digests ran some 320 statements so, each handed to a
+// goroutine and back. A Conn's statements take microseconds, and a
+// transaction is abandoned at its next statement once ctx is done.
+func unwatched(ctx context.Context) context.Context {
+	return context.WithoutCancel(ctx)
 }
 
 // Close gives the connection back to the pool.
@@ -176,7 +186,7 @@ func (t Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Res
 	if err != nil {
 		return nil, err
 	}
-	return s.ExecContext(ctx, args...)
+	return s.ExecContext(unwatched(ctx), args...)
 }
 
 // QueryRowContext runs query, prepared once, in the transaction; an error
