@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,6 +74,106 @@ func TestOpenDBReopenAppliesNothingTwice(t *testing.T) {
 		var title string
 		if err := db.QueryRow(`SELECT title FROM papers WHERE arxiv_id = '2410.13276'`).Scan(&title); err != nil || title != "Kept" {
 			t.Errorf("reopen %d: got title %q (%v), want %q", i+1, title, err, "Kept")
+		}
+	}
+}
+
+// TestSentPapersMigrationKeepsRows: the migration that rebuilds
+// sent_papers keeps every row of a database made before it, and a reader
+// deleted afterwards takes their rows along.
+func TestSentPapersMigrationKeepsRows(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "digestd.db")
+	old, err := openSQLite(ctx, path, url.Values{"_foreign_keys": {"on"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const before = 5 // the schema version before sent_papers lost its keys
+	for _, m := range migrations[:before] {
+		if _, err := old.Exec(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := old.Exec(fmt.Sprintf(`PRAGMA user_version = %d;
+		INSERT INTO subscribers (id, email, status, created_at, updated_at) VALUES (1, 'ann@example.org', 'active', 1, 1),
+			(2, 'bob@example.org', 'active', 1, 1);
+		INSERT INTO papers (id, arxiv_id, title, published_at, arrived_at, changed_at) VALUES
+			(10, '2607.00010', 'A', 1, 1, 1), (11, '2607.00011', 'B', 1, 1, 1);
+		INSERT INTO digests (id, subscriber_id, period, status, message_id, recipient, papers, window_end, created_at)
+			VALUES (100, 1, '2026-07-14', 'sent', '<a@x>', 'ann@example.org', 2, 1, 1),
+			(101, 2, '2026-07-14', 'sent', '<b@x>', 'bob@example.org', 1, 1, 1);
+		INSERT INTO sent_papers (subscriber_id, paper_id, digest_id) VALUES (1, 10, 100), (1, 11, 100), (2, 10, 101)`,
+		before)); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	db := openTestDB(t, path)
+	if got, want := userVersion(t, db), len(migrations); got != want {
+		t.Fatalf("got user_version %d, want %d", got, want)
+	}
+	var rows string
+	if err := db.QueryRowContext(ctx, `SELECT group_concat(subscriber_id || ':' || paper_id || ':' || digest_id, ' ')
+		FROM (SELECT * FROM sent_papers ORDER BY subscriber_id, paper_id)`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != "1:10:100 1:11:100 2:10:101" {
+		t.Errorf("sent_papers after the migration: got %q, want the three rows", rows)
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM subscribers WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sent_papers`).Scan(&left); err != nil || left != 1 {
+		t.Errorf("after deleting ann: got %d rows (%v), want bob's 1", left, err)
+	}
+}
+
+// TestForeignKeysLeadAnIndex: every foreign key's columns begin an index
+// of their table (or are its row id). Deleting a parent row looks up its
+// children by them; without an index, that is a read of the whole child
+// table for each parent row deleted.
+func TestForeignKeysLeadAnIndex(t *testing.T) {
+	db := openTestDB(t, filepath.Join(t.TempDir(), "digestd.db"))
+	strs := func(query string, col int) []string {
+		t.Helper()
+		rows, err := db.Query(query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		var out []string
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			for i := range vals {
+				vals[i] = new(any)
+			}
+			if err := rows.Scan(vals...); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(*vals[col].(*any)))
+		}
+		return out
+	}
+	for _, table := range strs(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`, 0) {
+		var leads []string // each index's columns, joined by commas
+		for _, index := range strs(fmt.Sprintf(`PRAGMA index_list(%q)`, table), 1) {
+			leads = append(leads, strings.Join(strs(fmt.Sprintf(`PRAGMA index_info(%q)`, index), 2), ",")+",")
+		}
+		rowid := strs(fmt.Sprintf(`SELECT name FROM pragma_table_info(%q) WHERE pk = 1 AND upper(type) = 'INTEGER'`, table), 0)
+		keys := map[string][]string{} // foreign key id: its columns, in order
+		ids := strs(fmt.Sprintf(`PRAGMA foreign_key_list(%q)`, table), 0)
+		for i, from := range strs(fmt.Sprintf(`PRAGMA foreign_key_list(%q)`, table), 3) {
+			keys[ids[i]] = append(keys[ids[i]], from)
+		}
+		for _, cols := range keys {
+			prefix := strings.Join(cols, ",") + ","
+			indexed := slices.ContainsFunc(leads, func(l string) bool { return strings.HasPrefix(l, prefix) }) ||
+				len(cols) == 1 && slices.Equal(cols, rowid)
+			if !indexed {
+				t.Errorf("%s: foreign key (%s) begins no index", table, strings.Join(cols, ", "))
+			}
 		}
 	}
 }

@@ -158,4 +158,22 @@ CREATE INDEX digests_window ON digests(subscriber_id, window_end) WHERE status !
 DROP INDEX digests_window;
 CREATE INDEX digests_window ON digests(subscriber_id, window_end);
 `,
+	// sent_papers without its foreign keys to digests and papers: no index
+	// leads with digest_id or paper_id, so deleting a digest — as deleting
+	// a reader does, each of theirs — read the whole table for its papers,
+	// and a year of 100,000 readers' digests is 700 million rows. Only
+	// the key to subscribers, the first column of the table's own key,
+	// stays. Storing a digest checked both keys for each of its papers, too.
+	`
+CREATE TABLE sent_papers_new (
+	subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+	paper_id      INTEGER NOT NULL,
+	digest_id     INTEGER NOT NULL,
+	PRIMARY KEY (subscriber_id, paper_id)
+) WITHOUT ROWID;
+INSERT INTO sent_papers_new (subscriber_id, paper_id, digest_id)
+	SELECT subscriber_id, paper_id, digest_id FROM sent_papers;
+DROP TABLE sent_papers;
+ALTER TABLE sent_papers_new RENAME TO sent_papers;
+`,
 }

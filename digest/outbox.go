@@ -236,7 +236,8 @@ func (s *Store) expire(ctx context.Context, id int64, reason string) error {
 			WHERE id = ? AND status = 'pending'`, reason, id); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM sent_papers WHERE digest_id = ?`, id)
+		_, err := tx.ExecContext(ctx, `DELETE FROM sent_papers
+			WHERE subscriber_id = (SELECT subscriber_id FROM digests WHERE id = ?1) AND digest_id = ?1`, id)
 		return err
 	})
 }
