@@ -25,16 +25,8 @@ func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 			return nil, fmt.Errorf("database %s: %w", path, err)
 		}
 	}
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
+	q := writerOptions()
 	q.Set("_foreign_keys", "on")
-	// A pass writes a few times per digest from several goroutines, and
-	// SQLite's busy handler is not fair: under load a web request's write
-	// waited past 10 s (docs/RELIABILITY.md, concurrency). 30 s is still
-	// well within the web front's write timeout.
-	q.Set("_busy_timeout", "30000")
-	q.Set("_synchronous", "NORMAL")
-	q.Set("_txlock", "immediate")
 	db, err := openSQLite(ctx, path, q)
 	if err != nil {
 		return nil, err
@@ -44,6 +36,23 @@ func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// writerOptions are the connection options of a database digestd writes
+// to from several goroutines and processes at once: WAL, commits that
+// survive a killed process (not a power cut) without an fsync each, and
+// writers that queue rather than fail.
+func writerOptions() url.Values {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	// A pass writes a few times per digest from several goroutines, and
+	// SQLite's busy handler is not fair: under load a web request's write
+	// waited past 10 s (docs/RELIABILITY.md, concurrency). 30 s is still
+	// well within the web front's write timeout.
+	q.Set("_busy_timeout", "30000")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_txlock", "immediate")
+	return q
 }
 
 // migrate applies the migrations the database has not seen yet, each in its own

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"sync"
 
 	"github.com/digestd/digestd/internal/stmtcache"
@@ -55,12 +54,7 @@ const sentLogSchema = `CREATE TABLE IF NOT EXISTS sent (
 // file dbPath.
 func openSentLog(ctx context.Context, dbPath string) (*sentLog, error) {
 	path := dbPath + "-sent"
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_busy_timeout", "30000")
-	q.Set("_synchronous", "NORMAL")
-	q.Set("_txlock", "immediate")
-	db, err := openSQLite(ctx, path, q)
+	db, err := openSQLite(ctx, path, writerOptions())
 	if err != nil {
 		return nil, fmt.Errorf("sent log: %w", err)
 	}
