@@ -17,7 +17,7 @@ import (
 // write. Recording each send in the outbox itself took a write transaction
 // a digest on the database every builder reads: each commit made the
 // other connections drop their page caches and woke every writer waiting
-// on the lock, and a pass spent a tenth of its time on that
+// on the lock, and a pass spent about a tenth of its time on that
 // (docs/PERFORMANCE.md). A commit here survives a killed process as one
 // in the outbox does, so a crash still resends at most the digest each
 // connection had in flight.
