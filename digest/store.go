@@ -98,10 +98,7 @@ func (s *Store) applying(ctx context.Context, fn func(stmtcache.Tx) error) error
 	if err != nil || len(marks) == 0 {
 		return err
 	}
-	// The outbox has them: a failure here leaves marks that change
-	// nothing when applied again (applySent), and the next write's
-	// forget takes them.
-	_ = s.sent.forget(ctx, marks)
+	s.sent.forget(ctx, marks)
 	return nil
 }
 
