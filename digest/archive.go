@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // archiveMatchLimit bounds each topic's matches when a sent digest is
@@ -103,8 +104,8 @@ func (b *Builder) storedItems(ctx context.Context, subscriberID, digestID int64)
 	for _, p := range picks {
 		paper, terms := papers[p.id], p.terms()
 		items = append(items, Item{PaperID: p.id, Paper: paper, Topics: p.texts(), Score: p.score,
-			Title:   Highlight(paper.Title, termsIn(terms, subscribers.FieldTitle)),
-			Snippet: Snippet(paper.Abstract, termsIn(terms, subscribers.FieldAbstract), snippetRunes)})
+			Title:   Highlight(paper.Title, termsIn(terms, query.FieldTitle)),
+			Snippet: Snippet(paper.Abstract, termsIn(terms, query.FieldAbstract), snippetRunes)})
 	}
 	return items, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // firstWindow is how far back a subscriber's first digest reaches: the
@@ -137,8 +138,8 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*Dige
 		m := cache.marks(p.id, topics, func() *markedPaper {
 			terms := p.terms()
 			return &markedPaper{
-				title:   Highlight(paper.Title, termsIn(terms, subscribers.FieldTitle)),
-				snippet: Snippet(paper.Abstract, termsIn(terms, subscribers.FieldAbstract), snippetRunes),
+				title:   Highlight(paper.Title, termsIn(terms, query.FieldTitle)),
+				snippet: Snippet(paper.Abstract, termsIn(terms, query.FieldAbstract), snippetRunes),
 			}
 		})
 		d.Items = append(d.Items, Item{
@@ -171,8 +172,8 @@ func (p pick) texts() []string {
 }
 
 // terms is the terms of the topics that matched.
-func (p pick) terms() []subscribers.Term {
-	var terms []subscribers.Term
+func (p pick) terms() []query.Term {
+	var terms []query.Term
 	for _, t := range p.topics {
 		terms = append(terms, t.terms...)
 	}
@@ -231,8 +232,8 @@ func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w Window
 }
 
 // termsIn keeps the terms that search field f.
-func termsIn(terms []subscribers.Term, f subscribers.Field) []subscribers.Term {
-	var in []subscribers.Term
+func termsIn(terms []query.Term, f query.Field) []query.Term {
+	var in []query.Term
 	for _, t := range terms {
 		if t.Searches(f) {
 			in = append(in, t)

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 func openTestDB(t *testing.T, path string) *sql.DB {
@@ -135,9 +135,9 @@ func TestSentPapersMigrationKeepsRows(t *testing.T) {
 // table for each parent row deleted.
 func TestForeignKeysLeadAnIndex(t *testing.T) {
 	db := openTestDB(t, filepath.Join(t.TempDir(), "digestd.db"))
-	strs := func(query string, col int) []string {
+	strs := func(qtext string, col int) []string {
 		t.Helper()
-		rows, err := db.Query(query)
+		rows, err := db.Query(qtext)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -266,9 +266,9 @@ func TestParseArxivID(t *testing.T) {
 }
 
 // queryPlan is SQLite's plan for query, its steps joined by "; ".
-func queryPlan(t *testing.T, db *sql.DB, query string, args ...any) string {
+func queryPlan(t *testing.T, db *sql.DB, qtext string, args ...any) string {
 	t.Helper()
-	rows, err := db.Query(`EXPLAIN QUERY PLAN `+query, args...)
+	rows, err := db.Query(`EXPLAIN QUERY PLAN `+qtext, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,8 +313,8 @@ func TestHistorySeeksOneRowEach(t *testing.T) {
 // its own transaction in the outbox.
 func TestApplySentSeeksEachDigest(t *testing.T) {
 	db := openTestDB(t, filepath.Join(t.TempDir(), "digestd.db"))
-	for _, query := range []string{forgetFailuresQuery, markSentQuery} {
-		got := queryPlan(t, db, query, `[[1, 2, "2026-11-28", 100]]`)
+	for _, qtext := range []string{forgetFailuresQuery, markSentQuery} {
+		got := queryPlan(t, db, qtext, `[[1, 2, "2026-11-28", 100]]`)
 		if !strings.Contains(got, "USING INTEGER PRIMARY KEY (rowid=?)") || strings.Contains(got, "digests_pending") {
 			t.Errorf("plan %q, want each digest by its row id, not through digests_pending", got)
 		}
@@ -328,12 +328,12 @@ func TestApplySentSeeksEachDigest(t *testing.T) {
 func TestMatchSearchesEachTopicOnce(t *testing.T) {
 	db := openTestDB(t, filepath.Join(t.TempDir(), "digestd.db"))
 	for _, text := range []string{`title:"large language"`, `agents -"large language models"`, `author:"yann lecun" OR diffusion`} {
-		q, err := subscribers.ParseQuery(text)
+		q, err := query.Parse(text)
 		if err != nil {
 			t.Fatal(err)
 		}
-		query, args := matchSQL(q, Window{UntilID: 100})
-		got := queryPlan(t, db, query, args...)
+		qtext, args := matchSQL(q, Window{UntilID: 100})
+		got := queryPlan(t, db, qtext, args...)
 		if !strings.Contains(got, "MATERIALIZE r") || strings.Contains(got, "INDEX 0:=M") {
 			t.Errorf("%s: plan %q, want the relevance search materialized once, not scanned per paper", text, got)
 		}

@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // Highlight cuts text into spans, marking the words terms match the way
@@ -16,7 +16,7 @@ import (
 // an abstract; pass q.TermsIn(subscribers.FieldTitle) rather than q.Terms()
 // to also leave abstract: terms out of a title. Joining the spans' texts
 // gives text back unchanged.
-func Highlight(text string, terms []subscribers.Term) []Span {
+func Highlight(text string, terms []query.Term) []Span {
 	return cut(text, 0, len(text), hits(text, terms))
 }
 
@@ -24,7 +24,7 @@ func Highlight(text string, terms []subscribers.Term) []Span {
 // from the start when the first hit fits there, else from a word shortly
 // before the first hit. The excerpt ends at a word boundary; "…" stands for
 // what is cut at either end.
-func Snippet(text string, terms []subscribers.Term, maxRunes int) []Span {
+func Snippet(text string, terms []query.Term, maxRunes int) []Span {
 	if maxRunes <= 0 {
 		return nil
 	}
@@ -49,15 +49,15 @@ func Snippet(text string, terms []subscribers.Term, maxRunes int) []Span {
 type hit struct{ start, end int }
 
 // hits returns where terms match in text, sorted and without overlaps.
-func hits(text string, terms []subscribers.Term) []hit {
-	var words []subscribers.Word
+func hits(text string, terms []query.Term) []hit {
+	var words []query.Word
 	var hs []hit
 	for _, t := range terms {
-		if len(t.Words) == 0 || !t.Searches(subscribers.FieldTitle) && !t.Searches(subscribers.FieldAbstract) {
+		if len(t.Words) == 0 || !t.Searches(query.FieldTitle) && !t.Searches(query.FieldAbstract) {
 			continue
 		}
 		if words == nil {
-			words = subscribers.Words(text)
+			words = query.Words(text)
 		}
 		for i := range words {
 			if end, ok := matchAt(words[i:], t); ok {
@@ -79,19 +79,19 @@ func hits(text string, terms []subscribers.Term) []hit {
 
 // Names returns the names the query's author terms match, each as the
 // matcher matches it: within one name, a one-letter word as an initial.
-func Names(names []string, terms []subscribers.Term) []string {
+func Names(names []string, terms []query.Term) []string {
 	var hit []string
 	for _, name := range names {
-		if nameMatches(subscribers.Words(name), terms) {
+		if nameMatches(query.Words(name), terms) {
 			hit = append(hit, name)
 		}
 	}
 	return hit
 }
 
-func nameMatches(words []subscribers.Word, terms []subscribers.Term) bool {
+func nameMatches(words []query.Word, terms []query.Term) bool {
 	for _, t := range terms {
-		if t.Field != subscribers.FieldAuthor || len(t.Words) == 0 {
+		if t.Field != query.FieldAuthor || len(t.Words) == 0 {
 			continue
 		}
 		for i := range words {
@@ -105,7 +105,7 @@ func nameMatches(words []subscribers.Word, terms []subscribers.Term) bool {
 
 // matchAt reports whether t matches the words starting at words[0], and
 // where the match ends.
-func matchAt(words []subscribers.Word, t subscribers.Term) (end int, ok bool) {
+func matchAt(words []query.Word, t query.Term) (end int, ok bool) {
 	if len(words) < len(t.Words) {
 		return 0, false
 	}

@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/digestd/digestd/digest"
-	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // marked writes spans with their hits in brackets.
@@ -34,18 +34,18 @@ func joined(spans []digest.Span) string {
 	return b.String()
 }
 
-func terms(t *testing.T, query string) []subscribers.Term {
+func terms(t *testing.T, text string) []query.Term {
 	t.Helper()
-	q, err := subscribers.ParseQuery(query)
+	q, err := query.Parse(text)
 	if err != nil {
-		t.Fatalf("ParseQuery(%q): %v", query, err)
+		t.Fatalf("query.Parse(%q): %v", text, err)
 	}
 	return q.Terms()
 }
 
 func TestHighlight(t *testing.T) {
 	tests := []struct {
-		name, query, text, want string
+		name, qtext, text, want string
 	}{
 		{"word", `lora`, "Long Context Scaling with LoRA", "Long Context Scaling with [LoRA]"},
 		{"phrase in a row only", `"long context"`, "Long context, long-context and context long", "[Long context], [long-context] and context long"},
@@ -65,7 +65,7 @@ func TestHighlight(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			spans := digest.Highlight(tt.text, terms(t, tt.query))
+			spans := digest.Highlight(tt.text, terms(t, tt.qtext))
 			if got := marked(spans); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
@@ -77,17 +77,17 @@ func TestHighlight(t *testing.T) {
 }
 
 func TestHighlightTermsIn(t *testing.T) {
-	q, err := subscribers.ParseQuery(`title:agents abstract:benchmark suite`)
+	q, err := query.Parse(`title:agents abstract:benchmark suite`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := "A benchmark suite for agents"
 	for _, tt := range []struct {
-		field subscribers.Field
+		field query.Field
 		want  string
 	}{
-		{subscribers.FieldTitle, "A benchmark [suite] for [agents]"},
-		{subscribers.FieldAbstract, "A [benchmark] [suite] for agents"},
+		{query.FieldTitle, "A benchmark [suite] for [agents]"},
+		{query.FieldAbstract, "A [benchmark] [suite] for agents"},
 	} {
 		if got := marked(digest.Highlight(text, q.TermsIn(tt.field))); got != tt.want {
 			t.Errorf("TermsIn(%s): got %q, want %q", tt.field, got, tt.want)
@@ -133,7 +133,7 @@ func TestWordsAsFTS5(t *testing.T) {
 		}
 		rows.Close()
 		var ours []string
-		for _, w := range subscribers.Words(text) {
+		for _, w := range query.Words(text) {
 			ours = append(ours, w.Text)
 		}
 		if !reflect.DeepEqual(ours, fts) {
@@ -146,7 +146,7 @@ func TestSnippet(t *testing.T) {
 	text := "Transformers are everywhere. Many papers study them in depth, and some papers " +
 		"study attention sinks, which appear in long-context models of every size."
 	tests := []struct {
-		name, query string
+		name, qtext string
 		max         int
 		want        string
 	}{
@@ -159,7 +159,7 @@ func TestSnippet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := marked(digest.Snippet(text, terms(t, tt.query), tt.max)); got != tt.want {
+			if got := marked(digest.Snippet(text, terms(t, tt.qtext), tt.max)); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
@@ -190,7 +190,7 @@ func TestSnippet(t *testing.T) {
 func TestNames(t *testing.T) {
 	names := []string{"Dirk Wübben", "Tri Dao", "Lei Wang", "Jun Wang", "P. -A. Absil"}
 	tests := []struct {
-		query string
+		qtext string
 		want  []string
 	}{
 		{`author:wubben`, []string{"Dirk Wübben"}},
@@ -202,8 +202,8 @@ func TestNames(t *testing.T) {
 		{`wubben title:dao`, nil},
 	}
 	for _, tt := range tests {
-		t.Run(tt.query, func(t *testing.T) {
-			q, err := subscribers.ParseQuery(tt.query)
+		t.Run(tt.qtext, func(t *testing.T) {
+			q, err := query.Parse(tt.qtext)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // Matcher finds the stored papers a topic query matches and ranks them.
@@ -48,15 +48,15 @@ const bm25Weights = "4.0, 1.0, 2.0, 1.0, 2.0"
 
 // Match returns the papers in w that q matches, best first: at most
 // w.Limit of them, 50 when it is 0.
-func (m *Matcher) Match(ctx context.Context, q *subscribers.Query, w Window) ([]Match, error) {
+func (m *Matcher) Match(ctx context.Context, q *query.Query, w Window) ([]Match, error) {
 	if q == nil || q.Root == nil {
 		return nil, errors.New("match: no query")
 	}
 	if err := validate(q.Root); err != nil {
 		return nil, fmt.Errorf("match %q: %w", q.Text, err)
 	}
-	query, args := matchSQL(q, w)
-	rows, err := m.db.QueryContext(ctx, query, args...)
+	qtext, args := matchSQL(q, w)
+	rows, err := m.db.QueryContext(ctx, qtext, args...)
 	if err != nil {
 		return nil, fmt.Errorf("match %q: %w", q.Text, err)
 	}
@@ -92,7 +92,7 @@ func (m *Matcher) Match(ctx context.Context, q *subscribers.Query, w Window) ([]
 // matchSQL is the query Match runs for q over w, and its arguments. Its
 // rows are a matching paper's row id, upvotes, publication time and
 // relevance (bm25, 0 when q has no text term).
-func matchSQL(q *subscribers.Query, w Window) (string, []any) {
+func matchSQL(q *query.Query, w Window) (string, []any) {
 	until := w.UntilID
 	if until == 0 {
 		until = math.MaxInt64
@@ -122,10 +122,10 @@ func matchSQL(q *subscribers.Query, w Window) (string, []any) {
 
 // rankExpr is the FTS5 expression relevance is computed for: any positive
 // text term. Categories are a yes/no filter, not a degree of relevance.
-func rankExpr(terms []subscribers.Term) string {
+func rankExpr(terms []query.Term) string {
 	var parts []string
 	for _, t := range terms {
-		if t.Field != subscribers.FieldCat {
+		if t.Field != query.FieldCat {
 			parts = append(parts, termExpr(t))
 		}
 	}
@@ -134,25 +134,25 @@ func rankExpr(terms []subscribers.Term) string {
 
 // validate checks a syntax tree ParseQuery did not necessarily build, so
 // that compiling it cannot go wrong.
-func validate(n subscribers.Node) error {
+func validate(n query.Node) error {
 	switch n := n.(type) {
-	case subscribers.And:
+	case query.And:
 		return validateAll(n.Nodes)
-	case subscribers.Or:
+	case query.Or:
 		return validateAll(n.Nodes)
-	case subscribers.Not:
+	case query.Not:
 		return validate(n.Node)
-	case subscribers.Term:
+	case query.Term:
 		switch {
 		case len(n.Words) == 0:
 			return fmt.Errorf("term %s has no words", n)
-		case n.Field == subscribers.FieldCat && len(n.Words) != 1:
+		case n.Field == query.FieldCat && len(n.Words) != 1:
 			return fmt.Errorf("term %s names more than one category", n)
-		case n.Field != subscribers.FieldCat && ftsColumn(n.Field) == "":
+		case n.Field != query.FieldCat && ftsColumn(n.Field) == "":
 			return fmt.Errorf("term %s: unknown field %q", n, n.Field)
 		}
 		return nil
-	case subscribers.Upvotes:
+	case query.Upvotes:
 		switch n.Op {
 		case ">", ">=", "<", "<=", "=":
 			return nil
@@ -162,7 +162,7 @@ func validate(n subscribers.Node) error {
 	return fmt.Errorf("unknown query node %T", n)
 }
 
-func validateAll(nodes []subscribers.Node) error {
+func validateAll(nodes []query.Node) error {
 	if len(nodes) == 0 {
 		return errors.New("empty AND or OR")
 	}

@@ -6,14 +6,14 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // Explain shows how Match runs q: the SQL condition a paper must meet, the
 // FTS5 expressions it binds, and the expression relevance is computed for.
 // Match adds the window (:after, :until, arrival, papers already sent) to
 // the condition.
-func Explain(q *subscribers.Query) (string, error) {
+func Explain(q *query.Query) (string, error) {
 	if q == nil || q.Root == nil {
 		return "", errors.New("explain: no query")
 	}

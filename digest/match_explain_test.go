@@ -5,12 +5,12 @@ import (
 	"testing"
 
 	"github.com/digestd/digestd/digest"
-	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 func TestExplain(t *testing.T) {
 	tests := []struct {
-		query string
+		qtext string
 		want  []string
 	}{
 		{`"long context" -lora author:"D. Wübben"`, []string{
@@ -27,8 +27,8 @@ func TestExplain(t *testing.T) {
 		{`title:"it's"*`, []string{`  :q0 = 'title : "it s" *'`}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.query, func(t *testing.T) {
-			q, err := subscribers.ParseQuery(tt.query)
+		t.Run(tt.qtext, func(t *testing.T) {
+			q, err := query.Parse(tt.qtext)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -43,7 +43,7 @@ func TestExplain(t *testing.T) {
 			}
 		})
 	}
-	if _, err := digest.Explain(&subscribers.Query{Root: subscribers.Term{}}); err == nil {
+	if _, err := digest.Explain(&query.Query{Root: query.Term{}}); err == nil {
 		t.Error("Explain of a term without words succeeded, want an error")
 	}
 }

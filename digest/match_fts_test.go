@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // matchParam finds the parameters a compiled condition passes to FTS5.
@@ -15,7 +15,7 @@ var matchParam = regexp.MustCompile(`MATCH :(q[0-9]+)`)
 
 // ftsExprs returns every FTS5 expression Match can send SQLite for q: the
 // ones its condition binds and the one relevance is computed for.
-func ftsExprs(q *subscribers.Query) []string {
+func ftsExprs(q *query.Query) []string {
 	var c compiler
 	cond := c.cond(q.Root)
 	var exprs []string
@@ -51,7 +51,7 @@ func FuzzFTSExpr(f *testing.F) {
 	}
 	defer db.Close()
 	f.Fuzz(func(t *testing.T, s string) {
-		q, err := subscribers.ParseQuery(s)
+		q, err := query.Parse(s)
 		if err != nil {
 			return
 		}
@@ -72,7 +72,7 @@ func TestFTSExprsRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	q, err := subscribers.ParseQuery(`cat:cs.CL OR "long context"`)
+	q, err := query.Parse(`cat:cs.CL OR "long context"`)
 	if err != nil {
 		t.Fatal(err)
 	}

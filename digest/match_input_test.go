@@ -12,34 +12,34 @@ import (
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/hf"
-	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 func TestMatchHostileTerms(t *testing.T) {
 	e := newEnv(t, slices.Clone(corpus))
-	for _, query := range []string{`"a" OR 1=1 --`, `title:"x\" OR *"`, `'); DROP TABLE papers; --`, `title:"x\" OR *`, `"a" OR 1=1`} {
-		q, err := subscribers.ParseQuery(query)
+	for _, qtext := range []string{`"a" OR 1=1 --`, `title:"x\" OR *"`, `'); DROP TABLE papers; --`, `title:"x\" OR *`, `"a" OR 1=1`} {
+		q, err := query.Parse(qtext)
 		if err != nil {
-			if !errors.As(err, new(*subscribers.QueryError)) {
-				t.Errorf("ParseQuery(%s): got %v, want a *QueryError", query, err)
+			if !errors.As(err, new(*query.Error)) {
+				t.Errorf("ParseQuery(%s): got %v, want a *QueryError", qtext, err)
 			}
 			continue
 		}
 		if got := e.matchQuery(t, q, digest.Window{}, "title"); len(got) == len(corpus) {
-			t.Errorf("%s matched every paper", query)
+			t.Errorf("%s matched every paper", qtext)
 		}
 	}
 	// Syntax trees built by hand, not by ParseQuery, may hold anything.
-	for _, term := range []subscribers.Term{
+	for _, term := range []query.Term{
 		{Words: []string{`x" OR "a`}},
-		{Field: subscribers.FieldTitle, Words: []string{`*`}},
+		{Field: query.FieldTitle, Words: []string{`*`}},
 		{Words: []string{`a") OR rowid>0 OR ("`}, Prefix: true},
-		{Field: subscribers.FieldAuthor, Words: []string{`NEAR(tri dao)`}},
-		{Field: subscribers.FieldCat, Words: []string{`%`}, Prefix: true},
-		{Field: subscribers.FieldCat, Words: []string{`' OR 1=1 --`}},
+		{Field: query.FieldAuthor, Words: []string{`NEAR(tri dao)`}},
+		{Field: query.FieldCat, Words: []string{`%`}, Prefix: true},
+		{Field: query.FieldCat, Words: []string{`' OR 1=1 --`}},
 	} {
 		t.Run(term.String(), func(t *testing.T) {
-			q := &subscribers.Query{Text: term.String(), Root: term}
+			q := &query.Query{Text: term.String(), Root: term}
 			if got := e.matchQuery(t, q, digest.Window{}, "title"); len(got) != 0 {
 				t.Errorf("got %q, want no match", got)
 			}
@@ -53,11 +53,11 @@ func TestMatchHostileTerms(t *testing.T) {
 
 func TestMatchInvalidTree(t *testing.T) {
 	e := newEnv(t, nil)
-	for _, root := range []subscribers.Node{
-		nil, subscribers.And{}, subscribers.Term{}, subscribers.Term{Field: "venue", Words: []string{"x"}},
-		subscribers.Upvotes{Op: "!=", N: 1}, subscribers.Not{Node: subscribers.Or{}},
+	for _, root := range []query.Node{
+		nil, query.And{}, query.Term{}, query.Term{Field: "venue", Words: []string{"x"}},
+		query.Upvotes{Op: "!=", N: 1}, query.Not{Node: query.Or{}},
 	} {
-		if _, err := e.matcher.Match(context.Background(), &subscribers.Query{Root: root}, digest.Window{}); err == nil {
+		if _, err := e.matcher.Match(context.Background(), &query.Query{Root: root}, digest.Window{}); err == nil {
 			t.Errorf("Match(%#v) succeeded, want an error", root)
 		}
 	}
@@ -75,7 +75,7 @@ func TestMatchFixture(t *testing.T) {
 	}
 	e := newEnv(t, page.Papers)
 	tests := []struct {
-		query string
+		qtext string
 		want  []string
 	}{
 		{`quantiz*`, []string{"2607.07964", "2607.08526"}},
@@ -86,8 +86,8 @@ func TestMatchFixture(t *testing.T) {
 		{`agent* upvotes:>=30`, []string{"2607.08768", "2607.08964"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.query, func(t *testing.T) {
-			got := e.match(t, tt.query, digest.Window{}, "arxiv_id")
+		t.Run(tt.qtext, func(t *testing.T) {
+			got := e.match(t, tt.qtext, digest.Window{}, "arxiv_id")
 			slices.Sort(got)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %q, want %q", got, tt.want)
@@ -121,7 +121,7 @@ func FuzzMatch(f *testing.F) {
 	}
 	m := digest.NewMatcher(db)
 	f.Fuzz(func(t *testing.T, s string) {
-		q, err := subscribers.ParseQuery(s)
+		q, err := query.Parse(s)
 		if err != nil {
 			return
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // maxPassQueries bounds what a pass remembers of topics and matches: this
@@ -68,14 +69,14 @@ type markedPaper struct {
 // terms.
 type parsedTopic struct {
 	text  string
-	q     *subscribers.Query
+	q     *query.Query
 	canon string
-	terms []subscribers.Term
+	terms []query.Term
 }
 
 // matchKey is one topic over one window, whoever the reader.
 type matchKey struct {
-	query                 string
+	qtext                 string
 	after, until, arrived int64
 }
 

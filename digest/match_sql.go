@@ -8,7 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // ftsWindow keeps an FTS5 search to the window's row ids: FTS5 seeks to the
@@ -29,23 +29,23 @@ func (c *compiler) bind(v any) string {
 	return ":" + name
 }
 
-func (c *compiler) cond(n subscribers.Node) string {
+func (c *compiler) cond(n query.Node) string {
 	if expr, ok := ftsExpr(n); ok {
 		return "p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH " + c.bind(expr) + " AND " + ftsWindow + ")"
 	}
 	switch n := n.(type) {
-	case subscribers.And:
+	case query.And:
 		return c.group(n.Nodes, true)
-	case subscribers.Or:
+	case query.Or:
 		return c.group(n.Nodes, false)
-	case subscribers.Not:
+	case query.Not:
 		return "NOT (" + c.cond(n.Node) + ")"
-	case subscribers.Upvotes:
+	case query.Upvotes:
 		// n.Op is one of validate's five comparisons.
 		return "p.upvotes " + n.Op + " " + c.bind(n.N)
 	}
 	// Validated and not for FTS5 alone: a category or a name.
-	t := n.(subscribers.Term)
+	t := n.(query.Term)
 	if isName(t) {
 		return c.name(t)
 	}
@@ -57,7 +57,7 @@ func (c *compiler) cond(n subscribers.Node) string {
 // match "Lei Wang, Jun Wang". highlight() brackets each match in column 2,
 // authors, the stored JSON list of names; a match within one name leaves
 // both brackets in that name. Malformed JSON (a bracket inside an escape) counts as no match.
-func (c *compiler) name(t subscribers.Term) string {
+func (c *compiler) name(t query.Term) string {
 	marked := "highlight(papers_fts, 2, '⟦', '⟧')"
 	return "p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH " + c.bind(termExpr(t)) + " AND " + ftsWindow +
 		" AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(" + marked + ") THEN " + marked + " ELSE '[]' END)" +
@@ -66,25 +66,25 @@ func (c *compiler) name(t subscribers.Term) string {
 
 // isName reports whether t is an author's name of several words, which
 // FTS5 cannot match by itself (see name).
-func isName(t subscribers.Term) bool {
-	return t.Field == subscribers.FieldAuthor && len(t.Words) > 1
+func isName(t query.Term) bool {
+	return t.Field == query.FieldAuthor && len(t.Words) > 1
 }
 
 // group joins the conditions of an AND's or an OR's nodes, evaluating the
 // ones FTS5 can take (for an AND also their exclusions) in one MATCH.
-func (c *compiler) group(nodes []subscribers.Node, and bool) string {
-	var text, rest []subscribers.Node
+func (c *compiler) group(nodes []query.Node, and bool) string {
+	var text, rest []query.Node
 	for _, n := range nodes {
-		not, isNot := n.(subscribers.Not)
+		not, isNot := n.(query.Not)
 		if _, ok := ftsExpr(n); ok || and && isNot && isFTS(not.Node) {
 			text = append(text, n)
 		} else {
 			rest = append(rest, n)
 		}
 	}
-	var combined subscribers.Node = subscribers.Or{Nodes: text}
+	var combined query.Node = query.Or{Nodes: text}
 	if and {
-		combined = subscribers.And{Nodes: text}
+		combined = query.And{Nodes: text}
 	}
 	if len(text) > 1 && isFTS(combined) {
 		rest = append(rest, combined)
@@ -104,7 +104,7 @@ func (c *compiler) group(nodes []subscribers.Node, and bool) string {
 // category matches the JSON list papers.categories exactly, not through
 // FTS5, where `["math.CO","cs.CL"]` reads as the words "math co cs cl" and a
 // phrase could span two categories.
-func (c *compiler) category(t subscribers.Term) string {
+func (c *compiler) category(t query.Term) string {
 	cat := strings.ToLower(t.Words[0])
 	if !t.Prefix {
 		return "EXISTS (SELECT 1 FROM json_each(p.categories) WHERE lower(value) = " + c.bind(cat) + ")"
@@ -114,24 +114,24 @@ func (c *compiler) category(t subscribers.Term) string {
 		" OR value LIKE " + c.bind(like) + ` ESCAPE '\')`
 }
 
-func isFTS(n subscribers.Node) bool {
+func isFTS(n query.Node) bool {
 	_, ok := ftsExpr(n)
 	return ok
 }
 
 // ftsExpr writes n as an FTS5 expression; ok is false when FTS5 cannot
 // evaluate n by itself: a category, a name, upvotes, an exclusion on its own.
-func ftsExpr(n subscribers.Node) (expr string, ok bool) {
+func ftsExpr(n query.Node) (expr string, ok bool) {
 	switch n := n.(type) {
-	case subscribers.Term:
-		if n.Field == subscribers.FieldCat || isName(n) {
+	case query.Term:
+		if n.Field == query.FieldCat || isName(n) {
 			return "", false
 		}
 		return termExpr(n), true
-	case subscribers.And:
+	case query.And:
 		var pos, neg []string
 		for _, c := range n.Nodes {
-			if not, isNot := c.(subscribers.Not); isNot {
+			if not, isNot := c.(query.Not); isNot {
 				e, ok := ftsExpr(not.Node)
 				if !ok {
 					return "", false
@@ -151,7 +151,7 @@ func ftsExpr(n subscribers.Node) (expr string, ok bool) {
 			expr = "(" + expr + " NOT " + e + ")"
 		}
 		return expr, true
-	case subscribers.Or:
+	case query.Or:
 		parts := make([]string, len(n.Nodes))
 		for i, c := range n.Nodes {
 			if parts[i], ok = ftsExpr(c); !ok {
@@ -164,16 +164,16 @@ func ftsExpr(n subscribers.Node) (expr string, ok bool) {
 }
 
 // termExpr writes a text term as an FTS5 expression: column filter and phrase.
-func termExpr(t subscribers.Term) string { return ftsColumn(t.Field) + " : " + ftsPhrase(t) }
+func termExpr(t query.Term) string { return ftsColumn(t.Field) + " : " + ftsPhrase(t) }
 
 // ftsPhrase writes a term's words as an FTS5 phrase. Every word goes inside
 // a double-quoted string, its quotes doubled: FTS5 reads it as text, never
 // as operators or column names. In a name of several words, a one-letter
 // word is an initial and matches as a prefix, so `author:"D. Wübben"` finds
 // Dirk Wübben.
-func ftsPhrase(t subscribers.Term) string {
+func ftsPhrase(t query.Term) string {
 	quote := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-	if t.Field != subscribers.FieldAuthor || len(t.Words) == 1 || !slices.ContainsFunc(t.Words, isInitial) {
+	if t.Field != query.FieldAuthor || len(t.Words) == 1 || !slices.ContainsFunc(t.Words, isInitial) {
 		expr := quote(strings.Join(t.Words, " "))
 		if t.Prefix {
 			expr += " *"
@@ -198,17 +198,17 @@ func isInitial(w string) bool {
 
 // ftsColumn is the papers_fts column filter for a field: an unscoped term
 // searches the title and the abstract.
-func ftsColumn(f subscribers.Field) string {
+func ftsColumn(f query.Field) string {
 	switch f {
-	case subscribers.FieldAny:
+	case query.FieldAny:
 		return "{title abstract}"
-	case subscribers.FieldTitle:
+	case query.FieldTitle:
 		return "title"
-	case subscribers.FieldAbstract:
+	case query.FieldAbstract:
 		return "abstract"
-	case subscribers.FieldAuthor:
+	case query.FieldAuthor:
 		return "authors"
-	case subscribers.FieldOrg:
+	case query.FieldOrg:
 		return "org"
 	}
 	return ""

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/digest"
-	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // corpus is a small archive whose papers each exercise part of the query
@@ -75,16 +75,16 @@ func (e env) save(t *testing.T, papers []digest.Paper) {
 
 // match runs query and returns the matched papers' column (title or
 // arxiv_id) in rank order.
-func (e env) match(t *testing.T, query string, w digest.Window, column string) []string {
+func (e env) match(t *testing.T, qtext string, w digest.Window, column string) []string {
 	t.Helper()
-	q, err := subscribers.ParseQuery(query)
+	q, err := query.Parse(qtext)
 	if err != nil {
-		t.Fatalf("ParseQuery(%q): %v", query, err)
+		t.Fatalf("ParseQuery(%q): %v", qtext, err)
 	}
 	return e.matchQuery(t, q, w, column)
 }
 
-func (e env) matchQuery(t *testing.T, q *subscribers.Query, w digest.Window, column string) []string {
+func (e env) matchQuery(t *testing.T, q *query.Query, w digest.Window, column string) []string {
 	t.Helper()
 	matches, err := e.matcher.Match(context.Background(), q, w)
 	if err != nil {
@@ -104,7 +104,7 @@ func (e env) matchQuery(t *testing.T, q *subscribers.Query, w digest.Window, col
 func TestMatchLanguage(t *testing.T) {
 	e := newEnv(t, slices.Clone(corpus))
 	tests := []struct {
-		query string
+		qtext string
 		want  []string
 	}{
 		{`lora`, []string{"Long Context Scaling with LoRA"}},
@@ -155,8 +155,8 @@ func TestMatchLanguage(t *testing.T) {
 		{`"a" OR 1=1`, []string{"A Benchmark for Agents", "GPT-4o Evaluated"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.query, func(t *testing.T) {
-			got := e.match(t, tt.query, digest.Window{}, "title")
+		t.Run(tt.qtext, func(t *testing.T) {
+			got := e.match(t, tt.qtext, digest.Window{}, "title")
 			slices.Sort(got)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %q, want %q", got, tt.want)
@@ -178,7 +178,7 @@ func TestMatchWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const query = `long OR rag OR we OR benchmark OR entropy`
+	const qtext = `long OR rag OR we OR benchmark OR entropy`
 	tests := []struct {
 		name string
 		w    digest.Window
@@ -194,7 +194,7 @@ func TestMatchWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := e.match(t, query, tt.w, "arxiv_id")
+			got := e.match(t, qtext, tt.w, "arxiv_id")
 			if tt.w.Limit > 0 {
 				if len(got) != tt.w.Limit {
 					t.Errorf("got %d papers, want %d", len(got), tt.w.Limit)
@@ -233,7 +233,7 @@ func TestMatchRanking(t *testing.T) {
 		}
 	})
 	t.Run("score without text terms is popularity", func(t *testing.T) {
-		q, err := subscribers.ParseQuery(`upvotes:>=400`)
+		q, err := query.Parse(`upvotes:>=400`)
 		if err != nil {
 			t.Fatal(err)
 		}

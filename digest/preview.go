@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // previewSnippetRunes is shorter than a digest's excerpt: a preview shows
@@ -24,7 +25,7 @@ type Preview struct {
 
 // Preview returns at most limit papers that arrived in the last p.Days days
 // and that q matches, best first.
-func (p *Preview) Preview(ctx context.Context, q *subscribers.Query, limit int) ([]subscribers.PreviewPaper, error) {
+func (p *Preview) Preview(ctx context.Context, q *query.Query, limit int) ([]subscribers.PreviewPaper, error) {
 	days := p.Days
 	if days <= 0 {
 		days = subscribers.PreviewDays
@@ -51,8 +52,8 @@ func (p *Preview) Preview(ctx context.Context, q *subscribers.Query, limit int) 
 		paper := papers[m.PaperID]
 		v := newItemView(Item{
 			Paper:   paper,
-			Title:   Highlight(paper.Title, q.TermsIn(subscribers.FieldTitle)),
-			Snippet: Snippet(paper.Abstract, q.TermsIn(subscribers.FieldAbstract), previewSnippetRunes),
+			Title:   Highlight(paper.Title, q.TermsIn(query.FieldTitle)),
+			Snippet: Snippet(paper.Abstract, q.TermsIn(query.FieldAbstract), previewSnippetRunes),
 		})
 		date := paper.FeaturedOn
 		if date.IsZero() {

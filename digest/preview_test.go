@@ -7,6 +7,7 @@ import (
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // previewMarked joins a preview's marks, the hits in brackets.
@@ -31,7 +32,7 @@ func TestPreview(t *testing.T) {
 	}
 	p := &digest.Preview{Store: e.store, Matcher: e.matcher}
 	tests := []struct {
-		query string
+		qtext string
 		limit int
 		want  []string // titles as marked, best first
 	}{
@@ -41,8 +42,8 @@ func TestPreview(t *testing.T) {
 		{"cat:cs.CL OR cat:cs.AI", 2, []string{"Long Context Scaling with LoRA", "GPT-4o Evaluated"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.query, func(t *testing.T) {
-			q, err := subscribers.ParseQuery(tt.query)
+		t.Run(tt.qtext, func(t *testing.T) {
+			q, err := query.Parse(tt.qtext)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +63,7 @@ func TestPreview(t *testing.T) {
 			}
 		})
 	}
-	q, _ := subscribers.ParseQuery("abstract:quantize")
+	q, _ := query.Parse("abstract:quantize")
 	got, _ := p.Preview(t.Context(), q, 5)
 	if s := previewMarked(got[0].Snippet); s != "We [quantize] weights to 4 bits." {
 		t.Errorf("snippet: got %q, want the abstract with quantize marked", s)

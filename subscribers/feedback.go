@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // PaperFinder looks up a stored paper by its arXiv id for the "more like
@@ -64,8 +66,8 @@ func FewerLike(p FoundPaper, topics []string) (proposed []string, exclusion stri
 			proposed = append(proposed, t)
 			continue
 		}
-		if q, err := ParseQuery(t); err == nil {
-			if _, isOr := q.Root.(Or); isOr {
+		if q, err := query.Parse(t); err == nil {
+			if _, isOr := q.Root.(query.Or); isOr {
 				t = "(" + t + ")"
 			}
 		}

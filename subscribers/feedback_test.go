@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 func TestMoreLike(t *testing.T) {
@@ -36,7 +37,7 @@ func TestMoreLike(t *testing.T) {
 				t.Fatalf("got %q, want %q", got, tt.want)
 			}
 			if got != "" {
-				if _, err := subscribers.ParseQuery(got); err != nil {
+				if _, err := query.Parse(got); err != nil {
 					t.Errorf("proposal %q does not parse: %v", got, err)
 				}
 			}
@@ -68,7 +69,7 @@ func TestFewerLike(t *testing.T) {
 				t.Fatalf("got %q, %q, %v; want %q, %q, true", got, exclusion, ok, tt.want, tt.wantExclusion)
 			}
 			for _, q := range got {
-				if _, err := subscribers.ParseQuery(q); err != nil {
+				if _, err := query.Parse(q); err != nil {
 					t.Errorf("proposal %q does not parse: %v", q, err)
 				}
 			}

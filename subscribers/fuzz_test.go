@@ -3,6 +3,8 @@ package subscribers
 import (
 	"strings"
 	"testing"
+
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // FuzzParseAddress checks that an accepted address is a bare mailbox that
@@ -56,7 +58,7 @@ func FuzzReadCSV(f *testing.F) {
 				t.Fatalf("row %d: address %q accepted, ParseAddress says %q, %v", r.Line, r.Email, addr, err)
 			}
 			for _, q := range r.Topics {
-				if _, err := ParseQuery(q); err != nil {
+				if _, err := query.Parse(q); err != nil {
 					t.Fatalf("row %d: topic %q accepted but does not parse: %v", r.Line, q, err)
 				}
 			}

@@ -4,15 +4,14 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // ErrInvalid matches (with errors.Is) every error about a value a user typed:
-// an address, a setting, a CSV row. Such errors are the user's to fix.
-var ErrInvalid = errInvalid{}
-
-type errInvalid struct{}
-
-func (errInvalid) Error() string { return "invalid" }
+// an address, a setting, a CSV row, a topic query. Such errors are the
+// user's to fix.
+var ErrInvalid = query.ErrInvalid
 
 // invalidError is an error about user input; its message stays as written.
 type invalidError struct{ msg string }

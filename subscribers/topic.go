@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // MaxTopics is how many topics one subscriber may have.
@@ -21,8 +23,8 @@ type Topic struct {
 
 // Parsed returns the topic's parsed query. Topics are parsed before they are
 // stored, so an error here means the stored row was edited by hand.
-func (t Topic) Parsed() (*Query, error) {
-	q, err := ParseQuery(t.Query)
+func (t Topic) Parsed() (*query.Query, error) {
+	q, err := query.Parse(t.Query)
 	if err != nil {
 		return nil, fmt.Errorf("topic %d: %w", t.ID, err)
 	}
@@ -31,14 +33,14 @@ func (t Topic) Parsed() (*Query, error) {
 
 // parseTopics parses every non-blank query, naming the one that fails, and
 // drops repeats (two spellings of one query are one topic).
-func parseTopics(topics []string) ([]*Query, error) {
-	var qs []*Query
+func parseTopics(topics []string) ([]*query.Query, error) {
+	var qs []*query.Query
 	seen := map[string]bool{}
 	for i, t := range topics {
 		if strings.TrimSpace(t) == "" {
 			continue
 		}
-		q, err := ParseQuery(t)
+		q, err := query.Parse(t)
 		if err != nil {
 			return nil, fmt.Errorf("topic %d %q: %w", i+1, t, err)
 		}
@@ -55,10 +57,10 @@ func parseTopics(topics []string) ([]*Query, error) {
 
 // AddTopic parses query and stores it for the subscriber. The canonical form
 // of the query is stored, so two spellings of one topic are one topic.
-func (s *Store) AddTopic(ctx context.Context, subscriberID int64, query string) (Topic, error) {
-	q, err := ParseQuery(query)
+func (s *Store) AddTopic(ctx context.Context, subscriberID int64, text string) (Topic, error) {
+	q, err := query.Parse(text)
 	if err != nil {
-		return Topic{}, fmt.Errorf("topic %q: %w", query, err)
+		return Topic{}, fmt.Errorf("topic %q: %w", text, err)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -79,7 +81,7 @@ func (s *Store) AddTopic(ctx context.Context, subscriberID int64, query string) 
 	return t, tx.Commit()
 }
 
-func addTopic(ctx context.Context, tx *sql.Tx, subscriberID int64, q *Query, now int64) (Topic, error) {
+func addTopic(ctx context.Context, tx *sql.Tx, subscriberID int64, q *query.Query, now int64) (Topic, error) {
 	text := q.String()
 	res, err := tx.ExecContext(ctx, `INSERT INTO topics (subscriber_id, query, created_at) VALUES (?, ?, ?)`,
 		subscriberID, text, now)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // settingsForm is what the subscribe and manage forms hold, as typed, so a
@@ -115,7 +117,7 @@ func readForm(r *http.Request, defMax int) (f settingsForm, set Settings, topics
 	topics = topicLines(f.Topics)
 	var bad []string
 	for i, t := range topics {
-		if _, err := ParseQuery(t); err != nil {
+		if _, err := query.Parse(t); err != nil {
 			bad = append(bad, fmt.Sprintf("topic %d %q: %v", i+1, t, err))
 		}
 	}

@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // Previewer finds the recent papers a query catches. digest implements it
 // over its Matcher; the web front only shows what it returns.
 type Previewer interface {
-	Preview(ctx context.Context, q *Query, limit int) ([]PreviewPaper, error)
+	Preview(ctx context.Context, q *query.Query, limit int) ([]PreviewPaper, error)
 }
 
 // PreviewPaper is one paper of a preview, its matched words marked.
@@ -59,8 +61,8 @@ func (w *Web) previewTopics(ctx context.Context, field string) (*previewData, er
 	}
 	for _, line := range lines {
 		tp := topicPreview{Query: line}
-		q, err := ParseQuery(line)
-		var qe *QueryError
+		q, err := query.Parse(line)
+		var qe *query.Error
 		if errors.As(err, &qe) && qe.Column > 0 {
 			tp.Caret = strings.Repeat(" ", qe.Column-1) + "^"
 		}

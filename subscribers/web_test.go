@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 	"github.com/digestd/digestd/templates"
 )
 
@@ -76,7 +77,7 @@ type webServer struct {
 // paper every query catches, so a test sees which queries reached it.
 type stubPreviewer struct{}
 
-func (stubPreviewer) Preview(_ context.Context, q *subscribers.Query, _ int) ([]subscribers.PreviewPaper, error) {
+func (stubPreviewer) Preview(_ context.Context, q *query.Query, _ int) ([]subscribers.PreviewPaper, error) {
 	return []subscribers.PreviewPaper{
 		{ID: q.String(), Title: []subscribers.Mark{{Text: "Paper on "}, {Text: q.String(), Hit: true}},
 			URL: "https://arxiv.org/abs/" + q.String(), Meta: "Ann Author · 2 Jul 2026", Date: time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC)},

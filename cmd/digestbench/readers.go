@@ -11,6 +11,7 @@ import (
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // vocabulary is the topics readers choose from, most popular first: the
@@ -47,7 +48,7 @@ func vocabulary(papers []digest.Paper) []string {
 		if i%7 == 6 && !strings.Contains(topics[i/7], ":") {
 			t += " -" + topics[i/7]
 		}
-		if _, err := subscribers.ParseQuery(t); err == nil {
+		if _, err := query.Parse(t); err == nil {
 			valid = append(valid, t)
 		}
 	}

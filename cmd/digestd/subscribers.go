@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 	"github.com/spf13/cobra"
 )
 
@@ -92,7 +93,7 @@ func newSubscribersAdd(open opener) *cobra.Command {
 // storeError marks errors the user can fix (bad address, bad topic,
 // duplicate, unknown subscriber) as usage errors.
 func storeError(err error) error {
-	var qe *subscribers.QueryError
+	var qe *query.Error
 	if errors.Is(err, subscribers.ErrNotFound) || errors.Is(err, subscribers.ErrExists) ||
 		errors.As(err, &qe) || errors.Is(err, subscribers.ErrInvalid) {
 		return usageError{err}

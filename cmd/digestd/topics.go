@@ -10,6 +10,7 @@ import (
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
 	"github.com/spf13/cobra"
 )
 
@@ -88,7 +89,7 @@ sources that carried it. --explain also prints the SQL condition and the
 FTS5 expressions the query compiles to.`,
 		Args: cobra.ExactArgs(1),
 		RunE: open.run(func(cmd *cobra.Command, a *app, args []string) error {
-			q, err := subscribers.ParseQuery(args[0])
+			q, err := query.Parse(args[0])
 			if err != nil {
 				return usageError{fmt.Errorf("query %q: %w", args[0], err)}
 			}
@@ -141,9 +142,9 @@ const snippetRunes = 200
 // printMatch prints one matched paper: score, id and title with its hits
 // marked, links and sources, the matched words and authors, and an abstract
 // snippet around the first hit.
-func printMatch(out io.Writer, q *subscribers.Query, p digest.Paper, score float64) {
-	title := digest.Highlight(p.Title, q.TermsIn(subscribers.FieldTitle))
-	abstract := q.TermsIn(subscribers.FieldAbstract)
+func printMatch(out io.Writer, q *query.Query, p digest.Paper, score float64) {
+	title := digest.Highlight(p.Title, q.TermsIn(query.FieldTitle))
+	abstract := q.TermsIn(query.FieldAbstract)
 	snippet := digest.Snippet(p.Abstract, abstract, snippetRunes)
 	fmt.Fprintf(out, "\n%.2f  %s  %s\n", score, p.ID, digest.MarkText(title))
 	fmt.Fprintf(out, "      %s  sources: %s\n", p.AbstractURL(), strings.ReplaceAll(p.Source, ",", ", "))

@@ -1,4 +1,4 @@
-package subscribers
+package query
 
 import (
 	"fmt"
@@ -65,7 +65,7 @@ func (l *lexer) next() (token, error) {
 			end++
 		}
 		if end == len(l.rs) {
-			return t, &QueryError{Column: t.col, Msg: "unterminated phrase starting"}
+			return t, &Error{Column: t.col, Msg: "unterminated phrase starting"}
 		}
 		t.kind, t.text = tokPhrase, string(l.rs[l.i+1:end])
 		l.i = end + 1
@@ -75,7 +75,7 @@ func (l *lexer) next() (token, error) {
 		}
 	case r == '-':
 		if l.i+1 == len(l.rs) || unicode.IsSpace(l.rs[l.i+1]) || l.rs[l.i+1] == ')' {
-			return t, &QueryError{Column: t.col, Msg: `unexpected "-"`, Expected: `a word, phrase or group right after "-"`}
+			return t, &Error{Column: t.col, Msg: `unexpected "-"`, Expected: `a word, phrase or group right after "-"`}
 		}
 		t.kind = tokNot
 		l.i++
@@ -89,7 +89,7 @@ func (l *lexer) next() (token, error) {
 			l.i += n + 1
 			t.raw = string(l.rs[start:l.i])
 			if !isFieldName(t.text) {
-				return t, &QueryError{Column: t.col, Msg: fmt.Sprintf("unknown field %q", t.raw), Expected: "one of " + fieldNames}
+				return t, &Error{Column: t.col, Msg: fmt.Sprintf("unknown field %q", t.raw), Expected: "one of " + fieldNames}
 			}
 			return t, nil
 		}

@@ -1,4 +1,4 @@
-package subscribers
+package query
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ const (
 	maxDepth    = 20  // nested parentheses and exclusions
 )
 
-// ParseQuery parses a topic query:
+// Parse parses a topic query:
 //
 //	query   = or
 //	or      = and { "OR" and }
@@ -39,17 +39,17 @@ const (
 //
 // A query must look for something: its top level and every branch of an OR
 // need a term that is not excluded (`-a`, `NOT a` and `a OR -b` are refused).
-// Errors are *QueryError.
-func ParseQuery(s string) (*Query, error) {
+// Errors are *Error.
+func Parse(s string) (*Query, error) {
 	if !utf8.ValidString(s) {
-		return nil, &QueryError{Msg: "query is not valid UTF-8"}
+		return nil, &Error{Msg: "query is not valid UTF-8"}
 	}
-	tooLong := &QueryError{Msg: fmt.Sprintf("query is longer than %d characters", maxQueryLen)}
+	tooLong := &Error{Msg: fmt.Sprintf("query is longer than %d characters", maxQueryLen)}
 	if utf8.RuneCountInString(s) > maxQueryLen {
 		return nil, tooLong
 	}
 	if strings.TrimSpace(s) == "" {
-		return nil, &QueryError{Msg: "query is empty"}
+		return nil, &Error{Msg: "query is empty"}
 	}
 	p := &parser{lex: lexer{rs: []rune(s)}}
 	if err := p.advance(); err != nil {
@@ -61,7 +61,7 @@ func ParseQuery(s string) (*Query, error) {
 		return nil, err
 	}
 	if p.tok.kind != tokEnd {
-		return nil, &QueryError{Column: p.tok.col, Msg: `unmatched ")"`}
+		return nil, &Error{Column: p.tok.col, Msg: `unmatched ")"`}
 	}
 	if !positive {
 		return nil, onlyExclusions(col)
@@ -90,13 +90,13 @@ func (p *parser) advance() (err error) {
 
 func (p *parser) unexpected(expected string) error {
 	if p.tok.kind == tokEnd {
-		return &QueryError{Column: p.tok.col, Msg: "unexpected end of query", Expected: expected}
+		return &Error{Column: p.tok.col, Msg: "unexpected end of query", Expected: expected}
 	}
-	return &QueryError{Column: p.tok.col, Msg: fmt.Sprintf("unexpected %q", p.tok.raw), Expected: expected}
+	return &Error{Column: p.tok.col, Msg: fmt.Sprintf("unexpected %q", p.tok.raw), Expected: expected}
 }
 
 func onlyExclusions(col int) error {
-	return &QueryError{Column: col, Msg: "only exclusions", Expected: "a word or phrase to look for"}
+	return &Error{Column: col, Msg: "only exclusions", Expected: "a word or phrase to look for"}
 }
 
 // or parses OR-ed branches. positive reports whether the result matches
@@ -183,7 +183,7 @@ func (p *parser) unary() (n Node, positive bool, err error) {
 	switch t.kind {
 	case tokNot, tokOpen:
 		if p.depth == maxDepth {
-			return nil, false, &QueryError{Column: t.col, Msg: "query nests too deep",
+			return nil, false, &Error{Column: t.col, Msg: "query nests too deep",
 				Expected: fmt.Sprintf("at most %d levels of parentheses and exclusions", maxDepth)}
 		}
 		p.depth++
@@ -203,7 +203,7 @@ func (p *parser) unary() (n Node, positive bool, err error) {
 			return nil, false, err
 		}
 		if p.tok.kind != tokClose {
-			return nil, false, &QueryError{Column: t.col, Msg: `unclosed "("`, Expected: `a ")" to match it`}
+			return nil, false, &Error{Column: t.col, Msg: `unclosed "("`, Expected: `a ")" to match it`}
 		}
 		return n, positive, p.advance()
 	case tokField:
@@ -227,7 +227,7 @@ func (p *parser) scoped() (Node, error) {
 	}
 	v := p.tok
 	if !v.glued || v.kind == tokEnd {
-		return nil, &QueryError{Column: f.col, Msg: fmt.Sprintf("empty %q", f.raw), Expected: "a value right after the colon"}
+		return nil, &Error{Column: f.col, Msg: fmt.Sprintf("empty %q", f.raw), Expected: "a value right after the colon"}
 	}
 	var n Node
 	var err error

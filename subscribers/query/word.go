@@ -1,4 +1,4 @@
-package subscribers
+package query
 
 import (
 	"unicode"

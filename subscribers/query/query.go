@@ -1,4 +1,4 @@
-package subscribers
+package query
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Query is a parsed topic query. See ParseQuery for the language.
+// Query is a parsed topic query. See Parse for the language.
 type Query struct {
 	Text string // as the reader typed it
 	Root Node
@@ -167,17 +167,17 @@ func (t Term) String() string {
 // String returns the comparison as upvotes:>=N.
 func (u Upvotes) String() string { return "upvotes:" + u.Op + strconv.Itoa(u.N) }
 
-// QueryError is a query that cannot be parsed: what is wrong, where (Column
+// Error is a query that cannot be parsed: what is wrong, where (Column
 // counts characters from 1; 0 when the whole query is at fault) and what
 // would have fitted there.
-type QueryError struct {
+type Error struct {
 	Column   int
 	Msg      string
 	Expected string
 }
 
 // Error reads like `unexpected ")" at column 14, expected a word or phrase`.
-func (e *QueryError) Error() string {
+func (e *Error) Error() string {
 	s := e.Msg
 	if e.Column > 0 {
 		s += fmt.Sprintf(" at column %d", e.Column)
@@ -188,5 +188,14 @@ func (e *QueryError) Error() string {
 	return s
 }
 
-// Is makes a QueryError match ErrInvalid: the query is the reader's to fix.
-func (e *QueryError) Is(target error) bool { return target == ErrInvalid }
+// Is makes a Error match ErrInvalid: the query is the reader's to fix.
+func (e *Error) Is(target error) bool { return target == ErrInvalid }
+
+// ErrInvalid matches (with errors.Is) a query that cannot be parsed, and
+// every other error about a value a reader typed (subscribers.ErrInvalid
+// is this one): such errors are the reader's to fix.
+var ErrInvalid = errInvalid{}
+
+type errInvalid struct{}
+
+func (errInvalid) Error() string { return "invalid" }

@@ -1,4 +1,4 @@
-package subscribers
+package query
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ func textTerm(f Field, t token) (Node, error) {
 	if t.kind == tokWord {
 		text, prefix = strings.CutSuffix(t.raw, "*")
 		if i := strings.IndexRune(text, '*'); i >= 0 {
-			return nil, &QueryError{Column: t.col + utf8.RuneCountInString(text[:i]), Msg: `misplaced "*"`,
+			return nil, &Error{Column: t.col + utf8.RuneCountInString(text[:i]), Msg: `misplaced "*"`,
 				Expected: `"*" only at the end of a word, as in quantiz*`}
 		}
 	}
@@ -26,9 +26,9 @@ func textTerm(f Field, t token) (Node, error) {
 	case len(words) > 0:
 		return Term{Field: f, Words: words, Prefix: prefix}, nil
 	case t.kind == tokPhrase:
-		return nil, &QueryError{Column: t.col, Msg: "empty phrase", Expected: "letters or digits between the quotes"}
+		return nil, &Error{Column: t.col, Msg: "empty phrase", Expected: "letters or digits between the quotes"}
 	}
-	return nil, &QueryError{Column: t.col, Msg: fmt.Sprintf("unexpected %q", t.raw), Expected: "a word or phrase"}
+	return nil, &Error{Column: t.col, Msg: fmt.Sprintf("unexpected %q", t.raw), Expected: "a word or phrase"}
 }
 
 var (
@@ -39,7 +39,7 @@ var (
 func upvotesTerm(t token) (Node, error) {
 	m := upvotesPattern.FindStringSubmatch(t.raw)
 	if m == nil {
-		return nil, &QueryError{Column: t.col, Msg: fmt.Sprintf("invalid upvotes %q", t.raw),
+		return nil, &Error{Column: t.col, Msg: fmt.Sprintf("invalid upvotes %q", t.raw),
 			Expected: "a count such as 10, >=10 or <5"}
 	}
 	n, _ := strconv.Atoi(m[2])
@@ -52,7 +52,7 @@ func upvotesTerm(t token) (Node, error) {
 func catTerm(t token) (Node, error) {
 	m := categoryPattern.FindStringSubmatch(strings.ToLower(t.raw))
 	if m == nil {
-		return nil, &QueryError{Column: t.col, Msg: fmt.Sprintf("invalid category %q", t.raw),
+		return nil, &Error{Column: t.col, Msg: fmt.Sprintf("invalid category %q", t.raw),
 			Expected: "an arXiv category such as cs.CL, or an archive such as cs.*"}
 	}
 	if m[2] == "" || m[2] == ".*" {

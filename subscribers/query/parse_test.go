@@ -1,4 +1,4 @@
-package subscribers
+package query
 
 import (
 	"errors"
@@ -52,12 +52,12 @@ func TestParseQueryCanonical(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			q, err := ParseQuery(tt.in)
+			q, err := Parse(tt.in)
 			if err != nil {
-				t.Fatalf("ParseQuery(%q): %v", tt.in, err)
+				t.Fatalf("Parse(%q): %v", tt.in, err)
 			}
 			if got := q.String(); got != tt.want {
-				t.Errorf("ParseQuery(%q).String() = %q, want %q", tt.in, got, tt.want)
+				t.Errorf("Parse(%q).String() = %q, want %q", tt.in, got, tt.want)
 			}
 			if q.Text != tt.in {
 				t.Errorf("Text = %q, want %q", q.Text, tt.in)
@@ -84,7 +84,7 @@ func TestParseQueryTree(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			q, err := ParseQuery(tt.in)
+			q, err := Parse(tt.in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,23 +145,23 @@ func TestParseQueryErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			q, err := ParseQuery(tt.in)
+			q, err := Parse(tt.in)
 			if err == nil {
-				t.Fatalf("ParseQuery(%q) = %q, want error %q", tt.in, q, tt.want)
+				t.Fatalf("Parse(%q) = %q, want error %q", tt.in, q, tt.want)
 			}
 			if got := err.Error(); got != tt.want {
-				t.Errorf("ParseQuery(%q) error\n got  %s\n want %s", tt.in, got, tt.want)
+				t.Errorf("Parse(%q) error\n got  %s\n want %s", tt.in, got, tt.want)
 			}
-			var qe *QueryError
+			var qe *Error
 			if !errors.As(err, &qe) || !errors.Is(err, ErrInvalid) {
-				t.Errorf("error %T is not a *QueryError matching ErrInvalid", err)
+				t.Errorf("error %T is not a *Error matching ErrInvalid", err)
 			}
 		})
 	}
 }
 
 func TestQueryTerms(t *testing.T) {
-	q, err := ParseQuery(`a -b (c OR title:d) -(e f) upvotes:>3 cat:cs.CL author:"x y"*`)
+	q, err := Parse(`a -b (c OR title:d) -(e f) upvotes:>3 cat:cs.CL author:"x y"*`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,9 +189,9 @@ func TestQueryTerms(t *testing.T) {
 	}
 }
 
-// FuzzParseQuery checks that no input panics the parser and that the
+// FuzzParse checks that no input panics the parser and that the
 // canonical form of every accepted query parses back to itself.
-func FuzzParseQuery(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
 		`"long context" lora`, `(rag OR retrieval) -multimodal`, `quantiz*`, `author:"Tri Dao"`,
 		`cat:cs.CL`, `cat:cs.*`, `org:Qwen`, `title:benchmark`, `upvotes:>=10`, `long-context`,
@@ -201,21 +201,21 @@ func FuzzParseQuery(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		q, err := ParseQuery(s)
+		q, err := Parse(s)
 		if err != nil {
-			var qe *QueryError
+			var qe *Error
 			if !errors.As(err, &qe) {
-				t.Fatalf("ParseQuery(%q) error %T is not a *QueryError", s, err)
+				t.Fatalf("Parse(%q) error %T is not a *Error", s, err)
 			}
 			return
 		}
 		canonical := q.String()
-		q2, err := ParseQuery(canonical)
+		q2, err := Parse(canonical)
 		if err != nil {
-			t.Fatalf("ParseQuery(%q) = %q, which does not parse: %v", s, canonical, err)
+			t.Fatalf("Parse(%q) = %q, which does not parse: %v", s, canonical, err)
 		}
 		if got := q2.String(); got != canonical {
-			t.Fatalf("ParseQuery(%q) = %q, which parses to %q", s, canonical, got)
+			t.Fatalf("Parse(%q) = %q, which parses to %q", s, canonical, got)
 		}
 	})
 }
