@@ -10,6 +10,7 @@ import (
 
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
+	"github.com/digestd/digestd/subscribers/web"
 )
 
 // archiveMatchLimit bounds each topic's matches when a sent digest is
@@ -33,19 +34,19 @@ type Archive struct {
 }
 
 // FindPaper returns the stored paper with the given arXiv id.
-func (a *Archive) FindPaper(ctx context.Context, arxivID string) (subscribers.FoundPaper, error) {
+func (a *Archive) FindPaper(ctx context.Context, arxivID string) (web.FoundPaper, error) {
 	id, _, ok := ParseArxivID(arxivID)
 	if !ok {
-		return subscribers.FoundPaper{}, fmt.Errorf("paper %q: %w", arxivID, subscribers.ErrNotFound)
+		return web.FoundPaper{}, fmt.Errorf("paper %q: %w", arxivID, subscribers.ErrNotFound)
 	}
 	p, _, err := scanPaper(a.Store.db.QueryRowContext(ctx, `SELECT `+paperColumns+` FROM papers WHERE arxiv_id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return subscribers.FoundPaper{}, fmt.Errorf("paper %s: %w", id, subscribers.ErrNotFound)
+		return web.FoundPaper{}, fmt.Errorf("paper %s: %w", id, subscribers.ErrNotFound)
 	}
 	if err != nil {
-		return subscribers.FoundPaper{}, err
+		return web.FoundPaper{}, err
 	}
-	return subscribers.FoundPaper{ID: p.ID, Title: oneLine(p.Title), Keywords: p.AIKeywords}, nil
+	return web.FoundPaper{ID: p.ID, Title: oneLine(p.Title), Keywords: p.AIKeywords}, nil
 }
 
 // DigestHTML renders sub's sent digest of period as its email's HTML, the

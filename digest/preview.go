@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
+	"github.com/digestd/digestd/subscribers/web"
 )
 
 // previewSnippetRunes is shorter than a digest's excerpt: a preview shows
@@ -18,17 +18,17 @@ const previewSnippetRunes = 160
 type Preview struct {
 	Store   *Store
 	Matcher *Matcher
-	// Days is how far back it looks; 0 means subscribers.PreviewDays.
+	// Days is how far back it looks; 0 means web.PreviewDays.
 	Days int
 	Now  func() time.Time
 }
 
 // Preview returns at most limit papers that arrived in the last p.Days days
 // and that q matches, best first.
-func (p *Preview) Preview(ctx context.Context, q *query.Query, limit int) ([]subscribers.PreviewPaper, error) {
+func (p *Preview) Preview(ctx context.Context, q *query.Query, limit int) ([]web.PreviewPaper, error) {
 	days := p.Days
 	if days <= 0 {
-		days = subscribers.PreviewDays
+		days = web.PreviewDays
 	}
 	now := time.Now
 	if p.Now != nil {
@@ -47,7 +47,7 @@ func (p *Preview) Preview(ctx context.Context, q *query.Query, limit int) ([]sub
 	if err != nil {
 		return nil, err
 	}
-	out := make([]subscribers.PreviewPaper, 0, len(matches))
+	out := make([]web.PreviewPaper, 0, len(matches))
 	for _, m := range matches {
 		paper := papers[m.PaperID]
 		v := newItemView(Item{
@@ -59,16 +59,16 @@ func (p *Preview) Preview(ctx context.Context, q *query.Query, limit int) ([]sub
 		if date.IsZero() {
 			date = paper.PublishedAt
 		}
-		out = append(out, subscribers.PreviewPaper{ID: paper.ID, Title: marks(v.Title), Snippet: marks(v.Snippet),
+		out = append(out, web.PreviewPaper{ID: paper.ID, Title: marks(v.Title), Snippet: marks(v.Snippet),
 			URL: v.URL, Meta: v.Meta, Date: date})
 	}
 	return out, nil
 }
 
-func marks(spans []Span) []subscribers.Mark {
-	out := make([]subscribers.Mark, len(spans))
+func marks(spans []Span) []web.Mark {
+	out := make([]web.Mark, len(spans))
 	for i, s := range spans {
-		out[i] = subscribers.Mark{Text: s.Text, Hit: s.Hit}
+		out[i] = web.Mark{Text: s.Text, Hit: s.Hit}
 	}
 	return out
 }

@@ -6,12 +6,12 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/digest"
-	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
+	"github.com/digestd/digestd/subscribers/web"
 )
 
 // previewMarked joins a preview's marks, the hits in brackets.
-func previewMarked(marks []subscribers.Mark) string {
+func previewMarked(marks []web.Mark) string {
 	var s string
 	for _, m := range marks {
 		if m.Hit {

@@ -50,12 +50,12 @@ func ReadCSV(r io.Reader) ([]ImportRow, []RowError, error) {
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		if !slices.Contains(csvHeader, h) && !slices.Contains(csvImportOnly, h) {
-			return nil, nil, invalidf("header column %d %q: want the columns %s", i+1, h, strings.Join(csvHeader, ","))
+			return nil, nil, Invalidf("header column %d %q: want the columns %s", i+1, h, strings.Join(csvHeader, ","))
 		}
 		col[h] = i
 	}
 	if _, ok := col["email"]; !ok {
-		return nil, nil, invalidf("header has no email column")
+		return nil, nil, Invalidf("header has no email column")
 	}
 	var (
 		rows    []ImportRow
@@ -111,7 +111,7 @@ func parseRow(rec []string, col map[string]int) (ImportRow, error) {
 	if h := field("hour"); h != "" {
 		n, err := strconv.Atoi(h)
 		if err != nil {
-			return row, invalidf("hour %q: want 0 to 23", h)
+			return row, Invalidf("hour %q: want 0 to 23", h)
 		}
 		row.Settings.Hour = n
 	}
@@ -121,14 +121,14 @@ func parseRow(rec []string, col map[string]int) (ImportRow, error) {
 	if m := field("max_papers"); m != "" {
 		n, err := strconv.Atoi(m)
 		if err != nil {
-			return row, invalidf("max papers %q: want %d to %d", m, MinPapers, MaxPapers)
+			return row, Invalidf("max papers %q: want %d to %d", m, MinPapers, MaxPapers)
 		}
 		row.Settings.MaxPapers = n
 	}
 	if err := row.Settings.Validate(); err != nil {
 		return row, err
 	}
-	if _, err := parseTopics(row.Topics); err != nil {
+	if _, err := ParseTopics(row.Topics); err != nil {
 		return row, err
 	}
 	return row, nil

@@ -19,7 +19,9 @@ type invalidError struct{ msg string }
 func (e invalidError) Error() string        { return e.msg }
 func (e invalidError) Is(target error) bool { return target == ErrInvalid }
 
-func invalidf(format string, args ...any) error {
+// Invalidf is an error about a value a user typed, matching ErrInvalid; its
+// message is the one given.
+func Invalidf(format string, args ...any) error {
 	return invalidError{fmt.Sprintf(format, args...)}
 }
 
@@ -33,5 +35,5 @@ func ParseWeekday(s string) (time.Weekday, error) {
 			return d, nil
 		}
 	}
-	return 0, invalidf("weekday %q: want a day name such as monday, or 0 (Sunday) to 6", s)
+	return 0, Invalidf("weekday %q: want a day name such as monday, or 0 (Sunday) to 6", s)
 }

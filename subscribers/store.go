@@ -52,12 +52,12 @@ func (s *Store) Add(ctx context.Context, email string, status Status, set Settin
 		return Subscriber{}, err
 	}
 	if !status.Valid() {
-		return Subscriber{}, invalidf("status %q: unknown", status)
+		return Subscriber{}, Invalidf("status %q: unknown", status)
 	}
 	if err := set.Validate(); err != nil {
 		return Subscriber{}, err
 	}
-	queries, err := parseTopics(topics)
+	queries, err := ParseTopics(topics)
 	if err != nil {
 		return Subscriber{}, err
 	}
@@ -149,7 +149,7 @@ func (s *Store) List(ctx context.Context, opt ListOptions) ([]Subscriber, error)
 // SetStatus moves a subscriber to status; confirming stamps confirmed_at.
 func (s *Store) SetStatus(ctx context.Context, id int64, status Status) error {
 	if !status.Valid() {
-		return invalidf("status %q: unknown", status)
+		return Invalidf("status %q: unknown", status)
 	}
 	now := s.now().Unix()
 	res, err := s.db.ExecContext(ctx, `UPDATE subscribers SET status = ?, updated_at = ?,
@@ -203,9 +203,9 @@ func (s *Store) Update(ctx context.Context, id int64, set Settings, topics []str
 		return err
 	}
 	if !status.Valid() {
-		return invalidf("status %q: unknown", status)
+		return Invalidf("status %q: unknown", status)
 	}
-	queries, err := parseTopics(topics)
+	queries, err := ParseTopics(topics)
 	if err != nil {
 		return err
 	}

@@ -107,19 +107,19 @@ func DefaultSettings() Settings {
 func (s Settings) Validate() error {
 	switch {
 	case s.Frequency != Daily && s.Frequency != Weekly:
-		return invalidf("frequency %q: want daily or weekly", s.Frequency)
+		return Invalidf("frequency %q: want daily or weekly", s.Frequency)
 	case s.Weekday < time.Sunday || s.Weekday > time.Saturday:
-		return invalidf("weekday %d: want 0 (Sunday) to 6 (Saturday)", s.Weekday)
+		return Invalidf("weekday %d: want 0 (Sunday) to 6 (Saturday)", s.Weekday)
 	case s.Hour < 0 || s.Hour > 23:
-		return invalidf("hour %d: want 0 to 23", s.Hour)
+		return Invalidf("hour %d: want 0 to 23", s.Hour)
 	case s.MaxPapers != 0 && (s.MaxPapers < MinPapers || s.MaxPapers > MaxPapers):
-		return invalidf("max papers %d: want %d to %d, or 0 for the operator's number", s.MaxPapers, MinPapers, MaxPapers)
+		return Invalidf("max papers %d: want %d to %d, or 0 for the operator's number", s.MaxPapers, MinPapers, MaxPapers)
 	}
 	if s.Timezone == "" || s.Timezone == "Local" {
-		return invalidf("time zone %q: want an IANA name such as Europe/Berlin", s.Timezone)
+		return Invalidf("time zone %q: want an IANA name such as Europe/Berlin", s.Timezone)
 	}
 	if _, err := time.LoadLocation(s.Timezone); err != nil {
-		return invalidf("time zone %q: unknown (want an IANA name such as Europe/Berlin)", s.Timezone)
+		return Invalidf("time zone %q: unknown (want an IANA name such as Europe/Berlin)", s.Timezone)
 	}
 	return nil
 }

@@ -31,9 +31,9 @@ func (t Topic) Parsed() (*query.Query, error) {
 	return q, nil
 }
 
-// parseTopics parses every non-blank query, naming the one that fails, and
+// ParseTopics parses every non-blank query, naming the one that fails, and
 // drops repeats (two spellings of one query are one topic).
-func parseTopics(topics []string) ([]*query.Query, error) {
+func ParseTopics(topics []string) ([]*query.Query, error) {
 	var qs []*query.Query
 	seen := map[string]bool{}
 	for i, t := range topics {
@@ -50,7 +50,7 @@ func parseTopics(topics []string) ([]*query.Query, error) {
 		}
 	}
 	if len(qs) > MaxTopics {
-		return nil, invalidf("%d topics: at most %d are allowed", len(qs), MaxTopics)
+		return nil, Invalidf("%d topics: at most %d are allowed", len(qs), MaxTopics)
 	}
 	return qs, nil
 }
@@ -72,7 +72,7 @@ func (s *Store) AddTopic(ctx context.Context, subscriberID int64, text string) (
 		return Topic{}, err
 	}
 	if n >= MaxTopics {
-		return Topic{}, invalidf("subscriber %d already has %d topics, the most allowed", subscriberID, n)
+		return Topic{}, Invalidf("subscriber %d already has %d topics, the most allowed", subscriberID, n)
 	}
 	t, err := addTopic(ctx, tx, subscriberID, q, s.now().Unix())
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/docs"
-	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/web"
 	"github.com/digestd/digestd/templates"
 )
 
@@ -31,7 +31,7 @@ func (a *app) routes() (http.Handler, error) {
 	}
 	archive := &digest.Archive{Store: a.store, Subscribers: a.subscribers, Builder: a.builder,
 		Renderer: a.renderer, BaseURL: a.cfg.BaseURL}
-	web, err := subscribers.NewWeb(subscribers.WebConfig{
+	front, err := web.New(web.Config{
 		Store:      a.subscribers,
 		Confirmer:  a.confirmations(),
 		Previewer:  &digest.Preview{Store: a.store, Matcher: a.matcher, Now: a.now},
@@ -48,7 +48,7 @@ func (a *app) routes() (http.Handler, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	web.Register(mux)
+	front.Register(mux)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("GET /readyz", a.readyz)
 	mux.Handle("GET /metrics", a.metrics.handler(a.log))
@@ -57,8 +57,8 @@ func (a *app) routes() (http.Handler, error) {
 		mux.Handle("GET /outbox", h)
 		mux.Handle("GET /outbox/{name}", h)
 	}
-	mux.HandleFunc("/", web.NotFound)
-	return subscribers.Secure(mux), nil
+	mux.HandleFunc("/", front.NotFound)
+	return web.Secure(mux), nil
 }
 
 // healthz answers 200 while the process runs and the database answers.

@@ -1,4 +1,4 @@
-package subscribers_test
+package web_test
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
+	"github.com/digestd/digestd/subscribers/web"
 	"github.com/digestd/digestd/templates"
 )
 
@@ -77,11 +78,11 @@ type webServer struct {
 // paper every query catches, so a test sees which queries reached it.
 type stubPreviewer struct{}
 
-func (stubPreviewer) Preview(_ context.Context, q *query.Query, _ int) ([]subscribers.PreviewPaper, error) {
-	return []subscribers.PreviewPaper{
-		{ID: q.String(), Title: []subscribers.Mark{{Text: "Paper on "}, {Text: q.String(), Hit: true}},
+func (stubPreviewer) Preview(_ context.Context, q *query.Query, _ int) ([]web.PreviewPaper, error) {
+	return []web.PreviewPaper{
+		{ID: q.String(), Title: []web.Mark{{Text: "Paper on "}, {Text: q.String(), Hit: true}},
 			URL: "https://arxiv.org/abs/" + q.String(), Meta: "Ann Author · 2 Jul 2026", Date: time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC)},
-		{ID: "2607.00001", Title: []subscribers.Mark{{Text: "A survey of everything"}},
+		{ID: "2607.00001", Title: []web.Mark{{Text: "A survey of everything"}},
 			URL: "https://arxiv.org/abs/2607.00001", Meta: "Bo Author · 1 Jul 2026", Date: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)},
 	}, nil
 }
@@ -102,7 +103,7 @@ func (c *countingSender) SendNow(_ context.Context, sub subscribers.Subscriber) 
 
 // newWeb serves the web front as cmd/digestd wires it, over a fresh
 // database; cfg may change the POST rate limit.
-func newWeb(t *testing.T, cfg ...subscribers.WebConfig) *webServer {
+func newWeb(t *testing.T, cfg ...web.Config) *webServer {
 	t.Helper()
 	st, db := newStore(t)
 	conf := &recordingConfirmer{store: st}
@@ -110,7 +111,7 @@ func newWeb(t *testing.T, cfg ...subscribers.WebConfig) *webServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := subscribers.WebConfig{}
+	c := web.Config{}
 	if len(cfg) > 0 {
 		c = cfg[0]
 	}
@@ -121,14 +122,14 @@ func newWeb(t *testing.T, cfg ...subscribers.WebConfig) *webServer {
 		c.MaxPapers = 20
 	}
 	c.Log, c.BaseURL = slog.New(slog.NewTextHandler(failOnLog{t}, nil)), "http://digestd.test"
-	web, err := subscribers.NewWeb(c)
+	front, err := web.New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	web.Register(mux)
-	mux.HandleFunc("/", web.NotFound)
-	srv := httptest.NewServer(subscribers.Secure(mux))
+	front.Register(mux)
+	mux.HandleFunc("/", front.NotFound)
+	srv := httptest.NewServer(web.Secure(mux))
 	t.Cleanup(srv.Close)
 	return &webServer{url: srv.URL, store: st, db: db, conf: conf, sends: sends}
 }

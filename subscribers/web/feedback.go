@@ -1,10 +1,12 @@
-package subscribers
+package web
 
 import (
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/digestd/digestd/subscribers"
 )
 
 // The "more like this" and "fewer like this" links under each paper of a
@@ -13,7 +15,7 @@ import (
 // prefetch links); the reader reviews, edits and saves the form as usual.
 
 // moreLike adds a topic built from the paper to the topics field.
-func (w *Web) moreLike(rw http.ResponseWriter, r *http.Request) {
+func (w *Front) moreLike(rw http.ResponseWriter, r *http.Request) {
 	sub, paper, topics, err := w.feedbackTarget(r)
 	if err != nil {
 		w.fail(rw, r, err)
@@ -21,7 +23,7 @@ func (w *Web) moreLike(rw http.ResponseWriter, r *http.Request) {
 	}
 	proposal := MoreLike(paper)
 	if proposal == "" {
-		w.fail(rw, r, invalidf("paper %s has no keywords or title words to build a topic from", paper.ID))
+		w.fail(rw, r, subscribers.Invalidf("paper %s has no keywords or title words to build a topic from", paper.ID))
 		return
 	}
 	if !slices.Contains(topics, proposal) {
@@ -32,7 +34,7 @@ func (w *Web) moreLike(rw http.ResponseWriter, r *http.Request) {
 }
 
 // fewerLike appends an exclusion of the paper's main term to each topic.
-func (w *Web) fewerLike(rw http.ResponseWriter, r *http.Request) {
+func (w *Front) fewerLike(rw http.ResponseWriter, r *http.Request) {
 	sub, paper, topics, err := w.feedbackTarget(r)
 	if err != nil {
 		w.fail(rw, r, err)
@@ -44,7 +46,7 @@ func (w *Web) fewerLike(rw http.ResponseWriter, r *http.Request) {
 	}
 	proposed, exclusion, ok := FewerLike(paper, topics)
 	if !ok {
-		w.fail(rw, r, invalidf("paper %s has no keywords or title words to exclude", paper.ID))
+		w.fail(rw, r, subscribers.Invalidf("paper %s has no keywords or title words to exclude", paper.ID))
 		return
 	}
 	w.propose(rw, r, sub, proposed, proposed,
@@ -52,8 +54,8 @@ func (w *Web) fewerLike(rw http.ResponseWriter, r *http.Request) {
 }
 
 // feedbackTarget reads the reader and the paper of a feedback link.
-func (w *Web) feedbackTarget(r *http.Request) (Subscriber, FoundPaper, []string, error) {
-	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
+func (w *Front) feedbackTarget(r *http.Request) (subscribers.Subscriber, FoundPaper, []string, error) {
+	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), subscribers.TokenManage)
 	if err != nil {
 		return sub, FoundPaper{}, nil, err
 	}
@@ -74,7 +76,7 @@ func (w *Web) feedbackTarget(r *http.Request) (Subscriber, FoundPaper, []string,
 
 // propose shows the manage page with topics in the topics field and the
 // preview of the changed lines.
-func (w *Web) propose(rw http.ResponseWriter, r *http.Request, sub Subscriber, topics, changed []string, why string) {
+func (w *Front) propose(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber, topics, changed []string, why string) {
 	f := formFromSubscriber(sub, nil)
 	f.Topics = strings.Join(topics, "\n")
 	page := w.managePage(r, sub, f)

@@ -1,38 +1,38 @@
-package subscribers_test
+package web_test
 
 import (
 	"slices"
 	"testing"
 
-	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
+	"github.com/digestd/digestd/subscribers/web"
 )
 
 func TestMoreLike(t *testing.T) {
 	tests := []struct {
 		name  string
-		paper subscribers.FoundPaper
+		paper web.FoundPaper
 		want  string
 	}{
 		{"first two keywords, phrases quoted",
-			subscribers.FoundPaper{Title: "Flow-ERD: Agent-type Aware Flow Matching", Keywords: []string{"multi-agent simulator", "flow matching", "mode collapse"}},
+			web.FoundPaper{Title: "Flow-ERD: Agent-type Aware Flow Matching", Keywords: []string{"multi-agent simulator", "flow matching", "mode collapse"}},
 			`"multi-agent simulator" "flow matching"`},
 		{"one-word keyword bare, duplicates once",
-			subscribers.FoundPaper{Keywords: []string{"DeltaNet", "deltanet", "Gated DeltaNet"}}, `deltanet "gated deltanet"`},
+			web.FoundPaper{Keywords: []string{"DeltaNet", "deltanet", "Gated DeltaNet"}}, `deltanet "gated deltanet"`},
 		{"query syntax in keywords dropped",
-			subscribers.FoundPaper{Keywords: []string{`title:"GPT-2" (OR)`, "a*b"}}, `"title gpt-2" "a b"`},
+			web.FoundPaper{Keywords: []string{`title:"GPT-2" (OR)`, "a*b"}}, `"title gpt-2" "a b"`},
 		{"no keywords: longest title words after the name",
-			subscribers.FoundPaper{Title: "OmniScope: Modality-Decoupled Token Compression for Omnimodal Large Language Models"},
+			web.FoundPaper{Title: "OmniScope: Modality-Decoupled Token Compression for Omnimodal Large Language Models"},
 			"modality-decoupled compression omnimodal"},
 		{"stop words and short words skipped, acronyms first",
-			subscribers.FoundPaper{Title: "A Study of the Use of RAG and GRPO With Knowledge Graphs"}, "rag grpo knowledge"},
+			web.FoundPaper{Title: "A Study of the Use of RAG and GRPO With Knowledge Graphs"}, "rag grpo knowledge"},
 		{"the name when nothing follows the colon",
-			subscribers.FoundPaper{Title: "Longformer: A Study"}, "longformer"},
-		{"nothing to go on", subscribers.FoundPaper{Title: "On It"}, ""},
+			web.FoundPaper{Title: "Longformer: A Study"}, "longformer"},
+		{"nothing to go on", web.FoundPaper{Title: "On It"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := subscribers.MoreLike(tt.paper)
+			got := web.MoreLike(tt.paper)
 			if got != tt.want {
 				t.Fatalf("got %q, want %q", got, tt.want)
 			}
@@ -46,10 +46,10 @@ func TestMoreLike(t *testing.T) {
 }
 
 func TestFewerLike(t *testing.T) {
-	kw := subscribers.FoundPaper{Keywords: []string{"flow matching", "diffusion"}}
+	kw := web.FoundPaper{Keywords: []string{"flow matching", "diffusion"}}
 	tests := []struct {
 		name          string
-		paper         subscribers.FoundPaper
+		paper         web.FoundPaper
 		topics        []string
 		want          []string
 		wantExclusion string
@@ -59,12 +59,12 @@ func TestFewerLike(t *testing.T) {
 		{"top-level OR parenthesised", kw, []string{"rag OR retrieval", "(rag OR retrieval) agents"},
 			[]string{`(rag OR retrieval) -"flow matching"`, `(rag OR retrieval) agents -"flow matching"`}, `-"flow matching"`},
 		{"already excluded stays", kw, []string{`lora -"flow matching"`}, []string{`lora -"flow matching"`}, `-"flow matching"`},
-		{"title word without keywords", subscribers.FoundPaper{Title: "Speculative Decoding for Agents"}, []string{"agents"},
+		{"title word without keywords", web.FoundPaper{Title: "Speculative Decoding for Agents"}, []string{"agents"},
 			[]string{"agents -speculative"}, "-speculative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, exclusion, ok := subscribers.FewerLike(tt.paper, tt.topics)
+			got, exclusion, ok := web.FewerLike(tt.paper, tt.topics)
 			if !ok || !slices.Equal(got, tt.want) || exclusion != tt.wantExclusion {
 				t.Fatalf("got %q, %q, %v; want %q, %q, true", got, exclusion, ok, tt.want, tt.wantExclusion)
 			}
@@ -75,7 +75,7 @@ func TestFewerLike(t *testing.T) {
 			}
 		})
 	}
-	if got, _, ok := subscribers.FewerLike(subscribers.FoundPaper{Title: "On It"}, []string{"lora"}); ok {
+	if got, _, ok := web.FewerLike(web.FoundPaper{Title: "On It"}, []string{"lora"}); ok {
 		t.Errorf("nothing to exclude: got %q, true; want false", got)
 	}
 }

@@ -1,4 +1,4 @@
-package subscribers_test
+package web_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/web"
 )
 
 func TestPreview(t *testing.T) {
@@ -158,7 +159,7 @@ func TestSendNow(t *testing.T) {
 // reader picks one; 5 to 50 are accepted, and saving the operator's number
 // keeps following it.
 func TestManageMaxPapers(t *testing.T) {
-	w := newWeb(t, subscribers.WebConfig{MaxPapers: 15})
+	w := newWeb(t, web.Config{MaxPapers: 15})
 	ann := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
 	tok := token(t, w.store, ann.ID, subscribers.TokenManage)
 	if _, body := w.do(t, "GET", "/manage/"+tok, ""); !strings.Contains(body, `name="max_papers" type="number" min="5" max="50" value="15"`) {

@@ -1,4 +1,4 @@
-package subscribers
+package web
 
 import (
 	"context"
@@ -10,11 +10,13 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/digestd/digestd/subscribers"
 )
 
 // Confirmer sends the double opt-in email with a fresh confirmation link.
 type Confirmer interface {
-	SendConfirmation(ctx context.Context, sub Subscriber) error
+	SendConfirmation(ctx context.Context, sub subscribers.Subscriber) error
 }
 
 // confirmEvery is how often one address may be sent a confirmation mail,
@@ -28,9 +30,9 @@ const maxFormBytes = 64 << 10
 // however many addresses a flood comes from.
 const maxTracked = 10000
 
-// WebConfig is what the web front is built from.
-type WebConfig struct {
-	Store     *Store
+// Config is what the web front is built from.
+type Config struct {
+	Store     *subscribers.Store
 	Confirmer Confirmer
 	// Previewer lists the recent papers a topic catches, for the manage
 	// page's preview.
@@ -60,10 +62,10 @@ type WebConfig struct {
 	PostEvery time.Duration
 }
 
-// Web is the subscriber-facing web front: subscribe, confirm, manage,
+// Front is the subscriber-facing web front: subscribe, confirm, manage,
 // unsubscribe. Pages work without JavaScript.
-type Web struct {
-	store     *Store
+type Front struct {
+	store     *subscribers.Store
 	confirmer Confirmer
 	previewer Previewer
 	sender    Sender
@@ -80,10 +82,10 @@ type Web struct {
 	sends     *limiter // per subscriber
 }
 
-// NewWeb parses the page templates once, at start-up, and makes the key
+// New parses the page templates once, at start-up, and makes the key
 // that signs form tokens.
-func NewWeb(cfg WebConfig) (*Web, error) {
-	w := &Web{store: cfg.Store, confirmer: cfg.Confirmer, previewer: cfg.Previewer, sender: cfg.Sender,
+func New(cfg Config) (*Front, error) {
+	w := &Front{store: cfg.Store, confirmer: cfg.Confirmer, previewer: cfg.Previewer, sender: cfg.Sender,
 		papers: cfg.Papers, archive: cfg.Archive, maxPapers: cfg.MaxPapers, help: cfg.TopicsHelp, log: cfg.Log,
 		baseURL: cfg.BaseURL, pages: map[string]*template.Template{}, static: map[string]staticFile{}}
 	for _, name := range []string{"index", "message", "manage", "unsubscribe", "preview_page", "help"} {
@@ -121,13 +123,13 @@ func NewWeb(cfg WebConfig) (*Web, error) {
 }
 
 // readerHandler serves a request made with a reader's manage token.
-type readerHandler func(rw http.ResponseWriter, r *http.Request, sub Subscriber)
+type readerHandler func(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber)
 
 // reader resolves the {token} of the path to its subscriber before h runs;
 // a wrong, expired or forged token gets the 404 page.
-func (w *Web) reader(h readerHandler) http.HandlerFunc {
+func (w *Front) reader(h readerHandler) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
-		sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
+		sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), subscribers.TokenManage)
 		if err != nil {
 			w.fail(rw, r, err)
 			return
@@ -138,7 +140,7 @@ func (w *Web) reader(h readerHandler) http.HandlerFunc {
 
 // Register adds the web front's routes to mux. Every POST goes through
 // guard: rate limit, body limit, CSRF check.
-func (w *Web) Register(mux *http.ServeMux) {
+func (w *Front) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", w.index)
 	mux.HandleFunc("POST /subscribe", w.guard(w.subscribe, false))
 	mux.HandleFunc("GET /confirm/{token}", w.confirm)
@@ -165,10 +167,10 @@ type staticFile struct {
 	body        []byte
 }
 
-func (w *Web) serveStatic(rw http.ResponseWriter, r *http.Request) {
+func (w *Front) serveStatic(rw http.ResponseWriter, r *http.Request) {
 	f, ok := w.static[r.PathValue("name")]
 	if !ok {
-		w.fail(rw, r, ErrNotFound)
+		w.fail(rw, r, subscribers.ErrNotFound)
 		return
 	}
 	rw.Header().Set("Content-Type", f.contentType)
@@ -184,9 +186,9 @@ type helpPage struct {
 
 // topicsHelp serves the topic language's guide, linked beside every
 // topics field.
-func (w *Web) topicsHelp(rw http.ResponseWriter, r *http.Request) {
+func (w *Front) topicsHelp(rw http.ResponseWriter, r *http.Request) {
 	if w.help == "" {
-		w.fail(rw, r, ErrNotFound)
+		w.fail(rw, r, subscribers.ErrNotFound)
 		return
 	}
 	rw.Header().Set("Cache-Control", "public, max-age=3600")
@@ -195,7 +197,7 @@ func (w *Web) topicsHelp(rw http.ResponseWriter, r *http.Request) {
 
 // render writes a page; a template error is logged, since the status line
 // is already out. The preview fragment is the one page without the layout.
-func (w *Web) render(rw http.ResponseWriter, status int, page string, data any) {
+func (w *Front) render(rw http.ResponseWriter, status int, page string, data any) {
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.WriteHeader(status)
 	name := "layout"
@@ -216,15 +218,15 @@ type messagePage struct {
 
 type pageLink struct{ URL, Text string }
 
-func (w *Web) message(rw http.ResponseWriter, status int, title string, lines ...string) {
+func (w *Front) message(rw http.ResponseWriter, status int, title string, lines ...string) {
 	w.render(rw, status, "message", messagePage{Title: title, Lines: lines})
 }
 
 // fail maps an error to its page: the one place errors become statuses.
-func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
+func (w *Front) fail(rw http.ResponseWriter, r *http.Request, err error) {
 	var mbe *http.MaxBytesError
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, subscribers.ErrNotFound):
 		w.message(rw, http.StatusNotFound, "Link not found",
 			"This link is unknown or has expired. Links in a digest work for a year; a confirmation link for 48 hours.")
 	case errors.As(err, &mbe):
@@ -236,7 +238,7 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
 		rw.Header().Set("Retry-After", "60")
 		w.message(rw, http.StatusTooManyRequests, "Slow down a little",
 			"Many forms were sent from your address in a short time. Wait a minute, then try again.")
-	case errors.Is(err, ErrInvalid):
+	case errors.Is(err, subscribers.ErrInvalid):
 		w.message(rw, http.StatusBadRequest, "Something is not right", err.Error())
 	default:
 		w.log.Error("web request failed", "method", r.Method, "path", routePattern(r), "error", err)
@@ -254,6 +256,6 @@ func routePattern(r *http.Request) string {
 }
 
 // NotFound is the friendly 404 page for paths no route serves.
-func (w *Web) NotFound(rw http.ResponseWriter, r *http.Request) {
-	w.fail(rw, r, ErrNotFound)
+func (w *Front) NotFound(rw http.ResponseWriter, r *http.Request) {
+	w.fail(rw, r, subscribers.ErrNotFound)
 }

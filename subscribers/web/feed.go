@@ -1,4 +1,4 @@
-package subscribers
+package web
 
 import (
 	"encoding/xml"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/digestd/digestd/subscribers"
 )
 
 // feedPerTopic bounds each topic's share of the feed; a week of a broad
@@ -13,7 +15,7 @@ import (
 const feedPerTopic = 10
 
 // newFeed gives the reader a personal feed link, replacing any earlier one.
-func (w *Web) newFeed(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
+func (w *Front) newFeed(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber) {
 	token, err := w.store.NewFeedToken(r.Context(), sub.ID)
 	if err != nil {
 		w.fail(rw, r, err)
@@ -59,10 +61,10 @@ type atomCategory struct {
 
 // feed serves /feed/{token}.atom: the papers the reader's topics caught in
 // the last week, newest first, each with the topics that caught it.
-func (w *Web) feed(rw http.ResponseWriter, r *http.Request) {
+func (w *Front) feed(rw http.ResponseWriter, r *http.Request) {
 	token, ok := strings.CutSuffix(r.PathValue("file"), ".atom")
 	if !ok {
-		w.fail(rw, r, ErrNotFound)
+		w.fail(rw, r, subscribers.ErrNotFound)
 		return
 	}
 	sub, err := w.store.ByFeedToken(r.Context(), token)

@@ -1,4 +1,4 @@
-package subscribers_test
+package web_test
 
 import (
 	"encoding/xml"

@@ -1,10 +1,12 @@
-package subscribers
+package web
 
 import (
 	"errors"
 	"net"
 	"net/http"
 	"strings"
+
+	"github.com/digestd/digestd/subscribers"
 )
 
 // Errors only the web front raises; fail maps them to 403 and 429.
@@ -41,7 +43,7 @@ func oneClick(r *http.Request) bool {
 // guard wraps a POST handler: at most so many posts per client IP, a
 // bounded body, and a form token matching the browser's cookie; with
 // oneClickOK, a one-click unsubscribe needs no form token.
-func (w *Web) guard(next http.HandlerFunc, oneClickOK bool) http.HandlerFunc {
+func (w *Front) guard(next http.HandlerFunc, oneClickOK bool) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
 		if !w.posts.allow(clientIP(r)) {
 			w.fail(rw, r, errTooMany)
@@ -74,7 +76,7 @@ func parseForm(r *http.Request) error {
 	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 		return err
 	}
-	return invalidf("the form could not be read: %v", err)
+	return subscribers.Invalidf("the form could not be read: %v", err)
 }
 
 // clientIP is the address the request came from. X-Forwarded-For is only

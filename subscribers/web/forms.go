@@ -1,4 +1,4 @@
-package subscribers
+package web
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
 )
 
@@ -28,7 +29,7 @@ type formPage struct {
 	Title      string
 	Form       settingsForm
 	Errors     map[string]string
-	Subscriber Subscriber
+	Subscriber subscribers.Subscriber
 	Saved      string
 	// Proposal explains a change a "more/fewer like this" link typed into
 	// the form, not saved yet.
@@ -66,7 +67,7 @@ func (formPage) Hours() []int {
 	return hours
 }
 
-func formFromSubscriber(s Subscriber, topics []Topic) settingsForm {
+func formFromSubscriber(s subscribers.Subscriber, topics []subscribers.Topic) settingsForm {
 	lines := make([]string, len(topics))
 	for i, t := range topics {
 		lines[i] = t.Query
@@ -74,7 +75,7 @@ func formFromSubscriber(s Subscriber, topics []Topic) settingsForm {
 	return settingsForm{
 		Email: s.Email, Topics: strings.Join(lines, "\n"), Frequency: string(s.Frequency),
 		Weekday: int(s.Weekday), Hour: s.Hour, Timezone: s.Timezone, MaxPapers: s.MaxPapers,
-		Paused: s.Status == StatusPaused,
+		Paused: s.Status == subscribers.StatusPaused,
 	}
 }
 
@@ -83,9 +84,9 @@ func formFromSubscriber(s Subscriber, topics []Topic) settingsForm {
 // named at once, so the reader fixes them in one go. A max_papers equal to
 // defMax, the operator's number the manage page shows, is kept as 0: the
 // reader follows the operator's number if it changes.
-func readForm(r *http.Request, defMax int) (f settingsForm, set Settings, topics []string, errs map[string]string) {
+func readForm(r *http.Request, defMax int) (f settingsForm, set subscribers.Settings, topics []string, errs map[string]string) {
 	errs = map[string]string{}
-	def := DefaultSettings()
+	def := subscribers.DefaultSettings()
 	f = settingsForm{
 		Email:     strings.TrimSpace(r.PostFormValue("email")),
 		Topics:    r.PostFormValue("topics"),
@@ -102,7 +103,7 @@ func readForm(r *http.Request, defMax int) (f settingsForm, set Settings, topics
 	f.Weekday = intField(r, "weekday", int(def.Weekday), errs)
 	f.Hour = intField(r, "hour", def.Hour, errs)
 	f.MaxPapers = intField(r, "max_papers", 0, errs)
-	set = Settings{Frequency: Frequency(f.Frequency), Weekday: time.Weekday(f.Weekday), Hour: f.Hour,
+	set = subscribers.Settings{Frequency: subscribers.Frequency(f.Frequency), Weekday: time.Weekday(f.Weekday), Hour: f.Hour,
 		Timezone: f.Timezone, MaxPapers: f.MaxPapers}
 	if set.MaxPapers == defMax {
 		set.MaxPapers = 0
@@ -122,7 +123,7 @@ func readForm(r *http.Request, defMax int) (f settingsForm, set Settings, topics
 		}
 	}
 	if len(bad) == 0 {
-		if _, err := parseTopics(topics); err != nil {
+		if _, err := subscribers.ParseTopics(topics); err != nil {
 			bad = append(bad, err.Error())
 		}
 	}

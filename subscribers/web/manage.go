@@ -1,11 +1,13 @@
-package subscribers
+package web
 
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/digestd/digestd/subscribers"
 )
 
-func (w *Web) manage(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
+func (w *Front) manage(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber) {
 	topics, err := w.store.Topics(r.Context(), sub.ID)
 	if err != nil {
 		w.fail(rw, r, err)
@@ -16,7 +18,7 @@ func (w *Web) manage(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
 
 // managePage is the manage page's data; the papers-per-digest field shows
 // the operator's number until the reader chooses their own.
-func (w *Web) managePage(r *http.Request, sub Subscriber, f settingsForm) formPage {
+func (w *Front) managePage(r *http.Request, sub subscribers.Subscriber, f settingsForm) formPage {
 	if f.MaxPapers == 0 {
 		f.MaxPapers = w.maxPapers
 	}
@@ -28,7 +30,7 @@ func (w *Web) managePage(r *http.Request, sub Subscriber, f settingsForm) formPa
 // saveManage stores the manage form, or with action=preview (the Preview
 // button, for readers without JavaScript) shows what the typed topics would
 // catch and stores nothing.
-func (w *Web) saveManage(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
+func (w *Front) saveManage(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber) {
 	f, set, topics, errs := readForm(r, w.maxPapers)
 	f.Email = sub.Email
 	page := w.managePage(r, sub, f)
@@ -48,12 +50,12 @@ func (w *Web) saveManage(rw http.ResponseWriter, r *http.Request, sub Subscriber
 	}
 	status := sub.Status
 	switch {
-	case f.Paused && status == StatusActive:
-		status = StatusPaused
-	case !f.Paused && status == StatusPaused:
-		status = StatusActive
-	case r.PostFormValue("resubscribe") != "" && status == StatusUnsubscribed:
-		status = StatusActive // the token came in their own mail: the address is theirs
+	case f.Paused && status == subscribers.StatusActive:
+		status = subscribers.StatusPaused
+	case !f.Paused && status == subscribers.StatusPaused:
+		status = subscribers.StatusActive
+	case r.PostFormValue("resubscribe") != "" && status == subscribers.StatusUnsubscribed:
+		status = subscribers.StatusActive // the token came in their own mail: the address is theirs
 	}
 	if err := w.store.Update(r.Context(), sub.ID, set, topics, status); err != nil {
 		w.fail(rw, r, err)
@@ -70,7 +72,7 @@ func (w *Web) saveManage(rw http.ResponseWriter, r *http.Request, sub Subscriber
 
 // rotate revokes every manage link the reader has (a forwarded digest
 // carries one) and shows the one new link.
-func (w *Web) rotate(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
+func (w *Front) rotate(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber) {
 	token, err := w.store.RotateTokens(r.Context(), sub.ID)
 	if err != nil {
 		w.fail(rw, r, err)
@@ -86,9 +88,9 @@ func (w *Web) rotate(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
 
 // deleteMe erases the reader and everything about them. The box must be
 // ticked: one stray click must not lose someone their topics.
-func (w *Web) deleteMe(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
+func (w *Front) deleteMe(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber) {
 	if r.PostFormValue("confirm") != "yes" {
-		w.fail(rw, r, invalidf("tick the box to confirm the deletion; nothing was deleted"))
+		w.fail(rw, r, subscribers.Invalidf("tick the box to confirm the deletion; nothing was deleted"))
 		return
 	}
 	if err := w.store.Remove(r.Context(), sub.Email); err != nil {
@@ -100,7 +102,7 @@ func (w *Web) deleteMe(rw http.ResponseWriter, r *http.Request, sub Subscriber) 
 }
 
 // export hands the reader everything stored about them, as JSON.
-func (w *Web) export(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
+func (w *Front) export(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber) {
 	data, err := w.store.Export(r.Context(), sub.ID)
 	if err != nil {
 		w.fail(rw, r, err)

@@ -1,18 +1,20 @@
-package subscribers
+package web
 
 import (
 	"errors"
 	"net/http"
+
+	"github.com/digestd/digestd/subscribers"
 )
 
 // form renders a page holding a form, with this browser's form token.
-func (w *Web) form(rw http.ResponseWriter, r *http.Request, status int, page string, data formPage) {
+func (w *Front) form(rw http.ResponseWriter, r *http.Request, status int, page string, data formPage) {
 	data.CSRF = w.csrf.token(rw, r)
 	w.render(rw, status, page, data)
 }
 
-func (w *Web) index(rw http.ResponseWriter, r *http.Request) {
-	def := DefaultSettings()
+func (w *Front) index(rw http.ResponseWriter, r *http.Request) {
+	def := subscribers.DefaultSettings()
 	w.form(rw, r, http.StatusOK, "index", formPage{Title: "Subscribe", Form: settingsForm{
 		Frequency: string(def.Frequency), Weekday: int(def.Weekday), Hour: def.Hour, Timezone: def.Timezone,
 	}})
@@ -21,9 +23,9 @@ func (w *Web) index(rw http.ResponseWriter, r *http.Request) {
 // subscribe answers the same page whatever the address's state, so the form
 // tells no one who is subscribed. A pending or unsubscribed address gets a
 // confirmation mail (at most one per confirmEvery); an active one, nothing.
-func (w *Web) subscribe(rw http.ResponseWriter, r *http.Request) {
+func (w *Front) subscribe(rw http.ResponseWriter, r *http.Request) {
 	f, set, topics, errs := readForm(r, w.maxPapers)
-	email, err := ParseAddress(f.Email)
+	email, err := subscribers.ParseAddress(f.Email)
 	if err != nil {
 		errs["email"] = err.Error()
 	}
@@ -33,9 +35,9 @@ func (w *Web) subscribe(rw http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	sub, err := w.store.ByEmail(ctx, email)
-	if errors.Is(err, ErrNotFound) {
-		sub, err = w.store.Add(ctx, email, StatusPending, set, topics)
-	} else if err == nil && (sub.Status == StatusPending || sub.Status == StatusUnsubscribed) {
+	if errors.Is(err, subscribers.ErrNotFound) {
+		sub, err = w.store.Add(ctx, email, subscribers.StatusPending, set, topics)
+	} else if err == nil && (sub.Status == subscribers.StatusPending || sub.Status == subscribers.StatusUnsubscribed) {
 		// The settings wait for the owner's click: confirming applies them.
 		err = w.store.Update(ctx, sub.ID, set, topics, sub.Status)
 	}
@@ -43,7 +45,7 @@ func (w *Web) subscribe(rw http.ResponseWriter, r *http.Request) {
 		w.fail(rw, r, err)
 		return
 	}
-	if sub.Status == StatusPending || sub.Status == StatusUnsubscribed {
+	if sub.Status == subscribers.StatusPending || sub.Status == subscribers.StatusUnsubscribed {
 		recent, err := w.store.ConfirmationSentWithin(ctx, sub.ID, confirmEvery)
 		if err == nil && !recent {
 			err = w.confirmer.SendConfirmation(ctx, sub)
@@ -58,13 +60,13 @@ func (w *Web) subscribe(rw http.ResponseWriter, r *http.Request) {
 		"Nothing arrived after a few minutes? Look in your spam folder, or send the form again.")
 }
 
-func (w *Web) confirm(rw http.ResponseWriter, r *http.Request) {
+func (w *Front) confirm(rw http.ResponseWriter, r *http.Request) {
 	sub, err := w.store.Confirm(r.Context(), r.PathValue("token"))
 	if err != nil {
 		w.fail(rw, r, err)
 		return
 	}
-	token, err := w.store.NewToken(r.Context(), sub.ID, TokenManage)
+	token, err := w.store.NewToken(r.Context(), sub.ID, subscribers.TokenManage)
 	if err != nil {
 		w.fail(rw, r, err)
 		return
@@ -78,7 +80,7 @@ func (w *Web) confirm(rw http.ResponseWriter, r *http.Request) {
 
 // unsubscribePage only shows a button: mail scanners follow links, and a GET
 // must never unsubscribe anyone.
-func (w *Web) unsubscribePage(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
+func (w *Front) unsubscribePage(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber) {
 	w.form(rw, r, http.StatusOK, "unsubscribe", formPage{Title: "Unsubscribe", Subscriber: sub,
 		UnsubscribeURL: w.baseURL + "/unsubscribe/" + r.PathValue("token"),
 		ManageURL:      w.baseURL + "/manage/" + r.PathValue("token")})
@@ -86,10 +88,10 @@ func (w *Web) unsubscribePage(rw http.ResponseWriter, r *http.Request, sub Subsc
 
 // unsubscribe is the button's target and the RFC 8058 one-click target
 // (a POST with List-Unsubscribe=One-Click): it answers 200, no redirect.
-func (w *Web) unsubscribe(rw http.ResponseWriter, r *http.Request) {
-	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), TokenManage)
-	if err == nil && sub.Status != StatusUnsubscribed {
-		err = w.store.SetStatus(r.Context(), sub.ID, StatusUnsubscribed)
+func (w *Front) unsubscribe(rw http.ResponseWriter, r *http.Request) {
+	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), subscribers.TokenManage)
+	if err == nil && sub.Status != subscribers.StatusUnsubscribed {
+		err = w.store.SetStatus(r.Context(), sub.ID, subscribers.StatusUnsubscribed)
 	}
 	if err != nil {
 		w.fail(rw, r, err)

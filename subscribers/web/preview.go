@@ -1,4 +1,4 @@
-package subscribers
+package web
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
 )
 
@@ -53,11 +54,11 @@ type topicPreview struct {
 
 // previewTopics previews each topic line on its own, so a reader sees which
 // topic catches what, and which one does not parse and where.
-func (w *Web) previewTopics(ctx context.Context, field string) (*previewData, error) {
+func (w *Front) previewTopics(ctx context.Context, field string) (*previewData, error) {
 	data := &previewData{Days: PreviewDays}
 	lines := topicLines(field)
-	if len(lines) > MaxTopics {
-		lines = lines[:MaxTopics]
+	if len(lines) > subscribers.MaxTopics {
+		lines = lines[:subscribers.MaxTopics]
 	}
 	for _, line := range lines {
 		tp := topicPreview{Query: line}
@@ -79,7 +80,7 @@ func (w *Web) previewTopics(ctx context.Context, field string) (*previewData, er
 // preview answers the live preview: q holds the topics field. The script
 // asks for the bare fragment (X-Requested-With: fetch); opened as a link it
 // is a whole page.
-func (w *Web) preview(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
+func (w *Front) preview(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber) {
 	data, err := w.previewTopics(r.Context(), r.URL.Query().Get("q"))
 	if err != nil {
 		w.fail(rw, r, err)

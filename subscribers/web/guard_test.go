@@ -1,4 +1,4 @@
-package subscribers_test
+package web_test
 
 import (
 	"net/http"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/web"
 )
 
 // TestCSRF posts every form without its token, and with a token from
@@ -57,7 +58,7 @@ func TestCSRF(t *testing.T) {
 // TestRateLimit sends a burst of posts from one address: past the burst,
 // 429 with a page saying what to do, whatever the form.
 func TestRateLimit(t *testing.T) {
-	w := newWeb(t, subscribers.WebConfig{PostBurst: 5})
+	w := newWeb(t, web.Config{PostBurst: 5})
 	form := url.Values{"email": {"ann@example.org"}}.Encode()
 	var codes []int
 	for range 8 {

@@ -1,4 +1,4 @@
-package subscribers
+package web
 
 import (
 	"context"
@@ -6,13 +6,15 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/digestd/digestd/subscribers"
 )
 
 // Sender delivers a reader their digest now, outside their schedule, and
 // says how many papers it held (0: nothing matched, nothing sent). The
 // papers count as sent: the scheduled digest does not repeat them.
 type Sender interface {
-	SendNow(ctx context.Context, sub Subscriber) (papers int, err error)
+	SendNow(ctx context.Context, sub subscribers.Subscriber) (papers int, err error)
 }
 
 // sendEvery is how often one reader may ask for a digest now: each ask runs
@@ -21,9 +23,9 @@ type Sender interface {
 const sendEvery = 10 * time.Minute
 
 // sendNow answers "send me my digest now".
-func (w *Web) sendNow(rw http.ResponseWriter, r *http.Request, sub Subscriber) {
-	if sub.Status != StatusActive && sub.Status != StatusPaused {
-		w.fail(rw, r, invalidf("%s is %s: subscribe again before asking for a digest", sub.Email, sub.Status))
+func (w *Front) sendNow(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber) {
+	if sub.Status != subscribers.StatusActive && sub.Status != subscribers.StatusPaused {
+		w.fail(rw, r, subscribers.Invalidf("%s is %s: subscribe again before asking for a digest", sub.Email, sub.Status))
 		return
 	}
 	if !w.sends.allow(strconv.FormatInt(sub.ID, 10)) {

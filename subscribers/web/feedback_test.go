@@ -1,4 +1,4 @@
-package subscribers_test
+package web_test
 
 import (
 	"context"
@@ -10,19 +10,20 @@ import (
 	"testing"
 
 	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/web"
 )
 
 // stubPapers knows two papers: one with keywords, one old-style id without.
 type stubPapers struct{}
 
-func (stubPapers) FindPaper(_ context.Context, id string) (subscribers.FoundPaper, error) {
+func (stubPapers) FindPaper(_ context.Context, id string) (web.FoundPaper, error) {
 	switch id {
 	case "2607.00042":
-		return subscribers.FoundPaper{ID: id, Title: "Speculative Decoding for Agents", Keywords: []string{"speculative decoding", "draft model"}}, nil
+		return web.FoundPaper{ID: id, Title: "Speculative Decoding for Agents", Keywords: []string{"speculative decoding", "draft model"}}, nil
 	case "hep-th/0601001":
-		return subscribers.FoundPaper{ID: id, Title: "Strings Without Hits"}, nil
+		return web.FoundPaper{ID: id, Title: "Strings Without Hits"}, nil
 	}
-	return subscribers.FoundPaper{}, fmt.Errorf("paper %s: %w", id, subscribers.ErrNotFound)
+	return web.FoundPaper{}, fmt.Errorf("paper %s: %w", id, subscribers.ErrNotFound)
 }
 
 // stubArchive has each reader's digest of 2026-07-14 and no other.
