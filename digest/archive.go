@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
@@ -109,24 +108,4 @@ func (b *Builder) storedItems(ctx context.Context, subscriberID, digestID int64)
 			Snippet: Snippet(paper.Abstract, termsIn(terms, query.FieldAbstract), snippetRunes)})
 	}
 	return items, nil
-}
-
-// sentDigest returns the id and build time of sub's sent digest of period.
-func (s *Store) sentDigest(ctx context.Context, subscriberID int64, period string) (int64, time.Time, error) {
-	if err := s.Settle(ctx); err != nil {
-		return 0, time.Time{}, err
-	}
-	var id, created int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, created_at FROM digests
-		WHERE subscriber_id = ? AND period = ? AND status = 'sent'`, subscriberID, period).Scan(&id, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, time.Time{}, fmt.Errorf("digest %s: %w", period, subscribers.ErrNotFound)
-	}
-	return id, fromUnix(created), err
-}
-
-// digestPapers returns the row ids of the papers a digest held, in id order.
-func (s *Store) digestPapers(ctx context.Context, subscriberID, digestID int64) ([]int64, error) {
-	return s.queryIDs(ctx, `SELECT paper_id FROM sent_papers
-		WHERE subscriber_id = ? AND digest_id = ? ORDER BY paper_id`, subscriberID, digestID)
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/digestd/digestd/internal/recent"
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
 )
@@ -34,10 +35,10 @@ const passMarks = 25_000
 // which only costs a second query.
 type passCache struct {
 	mu      sync.Mutex
-	topics  *recent[string, *parsedTopic]
-	matches *recent[matchKey, []Match]
+	topics  *recent.Map[string, *parsedTopic]
+	matches *recent.Map[matchKey, []Match]
 	papers  map[int64]*Paper
-	marked  *recent[markKey, *markedPaper]
+	marked  *recent.Map[markKey, *markedPaper]
 	// last is the newest paper when the pass began: every digest of a
 	// pass ends there, and papers stored meanwhile go into the next ones.
 	last *lastPaper
@@ -82,10 +83,10 @@ type matchKey struct {
 
 func newPassCache() *passCache {
 	return &passCache{
-		topics:  newRecent[string, *parsedTopic](maxPassQueries),
-		matches: newRecent[matchKey, []Match](maxPassQueries),
+		topics:  recent.New[string, *parsedTopic](maxPassQueries),
+		matches: recent.New[matchKey, []Match](maxPassQueries),
 		papers:  map[int64]*Paper{},
-		marked:  newRecent[markKey, *markedPaper](passMarks),
+		marked:  recent.New[markKey, *markedPaper](passMarks),
 	}
 }
 
@@ -93,11 +94,11 @@ func newPassCache() *passCache {
 // the pass meets the pair: readers who share a topic get the same marks.
 func (c *passCache) marks(id int64, topics []string, mark func() *markedPaper) *markedPaper {
 	key := markKey{id, strings.Join(topics, "\n")}
-	if m, ok := c.marked.get(key); ok {
+	if m, ok := c.marked.Get(key); ok {
 		return m
 	}
 	m := mark()
-	c.marked.put(key, m)
+	c.marked.Put(key, m)
 	return m
 }
 
@@ -118,7 +119,7 @@ func (c *passCache) lastPaper(ctx context.Context, s *Store) (lastPaper, error) 
 // parsed returns t's query parsed, parsing it the first time the pass
 // meets it.
 func (c *passCache) parsed(t subscribers.Topic) (*parsedTopic, error) {
-	if p, ok := c.topics.get(t.Query); ok {
+	if p, ok := c.topics.Get(t.Query); ok {
 		return p, nil
 	}
 	q, err := t.Parsed()
@@ -126,7 +127,7 @@ func (c *passCache) parsed(t subscribers.Topic) (*parsedTopic, error) {
 		return nil, err
 	}
 	p := &parsedTopic{text: t.Query, q: q, canon: q.String(), terms: q.Terms()}
-	c.topics.put(t.Query, p)
+	c.topics.Put(t.Query, p)
 	return p, nil
 }
 
@@ -134,7 +135,7 @@ func (c *passCache) parsed(t subscribers.Topic) (*parsedTopic, error) {
 // reader: w's ExcludeSentTo and Limit are not applied.
 func (c *passCache) match(ctx context.Context, m *Matcher, t *parsedTopic, w Window) ([]Match, error) {
 	key := matchKey{t.canon, w.AfterID, w.UntilID, unix(w.ArrivedAfter)}
-	if got, ok := c.matches.get(key); ok {
+	if got, ok := c.matches.Get(key); ok {
 		return got, nil
 	}
 	all := w
@@ -143,7 +144,7 @@ func (c *passCache) match(ctx context.Context, m *Matcher, t *parsedTopic, w Win
 	if err != nil {
 		return nil, err
 	}
-	c.matches.put(key, got)
+	c.matches.Put(key, got)
 	return got, nil
 }
 
@@ -200,37 +201,4 @@ func unsent(matches []Match, sent map[int64]bool, limit int) []Match {
 		}
 	}
 	return keep
-}
-
-// sentAfterQuery reads the papers sent to readers given as a JSON array
-// of [subscriber id, paper id] pairs, past that paper: a search of the
-// primary key of sent_papers each.
-const sentAfterQuery = `SELECT j.key, s.paper_id FROM json_each(?) j
-	JOIN sent_papers s ON s.subscriber_id = j.value->>0 AND s.paper_id > j.value->>1`
-
-// sentAfter reads, for each reader, the papers already sent to them past
-// the start of their next digest: those their digest must leave out.
-func (s *Store) sentAfter(ctx context.Context, readers []dueReader) ([]map[int64]bool, error) {
-	pairs := make([][2]int64, len(readers))
-	for i, rd := range readers {
-		pairs[i] = [2]int64{rd.sub.ID, rd.history.windowStart}
-	}
-	rows, err := s.stmts.QueryJSON(ctx, sentAfterQuery, pairs)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	sent := make([]map[int64]bool, len(readers))
-	for rows.Next() {
-		var i int
-		var id int64
-		if err := rows.Scan(&i, &id); err != nil {
-			return nil, err
-		}
-		if sent[i] == nil {
-			sent[i] = map[int64]bool{}
-		}
-		sent[i][id] = true
-	}
-	return sent, rows.Err()
 }

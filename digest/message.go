@@ -273,3 +273,12 @@ func headerURI(s string, schemes ...string) (string, error) {
 	}
 	return "", fmt.Errorf("%q: want a %s URI", s, strings.Join(schemes, " or "))
 }
+
+// envelopeFrom is the SMTP envelope sender (MAIL FROM): the bare address of
+// the From header, where bounces go.
+func (h Headers) envelopeFrom() string {
+	if a, err := netmail.ParseAddress(h.From); err == nil {
+		return a.Address
+	}
+	return h.From
+}

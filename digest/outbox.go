@@ -252,3 +252,64 @@ func (s *Store) sentSince(ctx context.Context, t time.Time) (int, error) {
 		t.Unix()).Scan(&n)
 	return n, err
 }
+
+// sentAfterQuery reads the papers sent to readers given as a JSON array
+// of [subscriber id, paper id] pairs, past that paper: a search of the
+// primary key of sent_papers each.
+const sentAfterQuery = `SELECT j.key, s.paper_id FROM json_each(?) j
+	JOIN sent_papers s ON s.subscriber_id = j.value->>0 AND s.paper_id > j.value->>1`
+
+// sentAfter reads, for each reader, the papers already sent to them past
+// the start of their next digest: those their digest must leave out.
+func (s *Store) sentAfter(ctx context.Context, readers []dueReader) ([]map[int64]bool, error) {
+	pairs := make([][2]int64, len(readers))
+	for i, rd := range readers {
+		pairs[i] = [2]int64{rd.sub.ID, rd.history.windowStart}
+	}
+	rows, err := s.stmts.QueryJSON(ctx, sentAfterQuery, pairs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	sent := make([]map[int64]bool, len(readers))
+	for rows.Next() {
+		var i int
+		var id int64
+		if err := rows.Scan(&i, &id); err != nil {
+			return nil, err
+		}
+		if sent[i] == nil {
+			sent[i] = map[int64]bool{}
+		}
+		sent[i][id] = true
+	}
+	return sent, rows.Err()
+}
+
+// countNowDigests counts the send-now digests of a subscriber in a period.
+func (s *Store) countNowDigests(ctx context.Context, subscriberID int64, period string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM digests WHERE subscriber_id = ? AND period LIKE ?`,
+		subscriberID, period+nowPeriodMark+"%").Scan(&n)
+	return n, err
+}
+
+// sentDigest returns the id and build time of sub's sent digest of period.
+func (s *Store) sentDigest(ctx context.Context, subscriberID int64, period string) (int64, time.Time, error) {
+	if err := s.Settle(ctx); err != nil {
+		return 0, time.Time{}, err
+	}
+	var id, created int64
+	err := s.db.QueryRowContext(ctx, `SELECT id, created_at FROM digests
+		WHERE subscriber_id = ? AND period = ? AND status = 'sent'`, subscriberID, period).Scan(&id, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, fmt.Errorf("digest %s: %w", period, subscribers.ErrNotFound)
+	}
+	return id, fromUnix(created), err
+}
+
+// digestPapers returns the row ids of the papers a digest held, in id order.
+func (s *Store) digestPapers(ctx context.Context, subscriberID, digestID int64) ([]int64, error) {
+	return s.queryIDs(ctx, `SELECT paper_id FROM sent_papers
+		WHERE subscriber_id = ? AND digest_id = ? ORDER BY paper_id`, subscriberID, digestID)
+}

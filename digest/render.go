@@ -14,6 +14,7 @@ import (
 
 	"github.com/yuin/goldmark"
 
+	"github.com/digestd/digestd/internal/recent"
 	"github.com/digestd/digestd/templates"
 )
 
@@ -78,14 +79,14 @@ type Renderer struct {
 
 	// paperFrames are the papers a pass renders once (ForPass); it keeps
 	// each paper rendered for a set of topics with its marks (Item.marked).
-	paperFrames *recent[int64, *paperFrame]
+	paperFrames *recent.Map[int64, *paperFrame]
 }
 
 // ForPass returns a Renderer for one delivery pass, which renders each
 // paper once for all the readers who get it with the same highlights.
 func (r *Renderer) ForPass() *Renderer {
 	pass := *r
-	pass.paperFrames = newRecent[int64, *paperFrame](maxPassQueries)
+	pass.paperFrames = recent.New[int64, *paperFrame](maxPassQueries)
 	return &pass
 }
 
@@ -384,7 +385,7 @@ type executor interface {
 // all pass long.
 func (r *Renderer) paperFrame(it Item, pass bool) (*paperFrame, error) {
 	if pass {
-		if f, ok := r.paperFrames.get(it.PaperID); ok {
+		if f, ok := r.paperFrames.Get(it.PaperID); ok {
 			return f, nil
 		}
 	}
@@ -410,7 +411,7 @@ func (r *Renderer) paperFrame(it Item, pass bool) (*paperFrame, error) {
 		return nil, fmt.Errorf("render paper %s text: %w", it.Paper.ID, err)
 	}
 	if pass {
-		r.paperFrames.put(it.PaperID, f)
+		r.paperFrames.Put(it.PaperID, f)
 	}
 	return f, nil
 }

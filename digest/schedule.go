@@ -87,3 +87,6 @@ func periodDay(period string) (time.Time, bool) {
 	monday := jan4.AddDate(0, 0, -(int(jan4.Weekday())+6)%7)
 	return monday.AddDate(0, 0, 7*(week-1)), true
 }
+
+// "2026-11-28-now-1" is the first digest sent on request on 28 November.
+const nowPeriodMark = "-now-"

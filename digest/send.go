@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/mail"
 	"sync"
 	"time"
 
@@ -203,13 +202,4 @@ func (s *sendState) deferred(ctx context.Context, out Outgoing, se *SendError, t
 func (s *sendState) bounce(ctx context.Context, out Outgoing, why string) error {
 	s.log.Warn("subscriber bounced", "email", out.Recipient, "reason", why)
 	return s.runner.Subscribers.SetStatus(ctx, out.SubscriberID, subscribers.StatusBounced)
-}
-
-// envelopeFrom is the SMTP envelope sender (MAIL FROM): the bare address of
-// the From header, where bounces go.
-func (h Headers) envelopeFrom() string {
-	if a, err := mail.ParseAddress(h.From); err == nil {
-		return a.Address
-	}
-	return h.From
 }

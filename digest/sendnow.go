@@ -8,10 +8,6 @@ import (
 	"github.com/digestd/digestd/subscribers"
 )
 
-// nowPeriodMark separates a send-now digest's period from its number:
-// "2026-11-28-now-1" is the first digest sent on request on 28 November.
-const nowPeriodMark = "-now-"
-
 // SendNow delivers sub's digest at once, outside their schedule: "send me
 // my digest now" on the manage page. It is a real delivery, stored in the
 // outbox under a period of its own and its papers recorded as sent, so the
@@ -72,12 +68,4 @@ func (r *Runner) link(d *Digest) (string, error) {
 	d.ManageURL, d.UnsubscribeURL = manage, r.BaseURL+"/unsubscribe/"+token
 	d.ViewURL = manage + "/digest/" + d.Period
 	return token, nil
-}
-
-// countNowDigests counts the send-now digests of a subscriber in a period.
-func (s *Store) countNowDigests(ctx context.Context, subscriberID int64, period string) (int, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM digests WHERE subscriber_id = ? AND period LIKE ?`,
-		subscriberID, period+nowPeriodMark+"%").Scan(&n)
-	return n, err
 }
