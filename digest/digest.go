@@ -35,10 +35,6 @@ type Item struct {
 	Title   []Span
 	Snippet []Span
 	Score   float64
-	// marked is the paper as a pass marked it for the topics: all the
-	// items of a pass with the same marked are the same, and render the
-	// same.
-	marked *markedPaper
 }
 
 // Span is a piece of text; Hit marks words a topic matched.

@@ -19,9 +19,9 @@ const (
 	shownAuthors = 3
 )
 
-// itemView is one paper as its reader sees it: marked for the topics
+// ItemView is one paper as its reader sees it: marked for the topics
 // that matched it.
-type itemView struct {
+type ItemView struct {
 	paperInfo
 	Title, Snippet []Span
 	Matched        string // the topics that matched, "" when trending
@@ -34,8 +34,9 @@ type paperInfo struct {
 	Meta                string // "A, B, C +4 more · Org · ▲ 12 · 28 Nov 2026"
 }
 
-func newItemView(it Item) itemView {
-	v := itemView{paperInfo: newPaperInfo(it.Paper)}
+// NewItemView is it as its reader sees it.
+func NewItemView(it Item) ItemView {
+	v := ItemView{paperInfo: newPaperInfo(it.Paper)}
 	v.Title, v.Snippet, v.Matched = itemMarks(it)
 	return v
 }

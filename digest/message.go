@@ -35,13 +35,11 @@ type Headers struct {
 // From domain, so a digest re-sent after a crash carries the same Message-ID
 // and is recognisable as the same message. messageID is returned as it
 // stands in the header, angle brackets included.
+//
+// The message is written into the room of a message sent before, when
+// there is one: hand it back with Recycle once it is sent.
 func ComposeDigest(h Headers, d *Digest, r Rendered) (msg []byte, messageID string, err error) {
-	return composeDigest(nil, h, d, r)
-}
-
-// composeDigest is ComposeDigest writing the message into buf, when it
-// has room.
-func composeDigest(buf []byte, h Headers, d *Digest, r Rendered) (msg []byte, messageID string, err error) {
+	buf := messageBuffer()
 	if d == nil {
 		return nil, "", errors.New("compose digest: no digest")
 	}
@@ -104,9 +102,9 @@ func messageBuffer() []byte {
 	return nil
 }
 
-// recycle gives the room of msg, sent and no longer used, to the next
-// message composed.
-func recycle(msg []byte) {
+// Recycle gives the room of msg, sent and no longer used, to the next
+// message ComposeDigest composes.
+func Recycle(msg []byte) {
 	if cap(msg) > 0 {
 		messageBuffers.Put(&msg)
 	}
@@ -274,9 +272,9 @@ func headerURI(s string, schemes ...string) (string, error) {
 	return "", fmt.Errorf("%q: want a %s URI", s, strings.Join(schemes, " or "))
 }
 
-// envelopeFrom is the SMTP envelope sender (MAIL FROM): the bare address of
+// EnvelopeFrom is the SMTP envelope sender (MAIL FROM): the bare address of
 // the From header, where bounces go.
-func (h Headers) envelopeFrom() string {
+func (h Headers) EnvelopeFrom() string {
 	if a, err := netmail.ParseAddress(h.From); err == nil {
 		return a.Address
 	}

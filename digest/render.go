@@ -77,16 +77,30 @@ type Renderer struct {
 	// with a "view in browser" link.
 	frames [2]frame
 
-	// paperFrames are the papers a pass renders once (ForPass); it keeps
-	// each paper rendered for a set of topics with its marks (Item.marked).
+	// paperFrames are the papers a pass renders once (ForPass), and
+	// papers each paper rendered for each set of topics that matched it.
 	paperFrames *recent.Map[int64, *paperFrame]
+	papers      *recent.Map[paperKey, *renderedPaper]
+}
+
+// passPapers is how many papers a pass keeps rendered, a generation (see
+// recent.Map): each ~2.7 KB, the papers many readers get with the same
+// topics matched.
+const passPapers = 25_000
+
+// paperKey is one paper as the topics that matched it mark it: within a
+// pass, the items with the same key render the same.
+type paperKey struct {
+	paper  int64
+	topics string // the topics' queries, one a line
 }
 
 // ForPass returns a Renderer for one delivery pass, which renders each
 // paper once for all the readers who get it with the same highlights.
 func (r *Renderer) ForPass() *Renderer {
 	pass := *r
-	pass.paperFrames = recent.New[int64, *paperFrame](maxPassQueries)
+	pass.paperFrames = recent.New[int64, *paperFrame](passPapers)
+	pass.papers = recent.New[paperKey, *renderedPaper](passPapers)
 	return &pass
 }
 
@@ -333,9 +347,10 @@ func (r *Renderer) RenderConfirmation(c Confirmation) (Rendered, error) {
 // marks. Its links to the reader's manage page are left as marks, where
 // Render puts each reader's URL.
 func (r *Renderer) paper(it Item) (*renderedPaper, error) {
-	pass := r.paperFrames != nil && it.marked != nil
+	pass := r.papers != nil
+	key := paperKey{it.PaperID, strings.Join(it.Topics, "\n")}
 	if pass {
-		if p := it.marked.rendered.Load(); p != nil {
+		if p, ok := r.papers.Get(key); ok {
 			return p, nil
 		}
 	}
@@ -367,7 +382,7 @@ func (r *Renderer) paper(it Item) (*renderedPaper, error) {
 	p := &renderedPaper{html: f.html.fill(&h), text: f.text.fill(&t), title: plainSpans(title), starredTitle: MarkText(title)}
 	p.setHeadings()
 	if pass {
-		it.marked.rendered.Store(p)
+		r.papers.Put(key, p)
 	}
 	return p, nil
 }

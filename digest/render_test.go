@@ -242,7 +242,7 @@ func TestRenderSizeAtFiftyPapers(t *testing.T) {
 	}
 	text := got.Text.String()
 	for _, n := range []int{1, 9, 10, 50} {
-		if want := wrapText(strconv.Itoa(n)+". ", MarkText(newItemView(d.Items[n-1]).Title)); !strings.Contains(text, "\n"+want+"\n") {
+		if want := wrapText(strconv.Itoa(n)+". ", MarkText(NewItemView(d.Items[n-1]).Title)); !strings.Contains(text, "\n"+want+"\n") {
 			t.Errorf("text part lacks paper %d's heading %q", n, want)
 		}
 	}
@@ -285,19 +285,6 @@ func TestPassRendererRendersAsAlone(t *testing.T) {
 	second.Items = []Item{first.Items[11], first.Items[1], first.Items[0]}
 	second.Items[2].Title = []Span{{Text: "Scaling Long "}, {Text: "Context", Hit: true}, {Text: " Models"}}
 	second.Items[2].Topics = []string{"context"}
-	// A pass's items share their paper as the topics mark it: the pass
-	// renders a paper's frame once, and fills it in for each marks.
-	marked := map[markKey]*markedPaper{}
-	for _, d := range []*Digest{first, second} {
-		for i, it := range d.Items {
-			key := markKey{it.PaperID, strings.Join(it.Topics, "\n")}
-			if marked[key] == nil {
-				marked[key] = &markedPaper{title: it.Title, snippet: it.Snippet}
-			}
-			d.Items[i].marked = marked[key]
-		}
-	}
-
 	pass := r.ForPass()
 	for round := range 2 {
 		for _, d := range []*Digest{first, second} {

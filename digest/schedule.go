@@ -52,18 +52,18 @@ func periodOf(sub subscribers.Subscriber, local time.Time) string {
 	return local.Format(time.DateOnly)
 }
 
-// dueSlot reports whether sub's last slot is recent enough to deliver now,
+// DueSlot reports whether sub's last slot is recent enough to deliver now,
 // and the period it is for.
-func dueSlot(sub subscribers.Subscriber, now time.Time) (string, bool) {
+func DueSlot(sub subscribers.Subscriber, now time.Time) (string, bool) {
 	slot, period := LastSlot(sub, now)
 	return period, now.Sub(slot) < catchUp
 }
 
-// periodOver reports whether sub's last slot is for a later period than
+// PeriodOver reports whether sub's last slot is for a later period than
 // period: that digest has a successor and is no longer worth sending. A
 // digest built early by `run --now` is for a period whose slot is yet to
 // come, and is not over.
-func periodOver(sub subscribers.Subscriber, period string, now time.Time) bool {
+func PeriodOver(sub subscribers.Subscriber, period string, now time.Time) bool {
 	_, current := LastSlot(sub, now)
 	from, ok1 := periodDay(period)
 	to, ok2 := periodDay(current)
@@ -75,7 +75,7 @@ func periodOver(sub subscribers.Subscriber, period string, now time.Time) bool {
 // switched between daily and weekly comparable. A send-now digest's period
 // ("2026-11-28-now-1") is the day it was asked on.
 func periodDay(period string) (time.Time, bool) {
-	period, _, _ = strings.Cut(period, nowPeriodMark)
+	period, _, _ = strings.Cut(period, NowPeriodMark)
 	if d, err := time.Parse(time.DateOnly, period); err == nil {
 		return d, true
 	}
@@ -88,5 +88,12 @@ func periodDay(period string) (time.Time, bool) {
 	return monday.AddDate(0, 0, 7*(week-1)), true
 }
 
+// NowPeriodMark separates a send-now digest's period from its number:
 // "2026-11-28-now-1" is the first digest sent on request on 28 November.
-const nowPeriodMark = "-now-"
+const NowPeriodMark = "-now-"
+
+// NowPeriod is the period of the nth digest a reader asked for outside
+// their schedule in the period base ("send me my digest now").
+func NowPeriod(base string, n int) string {
+	return fmt.Sprintf("%s%s%d", base, NowPeriodMark, n)
+}

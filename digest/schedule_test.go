@@ -179,9 +179,9 @@ func TestDueSlotCatchUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			period, due := dueSlot(tt.sub, utc(tt.now))
+			period, due := DueSlot(tt.sub, utc(tt.now))
 			if period != tt.wantPeriod || due != tt.wantDue {
-				t.Errorf("dueSlot(%s) = %s, %v; want %s, %v", tt.now, period, due, tt.wantPeriod, tt.wantDue)
+				t.Errorf("DueSlot(%s) = %s, %v; want %s, %v", tt.now, period, due, tt.wantPeriod, tt.wantDue)
 			}
 		})
 	}
@@ -210,8 +210,8 @@ func TestPeriodOver(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := periodOver(tt.sub, tt.period, now); got != tt.want {
-				t.Errorf("periodOver(%q): got %v, want %v", tt.period, got, tt.want)
+			if got := PeriodOver(tt.sub, tt.period, now); got != tt.want {
+				t.Errorf("PeriodOver(%q): got %v, want %v", tt.period, got, tt.want)
 			}
 		})
 	}

@@ -17,7 +17,8 @@ type Window struct {
 	Limit         int // at most this many; 0 means 50
 }
 
-func (w Window) limit() int {
+// Max is how many papers the window admits: Limit, or 50 when that is 0.
+func (w Window) Max() int {
 	if w.Limit <= 0 {
 		return 50
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 // Store keeps subscribers, topics and tokens in the SQLite database that
-// digest.OpenDB opened and migrated.
+// sqlite.Open opened and migrated.
 type Store struct {
 	db    *sql.DB
 	now   func() time.Time

@@ -67,6 +67,33 @@ func SaveToken(ctx context.Context, db Execer, text string, subscriberID int64, 
 	return nil
 }
 
+// Grant is a token minted for a subscriber, to be saved.
+type Grant struct {
+	SubscriberID int64
+	Text         string // from MintToken
+}
+
+// SaveTokens stores tokens of the given kind, in one transaction: a
+// delivery pass saves the manage tokens of a batch of digests before it
+// stores the digests whose links carry them.
+func (s *Store) SaveTokens(ctx context.Context, kind TokenKind, grants []Grant) error {
+	if len(grants) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := s.now()
+	for _, g := range grants {
+		if err := SaveToken(ctx, tx, g.Text, g.SubscriberID, kind, now); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
 // MintToken returns the text of a new token, 192 random bits as URL-safe
 // text, for a link; SaveToken makes it work. A digest mints its manage
 // token before it is rendered and saves it in the transaction that stores

@@ -14,7 +14,10 @@ import (
 	"runtime/trace"
 	"time"
 
+	"github.com/digestd/digestd/digest/sqlite"
+
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/digestd/digestd/subscribers"
 )
 
@@ -24,14 +27,14 @@ type bench struct {
 	opt     options
 	path    string
 	db      *sql.DB
-	store   *digest.Store
+	store   *sqlite.Store
 	subs    *subscribers.Store
-	runner  *digest.Runner
+	runner  *pipeline.Runner
 	senders []*digest.SMTPSender
 	sink    *sink
 
 	phases []phase
-	result digest.RunResult
+	result pipeline.RunResult
 	topics int
 	sizes  []int // of the digests the pass sent
 	pass   phase // the delivery pass, also in phases
@@ -55,11 +58,11 @@ func newBench(ctx context.Context, path string, o options) (*bench, error) {
 	if b.sink, err = startSink(o.relayRTT); err != nil {
 		return nil, err
 	}
-	if b.db, err = digest.OpenDB(ctx, path); err != nil {
+	if b.db, err = sqlite.Open(ctx, path); err != nil {
 		b.sink.Close()
 		return nil, err
 	}
-	if b.store, err = digest.NewStore(ctx, b.db); err != nil {
+	if b.store, err = sqlite.NewStore(ctx, b.db); err != nil {
 		b.Close()
 		return nil, err
 	}
@@ -69,7 +72,7 @@ func newBench(ctx context.Context, path string, o options) (*bench, error) {
 		b.Close()
 		return nil, err
 	}
-	var mailers []digest.Mailer
+	var mailers []pipeline.Mailer
 	for range o.concurrency {
 		s, err := digest.NewSMTPSender(digest.SMTPConfig{Host: "127.0.0.1", Port: b.sink.port(), TLS: digest.SMTPNoTLS})
 		if err != nil {
@@ -80,10 +83,10 @@ func newBench(ctx context.Context, path string, o options) (*bench, error) {
 		mailers = append(mailers, s)
 	}
 	// The same parts, with the same defaults, as cmd/digestd's app.runner.
-	b.runner = &digest.Runner{
+	b.runner = &pipeline.Runner{
 		Store:       b.store,
 		Subscribers: b.subs,
-		Builder:     &digest.Builder{Store: b.store, Subscribers: b.subs, Matcher: digest.NewMatcher(b.db), MaxPapers: o.maxPapers},
+		Builder:     &pipeline.Builder{Store: b.store, Subscribers: b.subs, Matcher: sqlite.NewMatcher(b.db), MaxPapers: o.maxPapers},
 		Renderer:    renderer,
 		Mailers:     mailers,
 		Headers: digest.Headers{
@@ -171,7 +174,7 @@ func (b *bench) deliver(ctx context.Context) error {
 	defer stopTrace()
 	err = b.measure("delivery pass", func(p *phase) error {
 		var err error
-		b.result, err = b.runner.Run(ctx, digest.RunOptions{All: true})
+		b.result, err = b.runner.Run(ctx, pipeline.RunOptions{All: true})
 		b.sizes = b.sink.take()
 		p.messages, p.bytes = total(b.sizes)
 		return err
@@ -203,7 +206,7 @@ func (b *bench) limit(ctx context.Context) error {
 	if model == nil {
 		return errors.New("no digest was sent: nothing to model the SMTP limit on")
 	}
-	mailers := make([]digest.Mailer, len(b.senders))
+	mailers := make([]pipeline.Mailer, len(b.senders))
 	for i, s := range b.senders {
 		mailers[i] = s
 	}

@@ -6,13 +6,13 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/pipeline"
 )
 
 // smtpLimit sends one message of each size through senders, one worker
 // per sender as in a delivery pass, doing nothing else: the rate the relay
 // and the connections allow, which a pass can approach but not beat.
-func smtpLimit(ctx context.Context, senders []digest.Mailer, model []byte, sizes []int) error {
+func smtpLimit(ctx context.Context, senders []pipeline.Mailer, model []byte, sizes []int) error {
 	body := paddedMessage(model, sizes)
 	var next atomic.Int64
 	var wg sync.WaitGroup

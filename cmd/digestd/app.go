@@ -11,7 +11,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/digestd/digestd/digest/sqlite"
+
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/digestd/digestd/subscribers"
 )
 
@@ -22,10 +25,10 @@ type app struct {
 	configFile  string
 	log         *slog.Logger
 	db          *sql.DB
-	store       *digest.Store
+	store       *sqlite.Store
 	subscribers *subscribers.Store
-	matcher     *digest.Matcher
-	builder     *digest.Builder
+	matcher     *sqlite.Matcher
+	builder     *pipeline.Builder
 	renderer    *digest.Renderer
 	headers     digest.Headers
 	mailer      mailer
@@ -37,7 +40,7 @@ type app struct {
 
 // mailer is what the app sends through: an SMTP relay or the outbox folder.
 type mailer interface {
-	digest.Mailer
+	pipeline.Mailer
 	Close() error
 }
 
@@ -61,18 +64,18 @@ func openApp(ctx context.Context, configPath string, logOut io.Writer) (*app, er
 	if a.headers.DKIM, err = newDKIM(cfg); err != nil {
 		return nil, usageError{fmt.Errorf("config %s: %w", orDefaults(file), err)}
 	}
-	a.db, err = digest.OpenDB(ctx, cfg.Database)
+	a.db, err = sqlite.Open(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
 	}
-	if a.store, err = digest.NewStore(ctx, a.db); err != nil {
+	if a.store, err = sqlite.NewStore(ctx, a.db); err != nil {
 		a.db.Close()
 		return nil, err
 	}
 	a.subscribers = subscribers.NewStore(a.db)
-	a.matcher = digest.NewMatcher(a.db)
+	a.matcher = sqlite.NewMatcher(a.db)
 	a.metrics = newMetrics(newStateCollector(a.store, a.subscribers))
-	a.builder = &digest.Builder{Store: a.store, Subscribers: a.subscribers, Matcher: a.matcher, MaxPapers: cfg.Digest.MaxPapers}
+	a.builder = &pipeline.Builder{Store: a.store, Subscribers: a.subscribers, Matcher: a.matcher, MaxPapers: cfg.Digest.MaxPapers}
 	if cfg.SMTP.Host == "" {
 		a.outbox = &digest.OutboxDir{Dir: filepath.Join(filepath.Dir(cfg.Database), "outbox")}
 		a.mailer = a.outbox
@@ -118,16 +121,16 @@ func (a *app) mailDestination() string {
 	return fmt.Sprintf("mail goes to smtp://%s:%d (tls: %s)", a.cfg.SMTP.Host, a.cfg.SMTP.Port, a.cfg.SMTP.TLS)
 }
 
-func (a *app) runner() *digest.Runner {
-	return &digest.Runner{
+func (a *app) runner() *pipeline.Runner {
+	return &pipeline.Runner{
 		Store:           a.store,
 		Subscribers:     a.subscribers,
 		Builder:         a.builder,
 		Renderer:        a.renderer,
 		Mailers:         a.deliveryMailers(),
 		Headers:         a.headers,
-		Limits:          digest.Limits{RatePerSecond: a.cfg.SMTP.RatePerSecond, MaxPerHour: a.cfg.SMTP.MaxPerHour},
-		Retry:           digest.Retry{Attempts: a.cfg.SMTP.RetryAttempts, Backoff: a.cfg.SMTP.RetryBackoff},
+		Limits:          pipeline.Limits{RatePerSecond: a.cfg.SMTP.RatePerSecond, MaxPerHour: a.cfg.SMTP.MaxPerHour},
+		Retry:           pipeline.Retry{Attempts: a.cfg.SMTP.RetryAttempts, Backoff: a.cfg.SMTP.RetryBackoff},
 		HardBounceLimit: a.cfg.SMTP.HardBounceLimit,
 		Observer:        a.metrics,
 		BaseURL:         a.cfg.BaseURL,

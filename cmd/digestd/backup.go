@@ -7,7 +7,8 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/sqlite"
+
 	"github.com/spf13/cobra"
 )
 
@@ -55,10 +56,10 @@ copy where the config's database key points.`,
 
 // checkBackup opens the copy at path read-only and checks its integrity.
 func checkBackup(ctx context.Context, path string) error {
-	db, err := digest.OpenReadOnly(ctx, path)
+	db, err := sqlite.OpenReadOnly(ctx, path)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return digest.CheckIntegrity(ctx, db)
+	return sqlite.CheckIntegrity(ctx, db)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/pipeline"
 )
 
 // validateDelivery checks the delivery engine's keys and the DKIM key.
@@ -72,8 +73,8 @@ func (a *app) addWorkers() error {
 
 // deliveryMailers returns one mailer per delivery worker. The outbox
 // folder gets one worker: concurrency buys nothing when writing files.
-func (a *app) deliveryMailers() []digest.Mailer {
-	mailers := []digest.Mailer{a.mailer}
+func (a *app) deliveryMailers() []pipeline.Mailer {
+	mailers := []pipeline.Mailer{a.mailer}
 	for _, s := range a.workers {
 		mailers = append(mailers, s)
 	}

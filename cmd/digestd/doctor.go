@@ -10,7 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/sqlite"
+
 	"github.com/spf13/cobra"
 )
 
@@ -69,7 +70,7 @@ func (d *doctor) run(ctx context.Context, configPath string) {
 
 func (d *doctor) checkDatabase(ctx context.Context, path string) {
 	const name = "database"
-	db, err := digest.OpenReadOnly(ctx, path)
+	db, err := sqlite.OpenReadOnly(ctx, path)
 	if errors.Is(err, os.ErrNotExist) {
 		d.pass(name, "%s does not exist yet: digestd creates it at first start", path)
 		return
@@ -79,7 +80,7 @@ func (d *doctor) checkDatabase(ctx context.Context, path string) {
 		return
 	}
 	defer db.Close()
-	have, want, err := digest.SchemaVersion(ctx, db)
+	have, want, err := sqlite.SchemaVersion(ctx, db)
 	if err != nil {
 		d.fail(name, err, "the file may not be a digestd database: check the database key")
 		return
@@ -89,7 +90,7 @@ func (d *doctor) checkDatabase(ctx context.Context, path string) {
 			"a newer digestd has migrated it: run that version, or restore the backup taken before the upgrade")
 		return
 	}
-	if err := digest.CheckIntegrity(ctx, db); err != nil {
+	if err := sqlite.CheckIntegrity(ctx, db); err != nil {
 		d.fail(name, fmt.Errorf("%s: %w", path, err),
 			"stop digestd and restore the last backup (docs/OPERATIONS.md, Backups)")
 		return

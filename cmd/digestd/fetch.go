@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/spf13/cobra"
 )
 
@@ -55,6 +55,6 @@ they are submitted.`,
 }
 
 // fetcher returns a Fetcher over the configured sources.
-func (a *app) fetcher() *digest.Fetcher {
-	return &digest.Fetcher{Store: a.store, Sources: a.sources(), Logger: a.log, Observer: a.metrics}
+func (a *app) fetcher() *pipeline.Fetcher {
+	return &pipeline.Fetcher{Store: a.store, Sources: a.sources(), Logger: a.log, Observer: a.metrics}
 }

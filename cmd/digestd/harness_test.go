@@ -15,7 +15,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/sqlite"
+
 	"github.com/digestd/digestd/digest/smtptest"
 )
 
@@ -146,7 +147,7 @@ func (e *env) mustRun(args ...string) string {
 // db opens the installation's database for assertions.
 func (e *env) db() *sql.DB {
 	e.t.Helper()
-	db, err := digest.OpenDB(context.Background(), filepath.Join(e.dir, "data", "digest.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(e.dir, "data", "digest.db"))
 	if err != nil {
 		e.t.Fatal(err)
 	}

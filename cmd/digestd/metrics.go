@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -78,7 +79,7 @@ func (m *metrics) Fetched(source string, papers int, err error) {
 }
 
 // observePass records a delivery pass from what Runner.Run returned.
-func (m *metrics) observePass(res digest.RunResult, took time.Duration, err error) {
+func (m *metrics) observePass(res pipeline.RunResult, took time.Duration, err error) {
 	m.digestsBuilt.Add(float64(res.Built))
 	m.digestsSent.Add(float64(res.Sent))
 	m.digestsFailed.Add(float64(res.Failed))

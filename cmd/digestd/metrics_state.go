@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/digestd/digestd/digest/sqlite"
+
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers"
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,7 +19,7 @@ const stateTimeout = 2 * time.Second
 // scrape time, so they are right whichever process changed the data: the
 // daemon, or a `digestd subscribers import` beside it.
 type stateCollector struct {
-	store       *digest.Store
+	store       *sqlite.Store
 	subscribers *subscribers.Store
 	readers     *prometheus.Desc
 	outbox      *prometheus.Desc
@@ -25,7 +27,7 @@ type stateCollector struct {
 	lastPass    *prometheus.Desc
 }
 
-func newStateCollector(store *digest.Store, subs *subscribers.Store) *stateCollector {
+func newStateCollector(store *sqlite.Store, subs *subscribers.Store) *stateCollector {
 	return &stateCollector{
 		store:       store,
 		subscribers: subs,

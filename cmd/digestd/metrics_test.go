@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/digestd/digestd/digest/smtptest"
 )
 
@@ -48,7 +48,7 @@ func TestMetricsAfterFetchAndPass(t *testing.T) {
 	if fetched["huggingface"] == 0 || fetched["arxiv"] == 0 {
 		t.Fatalf("first fetch: got %+v, want papers from both sources", first)
 	}
-	res, err := a.deliver(ctx, digest.RunOptions{All: true}, progress{})
+	res, err := a.deliver(ctx, pipeline.RunOptions{All: true}, progress{})
 	if err != nil || res.Sent != 2 {
 		t.Fatalf("delivery pass: got %+v, %v, want 2 sent", res, err)
 	}

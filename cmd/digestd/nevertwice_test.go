@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/digestd/digestd/digest/smtptest"
 )
 
@@ -106,7 +106,7 @@ func (e *env) deliverOn(t *testing.T, relay *smtptest.Server, now time.Time) map
 	}
 	defer a.Close()
 	a.now = func() time.Time { return now }
-	if _, err := a.runner().Run(context.Background(), digest.RunOptions{All: true}); err != nil {
+	if _, err := a.runner().Run(context.Background(), pipeline.RunOptions{All: true}); err != nil {
 		t.Fatalf("delivery on %s: %v", now.Format(time.DateOnly), err)
 	}
 	sent := map[string]digestMail{}

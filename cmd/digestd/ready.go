@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/digestd/digestd/digest/sqlite"
+
 	"github.com/digestd/digestd/digest"
 )
 
@@ -25,7 +27,7 @@ func (a *app) readyz(w http.ResponseWriter, r *http.Request) {
 
 // notReady says why digestd is not ready, or "" when it is.
 func (a *app) notReady(ctx context.Context) string {
-	have, want, err := digest.SchemaVersion(ctx, a.db)
+	have, want, err := sqlite.SchemaVersion(ctx, a.db)
 	if err != nil {
 		a.log.Error("readiness check: database", "error", err)
 		return "database unavailable"

@@ -12,7 +12,7 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/digestd/digestd/docs"
 	"github.com/digestd/digestd/subscribers/web"
 	"github.com/digestd/digestd/templates"
@@ -29,12 +29,12 @@ func (a *app) routes() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	archive := &digest.Archive{Store: a.store, Subscribers: a.subscribers, Builder: a.builder,
+	archive := &pipeline.Archive{Store: a.store, Subscribers: a.subscribers, Builder: a.builder,
 		Renderer: a.renderer, BaseURL: a.cfg.BaseURL}
 	front, err := web.New(web.Config{
 		Store:      a.subscribers,
 		Confirmer:  a.confirmations(),
-		Previewer:  &digest.Preview{Store: a.store, Matcher: a.matcher, Now: a.now},
+		Previewer:  &pipeline.Preview{Store: a.store, Matcher: a.matcher, Now: a.now},
 		Sender:     a.runner(),
 		Papers:     archive,
 		Archive:    archive,
@@ -75,8 +75,8 @@ func (a *app) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // confirmations sends double opt-in mail through the app's mailer.
-func (a *app) confirmations() *digest.Confirmations {
-	return &digest.Confirmations{
+func (a *app) confirmations() *pipeline.Confirmations {
+	return &pipeline.Confirmations{
 		Subscribers: a.subscribers,
 		Renderer:    a.renderer,
 		Headers:     a.headers,

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/spf13/cobra"
 )
 
 func newRunCommand(open opener) *cobra.Command {
-	var opt digest.RunOptions
+	var opt pipeline.RunOptions
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run one delivery pass: build and send the digests that are due",
@@ -37,7 +37,7 @@ sends nothing twice.`,
 // deliver runs one delivery pass and records it in the metrics: the runner
 // returns what it did, and its callers (`run`, the scheduler) count it. bar
 // steps at each message sent, bounced or expired.
-func (a *app) deliver(ctx context.Context, opt digest.RunOptions, bar progress) (digest.RunResult, error) {
+func (a *app) deliver(ctx context.Context, opt pipeline.RunOptions, bar progress) (pipeline.RunResult, error) {
 	start := time.Now()
 	r := a.runner()
 	r.Observer = deliveryProgress{bar, a.metrics}

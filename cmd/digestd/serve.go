@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
 )
@@ -122,7 +122,7 @@ func (j *jobRunner) fetch() {
 
 func (j *jobRunner) deliver() {
 	j.do(func() {
-		if _, err := j.app.deliver(j.ctx, digest.RunOptions{}, progress{}); err != nil && j.ctx.Err() == nil {
+		if _, err := j.app.deliver(j.ctx, pipeline.RunOptions{}, progress{}); err != nil && j.ctx.Err() == nil {
 			j.app.log.Error("delivery pass failed", "error", err)
 		}
 	})

@@ -8,6 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/digestd/digestd/digest/match"
+
+	"github.com/digestd/digestd/digest/sqlite"
+
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
@@ -95,7 +99,7 @@ FTS5 expressions the query compiles to.`,
 			}
 			out := cmd.OutOrStdout()
 			if explain {
-				plan, err := digest.Explain(q)
+				plan, err := sqlite.Explain(q)
 				if err != nil {
 					return err
 				}
@@ -143,13 +147,13 @@ const snippetRunes = 200
 // marked, links and sources, the matched words and authors, and an abstract
 // snippet around the first hit.
 func printMatch(out io.Writer, q *query.Query, p digest.Paper, score float64) {
-	title := digest.Highlight(p.Title, q.TermsIn(query.FieldTitle))
+	title := match.Highlight(p.Title, q.TermsIn(query.FieldTitle))
 	abstract := q.TermsIn(query.FieldAbstract)
-	snippet := digest.Snippet(p.Abstract, abstract, snippetRunes)
+	snippet := match.Snippet(p.Abstract, abstract, snippetRunes)
 	fmt.Fprintf(out, "\n%.2f  %s  %s\n", score, p.ID, digest.MarkText(title))
 	fmt.Fprintf(out, "      %s  sources: %s\n", p.AbstractURL(), strings.ReplaceAll(p.Source, ",", ", "))
-	matched := matchedWords(title, digest.Highlight(p.Abstract, abstract))
-	for _, name := range digest.Names(p.Authors, q.Terms()) {
+	matched := matchedWords(title, match.Highlight(p.Abstract, abstract))
+	for _, name := range match.Names(p.Authors, q.Terms()) {
 		matched = append(matched, "author "+name)
 	}
 	if len(matched) == 0 {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Query is a parsed topic query. See Parse for the language.
@@ -97,6 +99,20 @@ type Term struct {
 // and the abstract for an unscoped term.
 func (t Term) Searches(f Field) bool {
 	return t.Field == f || t.Field == FieldAny && (f == FieldTitle || f == FieldAbstract)
+}
+
+// IsName reports whether t is an author's name of several words, which
+// matches within one author's name (a one-letter word as an initial: a
+// prefix), never across two.
+func (t Term) IsName() bool {
+	return t.Field == FieldAuthor && len(t.Words) > 1
+}
+
+// IsInitial reports whether a folded word is a single letter: in a name,
+// an initial.
+func IsInitial(w string) bool {
+	r, size := utf8.DecodeRuneInString(w)
+	return size == len(w) && unicode.IsLetter(r)
 }
 
 // Upvotes compares a paper's Hugging Face upvotes with N; Op is one of

@@ -5,14 +5,15 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/sqlite"
+
 	"github.com/digestd/digestd/subscribers"
 )
 
 // newStore opens a fresh, migrated database under t.TempDir().
 func newStore(t *testing.T) (*subscribers.Store, *sql.DB) {
 	t.Helper()
-	db, err := digest.OpenDB(t.Context(), filepath.Join(t.TempDir(), "digestd.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "digestd.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,204 @@
+package pipeline
+
+import (
+	"context"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/digestd/digestd/digest/sqlite"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/internal/recent"
+	"github.com/digestd/digestd/subscribers"
+	"github.com/digestd/digestd/subscribers/query"
+)
+
+// maxPassQueries bounds what a pass remembers of topics and matches: this
+// many a generation (see recent), and papers: past this many it reads
+// them afresh. Memory stays flat however varied the readers' topics are.
+const maxPassQueries = 20_000
+
+// passMarks is how many marked papers a pass remembers a generation (see
+// recent), each with its render, ~2.7 KB (renderedPaper): up to ~135 MB.
+// At 100,000 readers of 2,000 papers, 2 million papers in digests took
+// ~92,000 renders; with 20,000 a generation, 132,000.
+const passMarks = 25_000
+
+// passCache is what one delivery pass shares between its readers. Most
+// readers of a pass have the same window and many share topics, so each
+// distinct topic is matched once per window, over every reader at once,
+// and each reader's already-sent papers are taken out afterwards; each
+// paper is read from the database once. Papers can change between passes
+// (upvotes, a new version), so a cache lives for one pass only.
+//
+// The pass's builders share it: two may match the same topic at once,
+// which only costs a second query.
+type passCache struct {
+	mu      sync.Mutex
+	topics  *recent.Map[string, *parsedTopic]
+	matches *recent.Map[matchKey, []digest.Match]
+	papers  map[int64]*digest.Paper
+	marked  *recent.Map[markKey, *markedPaper]
+	// last is the newest paper when the pass began: every digest of a
+	// pass ends there, and papers stored meanwhile go into the next ones.
+	last *lastPaper
+}
+
+// lastPaper is the row id and arrival time of the newest stored paper.
+type lastPaper struct {
+	id      int64
+	arrived time.Time
+}
+
+// markKey is one paper as the topics that matched it mark it.
+type markKey struct {
+	paper  int64
+	topics string // the topics' queries, one a line
+}
+
+// markedPaper is a paper's title and snippet, the matched words marked:
+// the same for the items of every reader whose topics mark the paper
+// alike.
+type markedPaper struct {
+	title, snippet []digest.Span
+}
+
+// parsedTopic is a topic's query as a pass parses it once: as the reader
+// wrote it, parsed, in canonical form, which names it in matches, and its
+// terms.
+type parsedTopic struct {
+	text  string
+	q     *query.Query
+	canon string
+	terms []query.Term
+}
+
+// matchKey is one topic over one window, whoever the reader.
+type matchKey struct {
+	qtext                 string
+	after, until, arrived int64
+}
+
+func newPassCache() *passCache {
+	return &passCache{
+		topics:  recent.New[string, *parsedTopic](maxPassQueries),
+		matches: recent.New[matchKey, []digest.Match](maxPassQueries),
+		papers:  map[int64]*digest.Paper{},
+		marked:  recent.New[markKey, *markedPaper](passMarks),
+	}
+}
+
+// marks returns paper id as topics mark it, calling mark the first time
+// the pass meets the pair: readers who share a topic get the same marks.
+func (c *passCache) marks(id int64, topics []string, mark func() *markedPaper) *markedPaper {
+	key := markKey{id, strings.Join(topics, "\n")}
+	if m, ok := c.marked.Get(key); ok {
+		return m
+	}
+	m := mark()
+	c.marked.Put(key, m)
+	return m
+}
+
+// lastPaper returns the newest stored paper, reading it the first time.
+func (c *passCache) lastPaper(ctx context.Context, s *sqlite.Store) (lastPaper, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.last == nil {
+		id, arrived, err := s.LastPaper(ctx)
+		if err != nil {
+			return lastPaper{}, err
+		}
+		c.last = &lastPaper{id, arrived}
+	}
+	return *c.last, nil
+}
+
+// parsed returns t's query parsed, parsing it the first time the pass
+// meets it.
+func (c *passCache) parsed(t subscribers.Topic) (*parsedTopic, error) {
+	if p, ok := c.topics.Get(t.Query); ok {
+		return p, nil
+	}
+	q, err := t.Parsed()
+	if err != nil {
+		return nil, err
+	}
+	p := &parsedTopic{text: t.Query, q: q, canon: q.String(), terms: q.Terms()}
+	c.topics.Put(t.Query, p)
+	return p, nil
+}
+
+// match returns every paper in w that t matches, best first, for any
+// reader: w's ExcludeSentTo and Limit are not applied.
+func (c *passCache) match(ctx context.Context, m *sqlite.Matcher, t *parsedTopic, w digest.Window) ([]digest.Match, error) {
+	key := matchKey{t.canon, w.AfterID, w.UntilID, w.ArrivedAfter.Unix()}
+	if got, ok := c.matches.Get(key); ok {
+		return got, nil
+	}
+	all := w
+	all.ExcludeSentTo, all.Limit = 0, math.MaxInt32
+	got, err := m.Match(ctx, t.q, all)
+	if err != nil {
+		return nil, err
+	}
+	c.matches.Put(key, got)
+	return got, nil
+}
+
+// papersByID returns stored papers by row id, in the order of ids,
+// reading from the database only the ones this pass has not read yet. A
+// paper no longer stored is the zero Paper.
+func (c *passCache) papersByID(ctx context.Context, s *sqlite.Store, ids []int64) ([]*digest.Paper, error) {
+	papers := make([]*digest.Paper, len(ids))
+	var missing []int64
+	c.mu.Lock()
+	for i, id := range ids {
+		if papers[i] = c.papers[id]; papers[i] == nil {
+			missing = append(missing, id)
+		}
+	}
+	c.mu.Unlock()
+	if len(missing) == 0 {
+		return papers, nil
+	}
+	read, err := s.PapersByID(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.papers)+len(read) > maxPassQueries {
+		clear(c.papers)
+	}
+	for i, id := range ids {
+		if papers[i] != nil {
+			continue
+		}
+		p, ok := read[id]
+		papers[i] = &p
+		if ok {
+			c.papers[id] = papers[i]
+		}
+	}
+	return papers, nil
+}
+
+// unsent keeps the first limit matches not in sent.
+func unsent(matches []digest.Match, sent map[int64]bool, limit int) []digest.Match {
+	if len(sent) == 0 {
+		return matches[:min(len(matches), limit)]
+	}
+	var keep []digest.Match
+	for _, m := range matches {
+		if len(keep) == limit {
+			break
+		}
+		if !sent[m.PaperID] {
+			keep = append(keep, m)
+		}
+	}
+	return keep
+}

@@ -1,0 +1,79 @@
+package pipeline
+
+import (
+	"context"
+	"time"
+
+	"github.com/digestd/digestd/digest/match"
+
+	"github.com/digestd/digestd/digest/sqlite"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/subscribers/query"
+	"github.com/digestd/digestd/subscribers/web"
+)
+
+// previewSnippetRunes is shorter than a digest's excerpt: a preview shows
+// several topics' papers at once.
+const previewSnippetRunes = 160
+
+// Preview lists the stored papers of the last days that a query matches, as
+// the web front's live preview shows them: ranked as in a digest, matched
+// words marked. It implements subscribers.Previewer.
+type Preview struct {
+	Store   *sqlite.Store
+	Matcher *sqlite.Matcher
+	// Days is how far back it looks; 0 means web.PreviewDays.
+	Days int
+	Now  func() time.Time
+}
+
+// Preview returns at most limit papers that arrived in the last p.Days days
+// and that q matches, best first.
+func (p *Preview) Preview(ctx context.Context, q *query.Query, limit int) ([]web.PreviewPaper, error) {
+	days := p.Days
+	if days <= 0 {
+		days = web.PreviewDays
+	}
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	w := digest.Window{ArrivedAfter: now().AddDate(0, 0, -days), Limit: limit}
+	matches, err := p.Matcher.Match(ctx, q, w)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(matches))
+	for i, m := range matches {
+		ids[i] = m.PaperID
+	}
+	papers, err := p.Store.PapersByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]web.PreviewPaper, 0, len(matches))
+	for _, m := range matches {
+		paper := papers[m.PaperID]
+		v := digest.NewItemView(digest.Item{
+			Paper:   paper,
+			Title:   match.Highlight(paper.Title, q.TermsIn(query.FieldTitle)),
+			Snippet: match.Snippet(paper.Abstract, q.TermsIn(query.FieldAbstract), previewSnippetRunes),
+		})
+		date := paper.FeaturedOn
+		if date.IsZero() {
+			date = paper.PublishedAt
+		}
+		out = append(out, web.PreviewPaper{ID: paper.ID, Title: marks(v.Title), Snippet: marks(v.Snippet),
+			URL: v.URL, Meta: v.Meta, Date: date})
+	}
+	return out, nil
+}
+
+func marks(spans []digest.Span) []web.Mark {
+	out := make([]web.Mark, len(spans))
+	for i, s := range spans {
+		out[i] = web.Mark{Text: s.Text, Hit: s.Hit}
+	}
+	return out
+}

@@ -1,0 +1,179 @@
+package sqlite
+
+// migrations is the schema's history: append only, never edit an entry that
+// has shipped. Its length is the schema version (PRAGMA user_version).
+// Times are Unix seconds (UTC); lists are JSON arrays. papers.text_at is
+// the date of the title/abstract version stored, so the newest one wins a merge.
+var migrations = []string{
+	`
+CREATE TABLE papers (
+	id            INTEGER PRIMARY KEY,
+	arxiv_id      TEXT NOT NULL UNIQUE,
+	version       INTEGER NOT NULL DEFAULT 0,
+	title         TEXT NOT NULL,
+	abstract      TEXT NOT NULL DEFAULT '',
+	authors       TEXT NOT NULL DEFAULT '[]',
+	categories    TEXT NOT NULL DEFAULT '[]',
+	org           TEXT NOT NULL DEFAULT '',
+	upvotes       INTEGER NOT NULL DEFAULT 0,
+	published_at  INTEGER NOT NULL,
+	text_at       INTEGER NOT NULL DEFAULT 0,
+	featured_on   INTEGER NOT NULL DEFAULT 0,
+	ai_summary    TEXT NOT NULL DEFAULT '',
+	ai_keywords   TEXT NOT NULL DEFAULT '[]',
+	github_repo   TEXT NOT NULL DEFAULT '',
+	project_page  TEXT NOT NULL DEFAULT '',
+	comment       TEXT NOT NULL DEFAULT '',
+	doi           TEXT NOT NULL DEFAULT '',
+	journal_ref   TEXT NOT NULL DEFAULT '',
+	sources       TEXT NOT NULL DEFAULT '',
+	arrived_at    INTEGER NOT NULL,
+	changed_at    INTEGER NOT NULL
+);
+CREATE INDEX papers_arrived ON papers(arrived_at);
+
+CREATE VIRTUAL TABLE papers_fts USING fts5(
+	title, abstract, authors, categories, org,
+	content='papers', content_rowid='id',
+	tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN
+	INSERT INTO papers_fts(rowid, title, abstract, authors, categories, org)
+	VALUES (new.id, new.title, new.abstract, new.authors, new.categories, new.org);
+END;
+CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN
+	INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors, categories, org)
+	VALUES ('delete', old.id, old.title, old.abstract, old.authors, old.categories, old.org);
+END;
+CREATE TRIGGER papers_au AFTER UPDATE OF title, abstract, authors, categories, org ON papers BEGIN
+	INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors, categories, org)
+	VALUES ('delete', old.id, old.title, old.abstract, old.authors, old.categories, old.org);
+	INSERT INTO papers_fts(rowid, title, abstract, authors, categories, org)
+	VALUES (new.id, new.title, new.abstract, new.authors, new.categories, new.org);
+END;
+
+CREATE TABLE subscribers (
+	id            INTEGER PRIMARY KEY,
+	email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+	status        TEXT NOT NULL CHECK (status IN ('pending', 'active', 'paused', 'unsubscribed', 'bounced')),
+	frequency     TEXT NOT NULL DEFAULT 'daily' CHECK (frequency IN ('daily', 'weekly')),
+	weekday       INTEGER NOT NULL DEFAULT 1 CHECK (weekday BETWEEN 0 AND 6),
+	hour          INTEGER NOT NULL DEFAULT 7 CHECK (hour BETWEEN 0 AND 23),
+	timezone      TEXT NOT NULL DEFAULT 'UTC',
+	max_papers    INTEGER NOT NULL DEFAULT 0,
+	created_at    INTEGER NOT NULL,
+	confirmed_at  INTEGER NOT NULL DEFAULT 0,
+	updated_at    INTEGER NOT NULL
+);
+
+CREATE TABLE topics (
+	id            INTEGER PRIMARY KEY,
+	subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+	query         TEXT NOT NULL,
+	created_at    INTEGER NOT NULL,
+	UNIQUE (subscriber_id, query)
+);
+
+CREATE TABLE tokens (
+	hash          BLOB PRIMARY KEY,
+	subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+	kind          TEXT NOT NULL CHECK (kind IN ('confirm', 'manage')),
+	created_at    INTEGER NOT NULL,
+	expires_at    INTEGER NOT NULL,
+	used_at       INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX tokens_subscriber ON tokens(subscriber_id);
+
+CREATE TABLE digests (
+	id            INTEGER PRIMARY KEY,
+	subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+	period        TEXT NOT NULL,
+	status        TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'expired')),
+	message_id    TEXT NOT NULL UNIQUE,
+	recipient     TEXT NOT NULL,
+	message       BLOB,
+	papers        INTEGER NOT NULL,
+	window_end    INTEGER NOT NULL,
+	attempts      INTEGER NOT NULL DEFAULT 0,
+	last_error    TEXT NOT NULL DEFAULT '',
+	created_at    INTEGER NOT NULL,
+	sent_at       INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (subscriber_id, period)
+);
+CREATE INDEX digests_pending ON digests(status) WHERE status = 'pending';
+
+CREATE TABLE sent_papers (
+	subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+	paper_id      INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+	digest_id     INTEGER NOT NULL REFERENCES digests(id) ON DELETE CASCADE,
+	PRIMARY KEY (subscriber_id, paper_id)
+) WITHOUT ROWID;
+
+CREATE TABLE runs (
+	id            INTEGER PRIMARY KEY,
+	kind          TEXT NOT NULL CHECK (kind IN ('fetch', 'deliver')),
+	started_at    INTEGER NOT NULL,
+	finished_at   INTEGER NOT NULL DEFAULT 0,
+	fetched       INTEGER NOT NULL DEFAULT 0,
+	due           INTEGER NOT NULL DEFAULT 0,
+	sent          INTEGER NOT NULL DEFAULT 0,
+	failed        INTEGER NOT NULL DEFAULT 0,
+	error         TEXT NOT NULL DEFAULT ''
+);
+`,
+	// Why a reader's mail fails, kept across passes: hard counts 5xx refusals
+	// of the recipient, soft_nights the periods whose digest met only 4xx
+	// replies (last_soft is the latest such period). A delivery clears both.
+	`
+CREATE TABLE delivery_failures (
+	subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers(id) ON DELETE CASCADE,
+	hard          INTEGER NOT NULL DEFAULT 0,
+	soft_nights   INTEGER NOT NULL DEFAULT 0,
+	last_soft     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX digests_sent_at ON digests(sent_at) WHERE status = 'sent';
+`,
+	// A reader's personal Atom feed link: one per reader, stored hashed like
+	// the tokens, replaced when they ask for a new one. Its own table, not a
+	// token kind, so the tokens table keeps its CHECK and its rows.
+	`
+CREATE TABLE feeds (
+	subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers(id) ON DELETE CASCADE,
+	hash          BLOB NOT NULL UNIQUE,
+	created_at    INTEGER NOT NULL
+);
+`,
+	// Where a reader's next digest starts (Store.histories) is the end of
+	// their latest digest not expired: one seek in this index, instead of
+	// reading every digest they were ever sent, a pass over 100,000 readers
+	// a year old 36 million rows.
+	`
+CREATE INDEX digests_window ON digests(subscriber_id, window_end) WHERE status != 'expired';
+`,
+	// The same index over every digest, expired or not: one whose condition
+	// names the status changes with it, and marking a digest sent (a
+	// transaction a digest) wrote its page each time, a fourth of the
+	// pages the mark writes. Store.histories skips the rare expired digest.
+	`
+DROP INDEX digests_window;
+CREATE INDEX digests_window ON digests(subscriber_id, window_end);
+`,
+	// sent_papers without its foreign keys to digests and papers: no index
+	// leads with digest_id or paper_id, so deleting a digest — as deleting
+	// a reader does, each of theirs — read the whole table for its papers,
+	// and a year of 100,000 readers' digests is 700 million rows. Only
+	// the key to subscribers, the first column of the table's own key,
+	// stays. Storing a digest checked both keys for each of its papers, too.
+	`
+CREATE TABLE sent_papers_new (
+	subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+	paper_id      INTEGER NOT NULL,
+	digest_id     INTEGER NOT NULL,
+	PRIMARY KEY (subscriber_id, paper_id)
+) WITHOUT ROWID;
+INSERT INTO sent_papers_new (subscriber_id, paper_id, digest_id)
+	SELECT subscriber_id, paper_id, digest_id FROM sent_papers;
+DROP TABLE sent_papers;
+ALTER TABLE sent_papers_new RENAME TO sent_papers;
+`,
+}
