@@ -32,7 +32,7 @@ test: fmt-check vet chromium bin/mailpit
 # prints one figure line per property; the whole output is kept in
 # bin/torture.log.
 TORTURE_TESTS := TestCrashLosesNoDigest|TestRunUnderMixedSMTPFaults|TestSourceFaults|TestHostilePaperIsInert|TestWebAbuse|TestWebUnderLoadDuringDelivery|TestBackupWhileServingAndSending|TestSecretsStayOutOfOutput
-FUZZ_TARGETS  := ./subscribers/query:FuzzParse ./digest/hf:FuzzParse ./digest/arxiv:FuzzParse ./subscribers:FuzzParseAddress ./subscribers:FuzzReadCSV ./digest:FuzzQuotedPrintable
+FUZZ_TARGETS  := ./subscribers/query:FuzzParse ./digest/hf:FuzzParse ./digest/arxiv:FuzzParse ./subscribers:FuzzParseAddress ./subscribers:FuzzReadCSV ./digest/email:FuzzQuotedPrintable
 FUZZEXECS     ?= 300000
 FIGURES       := ^(crash|smtp|source|hostile|web|concurrency|backup|secrets|fuzz):|^--- FAIL|^FAIL|^panic
 torture: SHELL := /bin/bash

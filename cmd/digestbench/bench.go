@@ -14,9 +14,12 @@ import (
 	"runtime/trace"
 	"time"
 
+	"github.com/digestd/digestd/digest/email"
+
+	"github.com/digestd/digestd/digest/mailer"
+
 	"github.com/digestd/digestd/digest/sqlite"
 
-	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/digestd/digestd/subscribers"
 )
@@ -30,7 +33,7 @@ type bench struct {
 	store   *sqlite.Store
 	subs    *subscribers.Store
 	runner  *pipeline.Runner
-	senders []*digest.SMTPSender
+	senders []*mailer.SMTP
 	sink    *sink
 
 	phases []phase
@@ -67,14 +70,14 @@ func newBench(ctx context.Context, path string, o options) (*bench, error) {
 		return nil, err
 	}
 	b.subs = subscribers.NewStore(b.db)
-	renderer, err := digest.NewRenderer(digest.RenderConfig{SiteName: "digestd", BaseURL: "https://digest.bench.example"})
+	renderer, err := email.NewRenderer(email.RenderConfig{SiteName: "digestd", BaseURL: "https://digest.bench.example"})
 	if err != nil {
 		b.Close()
 		return nil, err
 	}
 	var mailers []pipeline.Mailer
 	for range o.concurrency {
-		s, err := digest.NewSMTPSender(digest.SMTPConfig{Host: "127.0.0.1", Port: b.sink.port(), TLS: digest.SMTPNoTLS})
+		s, err := mailer.NewSMTP(mailer.SMTPConfig{Host: "127.0.0.1", Port: b.sink.port(), TLS: mailer.SMTPNoTLS})
 		if err != nil {
 			b.Close()
 			return nil, err
@@ -89,7 +92,7 @@ func newBench(ctx context.Context, path string, o options) (*bench, error) {
 		Builder:     &pipeline.Builder{Store: b.store, Subscribers: b.subs, Matcher: sqlite.NewMatcher(b.db), MaxPapers: o.maxPapers},
 		Renderer:    renderer,
 		Mailers:     mailers,
-		Headers: digest.Headers{
+		Headers: email.Headers{
 			From:              "digestd <digest@bench.example>",
 			ListID:            "digestd paper digest <digest.digest.bench.example>",
 			UnsubscribeMailto: "mailto:digest@bench.example?subject=unsubscribe",

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digestd/digestd/digest/smtptest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 )
 
 // formClient is a browser on the web front: its cookie jar and the form

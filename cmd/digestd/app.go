@@ -11,9 +11,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/digestd/digestd/digest/email"
+
+	"github.com/digestd/digestd/digest/mailer"
 	"github.com/digestd/digestd/digest/sqlite"
 
-	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/digestd/digestd/subscribers"
 )
@@ -29,17 +31,17 @@ type app struct {
 	subscribers *subscribers.Store
 	matcher     *sqlite.Matcher
 	builder     *pipeline.Builder
-	renderer    *digest.Renderer
-	headers     digest.Headers
-	mailer      mailer
-	outbox      *digest.OutboxDir    // set in outbox mode (no smtp.host)
-	workers     []*digest.SMTPSender // delivery connections beyond mailer
+	renderer    *email.Renderer
+	headers     email.Headers
+	mailer      sender
+	outbox      *mailer.Folder // set in outbox mode (no smtp.host)
+	workers     []*mailer.SMTP // delivery connections beyond mailer
 	metrics     *metrics
 	now         func() time.Time
 }
 
-// mailer is what the app sends through: an SMTP relay or the outbox folder.
-type mailer interface {
+// sender is what the app sends through: an SMTP relay or the outbox folder.
+type sender interface {
 	pipeline.Mailer
 	Close() error
 }
@@ -50,7 +52,7 @@ func openApp(ctx context.Context, configPath string, logOut io.Writer) (*app, er
 		return nil, usageError{err}
 	}
 	a := &app{cfg: cfg, configFile: file, log: newLogger(cfg.Log, logOut), now: time.Now}
-	a.renderer, err = digest.NewRenderer(digest.RenderConfig{
+	a.renderer, err = email.NewRenderer(email.RenderConfig{
 		SiteName:       "digestd",
 		BaseURL:        cfg.BaseURL,
 		Subject:        cfg.Digest.Subject,
@@ -77,10 +79,10 @@ func openApp(ctx context.Context, configPath string, logOut io.Writer) (*app, er
 	a.metrics = newMetrics(newStateCollector(a.store, a.subscribers))
 	a.builder = &pipeline.Builder{Store: a.store, Subscribers: a.subscribers, Matcher: a.matcher, MaxPapers: cfg.Digest.MaxPapers}
 	if cfg.SMTP.Host == "" {
-		a.outbox = &digest.OutboxDir{Dir: filepath.Join(filepath.Dir(cfg.Database), "outbox")}
+		a.outbox = &mailer.Folder{Dir: filepath.Join(filepath.Dir(cfg.Database), "outbox")}
 		a.mailer = a.outbox
 	} else {
-		a.mailer, err = digest.NewSMTPSender(digest.SMTPConfig{
+		a.mailer, err = mailer.NewSMTP(mailer.SMTPConfig{
 			Host:     cfg.SMTP.Host,
 			Port:     cfg.SMTP.Port,
 			Username: cfg.SMTP.Username,
@@ -142,7 +144,7 @@ func (a *app) runner() *pipeline.Runner {
 // newHeaders derives the digest headers from the config. List-Id names the
 // web front's host; the List-Unsubscribe mailto goes to the reply-to (else
 // the from) mailbox, where the operator acts on it with `subscribers remove`.
-func newHeaders(cfg Config) digest.Headers {
+func newHeaders(cfg Config) email.Headers {
 	mailbox := cfg.SMTP.From
 	if cfg.SMTP.ReplyTo != "" {
 		mailbox = cfg.SMTP.ReplyTo
@@ -152,7 +154,7 @@ func newHeaders(cfg Config) digest.Headers {
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
-	return digest.Headers{
+	return email.Headers{
 		From:              cfg.SMTP.From,
 		ReplyTo:           cfg.SMTP.ReplyTo,
 		ListID:            fmt.Sprintf("digestd paper digest <digest.%s>", host),

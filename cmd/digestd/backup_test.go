@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digestd/digestd/digest/smtptest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 )
 
 // TestBackupWhileServingAndSending takes `digestd backup` in the middle of

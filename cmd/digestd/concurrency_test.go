@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digestd/digestd/digest/smtptest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 )
 
 // syncBuffer is a log both digestd commands write to at once.

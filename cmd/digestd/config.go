@@ -8,7 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/email"
+
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
 )
@@ -106,7 +107,7 @@ func defaultConfig() Config {
 	c.SMTP.RetryBackoff = 2 * time.Second
 	c.SMTP.HardBounceLimit = 1
 	c.Digest.MaxPapers = 20
-	c.Digest.Subject = digest.DefaultSubject
+	c.Digest.Subject = email.DefaultSubject
 	c.Health.MaxFetchAge = 26 * time.Hour
 	return c
 }

@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digestd/digestd/digest/smtptest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 )
 
 // torture reports whether the long variants run (`make torture`).

@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/email"
+
+	"github.com/digestd/digestd/digest/mailer"
+
 	"github.com/digestd/digestd/digest/pipeline"
 )
 
@@ -42,7 +45,7 @@ func (c Config) validateDelivery() []error {
 	case set != 0 && set != 3:
 		bad("dkim", "set all of domain, selector and private_key_file, or none")
 	case set == 3:
-		if _, err := digest.NewDKIMSigner(d.Domain, d.Selector, d.PrivateKeyFile); err != nil {
+		if _, err := email.NewDKIMSigner(d.Domain, d.Selector, d.PrivateKeyFile); err != nil {
 			bad("dkim.private_key_file", "%v", err)
 		}
 	}
@@ -50,11 +53,11 @@ func (c Config) validateDelivery() []error {
 }
 
 // newDKIM loads the DKIM signer; nil when dkim is not configured.
-func newDKIM(cfg Config) (*digest.DKIMSigner, error) {
+func newDKIM(cfg Config) (*email.DKIMSigner, error) {
 	if cfg.DKIM.Domain == "" {
 		return nil, nil
 	}
-	return digest.NewDKIMSigner(cfg.DKIM.Domain, cfg.DKIM.Selector, cfg.DKIM.PrivateKeyFile)
+	return email.NewDKIMSigner(cfg.DKIM.Domain, cfg.DKIM.Selector, cfg.DKIM.PrivateKeyFile)
 }
 
 // addWorkers opens the relay connections of delivery workers beyond the
@@ -62,7 +65,7 @@ func newDKIM(cfg Config) (*digest.DKIMSigner, error) {
 // connects on its first message.
 func (a *app) addWorkers() error {
 	for range a.cfg.SMTP.Concurrency - 1 {
-		s, err := digest.NewSMTPSender(a.smtpConfig())
+		s, err := mailer.NewSMTP(a.smtpConfig())
 		if err != nil {
 			return err
 		}
@@ -81,8 +84,8 @@ func (a *app) deliveryMailers() []pipeline.Mailer {
 	return mailers
 }
 
-func (a *app) smtpConfig() digest.SMTPConfig {
-	return digest.SMTPConfig{
+func (a *app) smtpConfig() mailer.SMTPConfig {
+	return mailer.SMTPConfig{
 		Host:     a.cfg.SMTP.Host,
 		Port:     a.cfg.SMTP.Port,
 		Username: a.cfg.SMTP.Username,

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/digestd/digestd/digest/smtptest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 )
 
 // TestDoctor runs `digestd doctor` against a live in-process relay (with and

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/digestd/digestd/digest/smtptest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 )
 
 // digestMail is a received digest, taken apart as a mail client would.

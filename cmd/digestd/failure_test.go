@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/digestd/digestd/digest/smtptest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 )
 
 // TestFetchBadResponseKeepsStoredPapers feeds each source a broken response

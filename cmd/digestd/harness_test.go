@@ -17,7 +17,7 @@ import (
 
 	"github.com/digestd/digestd/digest/sqlite"
 
-	"github.com/digestd/digestd/digest/smtptest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 )
 
 const fixtures = "../../testdata/fixtures/"

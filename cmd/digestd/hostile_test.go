@@ -16,7 +16,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/digestd/digestd/digest"
-	"github.com/digestd/digestd/digest/smtptest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 )
 
 // hostile is what a poisoned feed puts in every text field: markup, an

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 	"github.com/digestd/digestd/digest/pipeline"
-	"github.com/digestd/digestd/digest/smtptest"
 )
 
 // TestMetricsAfterFetchAndPass scrapes /metrics after two fetches (the

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 	"github.com/digestd/digestd/digest/pipeline"
-	"github.com/digestd/digestd/digest/smtptest"
 )
 
 // TestNeverTwice follows two readers over three days. Day 1 Hugging Face

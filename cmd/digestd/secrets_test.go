@@ -16,7 +16,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/digestd/digestd/digest/smtptest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 )
 
 // TestSecretsStayOutOfOutput runs digestd with debug logging through a

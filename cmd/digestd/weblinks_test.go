@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digestd/digestd/digest/smtptest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 	"github.com/digestd/digestd/subscribers"
 )
 

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/digestd/digestd/digest/email"
+
 	"github.com/digestd/digestd/digest/match"
 
 	"github.com/digestd/digestd/digest/sqlite"
@@ -33,7 +35,7 @@ type Archive struct {
 	Store       *sqlite.Store
 	Subscribers *subscribers.Store
 	Builder     *Builder
-	Renderer    *digest.Renderer
+	Renderer    *email.Renderer
 	BaseURL     string
 }
 

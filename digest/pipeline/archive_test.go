@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 	"github.com/digestd/digestd/digest/pipeline"
-	"github.com/digestd/digestd/digest/smtptest"
 	"github.com/digestd/digestd/subscribers"
 )
 

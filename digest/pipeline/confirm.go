@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/email"
+
 	"github.com/digestd/digestd/subscribers"
 )
 
@@ -12,8 +13,8 @@ import (
 // a pending (or returning) subscriber, with the topics they asked for.
 type Confirmations struct {
 	Subscribers *subscribers.Store
-	Renderer    *digest.Renderer
-	Headers     digest.Headers
+	Renderer    *email.Renderer
+	Headers     email.Headers
 	Mailer      Mailer
 	BaseURL     string
 }
@@ -32,11 +33,11 @@ func (c *Confirmations) SendConfirmation(ctx context.Context, sub subscribers.Su
 	for i, t := range topics {
 		queries[i] = t.Query
 	}
-	r, err := c.Renderer.RenderConfirmation(digest.Confirmation{To: sub.Email, ConfirmURL: c.BaseURL + "/confirm/" + token, Topics: queries})
+	r, err := c.Renderer.RenderConfirmation(email.Confirmation{To: sub.Email, ConfirmURL: c.BaseURL + "/confirm/" + token, Topics: queries})
 	if err != nil {
 		return err
 	}
-	msg, err := digest.ComposeConfirmation(c.Headers, sub.Email, r)
+	msg, err := email.ComposeConfirmation(c.Headers, sub.Email, r)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/digestd/digestd/digest/email"
+
 	"github.com/digestd/digestd/digest/match"
 
 	"github.com/digestd/digestd/digest/sqlite"
@@ -55,7 +57,7 @@ func (p *Preview) Preview(ctx context.Context, q *query.Query, limit int) ([]web
 	out := make([]web.PreviewPaper, 0, len(matches))
 	for _, m := range matches {
 		paper := papers[m.PaperID]
-		v := digest.NewItemView(digest.Item{
+		v := email.NewItemView(digest.Item{
 			Paper:   paper,
 			Title:   match.Highlight(paper.Title, q.TermsIn(query.FieldTitle)),
 			Snippet: match.Snippet(paper.Abstract, q.TermsIn(query.FieldAbstract), previewSnippetRunes),

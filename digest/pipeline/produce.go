@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/digestd/digestd/digest/email"
+
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers"
 )
@@ -168,7 +170,7 @@ func (r *Runner) readPage(ctx context.Context, page []subscribers.Subscriber, no
 
 // draft builds rd's digest and composes it for storing and sending; nil
 // when there is nothing to send.
-func (r *Runner) draft(ctx context.Context, b *Builder, rend *digest.Renderer, rd dueReader, now time.Time, opt RunOptions, s *sendState) (*draft, error) {
+func (r *Runner) draft(ctx context.Context, b *Builder, rend *email.Renderer, rd dueReader, now time.Time, opt RunOptions, s *sendState) (*draft, error) {
 	sub := rd.sub
 	d, err := b.build(ctx, rd, now)
 	if err != nil {
@@ -196,7 +198,7 @@ func (r *Runner) draft(ctx context.Context, b *Builder, rend *digest.Renderer, r
 
 // compose mints d's manage token, renders d with rend and composes its
 // message.
-func (r *Runner) compose(rend *digest.Renderer, d *digest.Digest) (*draft, error) {
+func (r *Runner) compose(rend *email.Renderer, d *digest.Digest) (*draft, error) {
 	token, err := r.link(d)
 	if err != nil {
 		return nil, err
@@ -205,7 +207,7 @@ func (r *Runner) compose(rend *digest.Renderer, d *digest.Digest) (*draft, error
 	if err != nil {
 		return nil, err
 	}
-	msg, msgID, err := digest.ComposeDigest(r.Headers, d, rendered)
+	msg, msgID, err := email.ComposeDigest(r.Headers, d, rendered)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/digestd/digestd/digest/email"
+
 	"github.com/digestd/digestd/digest/sqlite"
 
 	"github.com/digestd/digestd/digest"
@@ -30,11 +32,11 @@ type Runner struct {
 	Store       *sqlite.Store
 	Subscribers *subscribers.Store
 	Builder     *Builder
-	Renderer    *digest.Renderer
+	Renderer    *email.Renderer
 	// Mailers are the delivery workers' connections, one worker each: a
 	// pass sends through all of them at once, each one message at a time.
 	Mailers []Mailer
-	Headers digest.Headers
+	Headers email.Headers
 	Limits  Limits
 	Retry   Retry
 	// HardBounceLimit is how many permanent refusals of an address make

@@ -2,6 +2,8 @@ package pipeline_test
 
 import (
 	"github.com/digestd/digestd/digest/digesttest"
+	"github.com/digestd/digestd/digest/email"
+	"github.com/digestd/digestd/digest/mailer"
 
 	"bytes"
 	"context"
@@ -23,19 +25,18 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/digestd/digestd/digest"
-	"github.com/digestd/digestd/digest/smtptest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 	"github.com/digestd/digestd/subscribers"
 )
 
-var mailHeaders = digest.Headers{From: "digestd <digest@papers.example.org>", ListID: "digestd <digest.papers.example.org>"}
+var mailHeaders = email.Headers{From: "digestd <digest@papers.example.org>", ListID: "digestd <digest.papers.example.org>"}
 
 // pipeline is a database holding the papers of digesttest.HFDay1, with what a Runner needs.
 type harness struct {
 	db    *sql.DB
 	store *sqlite.Store
 	subs  *subscribers.Store
-	ren   *digest.Renderer
+	ren   *email.Renderer
 	now   time.Time
 }
 
@@ -43,7 +44,7 @@ func newPipeline(t *testing.T) *harness {
 	t.Helper()
 	store, db := digesttest.Open(t)
 	digesttest.Save(t, store, digesttest.Papers(t, digesttest.HFDay1))
-	ren, err := digest.NewRenderer(digest.RenderConfig{SiteName: "digestd", BaseURL: "https://papers.example.org"})
+	ren, err := email.NewRenderer(email.RenderConfig{SiteName: "digestd", BaseURL: "https://papers.example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,9 +61,9 @@ func (p *harness) add(t *testing.T, email string, status subscribers.Status, set
 }
 
 // sender is an SMTP client for the relay at port.
-func sender(t *testing.T, port int) *digest.SMTPSender {
+func sender(t *testing.T, port int) *mailer.SMTP {
 	t.Helper()
-	s, err := digest.NewSMTPSender(digest.SMTPConfig{Host: "127.0.0.1", Port: port, TLS: "none", Timeout: 5 * time.Second})
+	s, err := mailer.NewSMTP(mailer.SMTPConfig{Host: "127.0.0.1", Port: port, TLS: "none", Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 	"github.com/digestd/digestd/digest/pipeline"
-	"github.com/digestd/digestd/digest/smtptest"
 	"github.com/digestd/digestd/subscribers"
 )
 

@@ -8,6 +8,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/digestd/digestd/digest/email"
+
+	"github.com/digestd/digestd/digest/mailer"
+
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers"
 )
@@ -79,7 +83,7 @@ func (s *sendState) work(ctx context.Context, m Mailer) {
 		if err := s.send(ctx, m, out); err != nil {
 			s.stop(err)
 		}
-		digest.Recycle(out.Message)
+		email.Recycle(out.Message)
 	}
 }
 
@@ -109,7 +113,7 @@ func (s *sendState) send(ctx context.Context, m Mailer, out *digest.Outgoing) er
 		if err == nil {
 			return s.delivered(rec, out, time.Since(start))
 		}
-		var se *digest.SendError
+		var se *mailer.SendError
 		errors.As(err, &se)
 		switch {
 		case relayTrouble(se):
@@ -140,7 +144,7 @@ func (s *sendState) delivered(ctx context.Context, out *digest.Outgoing, took ti
 
 // relayTrouble tells a failure of the relay or the session, which every
 // message would meet, from an answer about this message.
-func relayTrouble(se *digest.SendError) bool {
+func relayTrouble(se *mailer.SendError) bool {
 	return se == nil || se.Stage == "connect" || // no session
 		se.Temporary && se.Code == 0 || // the connection broke mid-message
 		se.Stage == "mail" && !se.Temporary // the sender is refused
@@ -149,7 +153,7 @@ func relayTrouble(se *digest.SendError) bool {
 // unreachable handles a message the relay did not answer for: it stays
 // pending, and the pass stops once the relay looks down rather than
 // failing every reader in turn.
-func (s *sendState) unreachable(ctx context.Context, out *digest.Outgoing, se *digest.SendError, err error) error {
+func (s *sendState) unreachable(ctx context.Context, out *digest.Outgoing, se *mailer.SendError, err error) error {
 	if merr := s.runner.Store.MarkDeferred(ctx, out.ID, err); merr != nil {
 		return merr
 	}
@@ -168,7 +172,7 @@ func (s *sendState) unreachable(ctx context.Context, out *digest.Outgoing, se *d
 
 // refused handles a permanent refusal: the digest fails for good, and a
 // refused recipient counts towards the reader's hard bounce limit.
-func (s *sendState) refused(ctx context.Context, out *digest.Outgoing, se *digest.SendError) error {
+func (s *sendState) refused(ctx context.Context, out *digest.Outgoing, se *mailer.SendError) error {
 	r := s.runner
 	if err := r.Store.MarkFailed(ctx, out.ID, se); err != nil {
 		return err
@@ -190,7 +194,7 @@ func (s *sendState) refused(ctx context.Context, out *digest.Outgoing, se *diges
 
 // deferred leaves a digest pending after the pass's tries. Refusals of
 // the recipient that last several nights count as a bounce.
-func (s *sendState) deferred(ctx context.Context, out *digest.Outgoing, se *digest.SendError, tries int) error {
+func (s *sendState) deferred(ctx context.Context, out *digest.Outgoing, se *mailer.SendError, tries int) error {
 	s.count(func(r *RunResult) { r.Pending++ })
 	s.log.Warn("digest not sent, kept in the outbox", "to", out.Recipient, "attempts", tries, "error", se)
 	// 421 is the server closing shop and mail-stage refusals concern the

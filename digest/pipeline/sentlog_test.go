@@ -10,8 +10,8 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 	"github.com/digestd/digestd/digest/pipeline"
-	"github.com/digestd/digestd/digest/smtptest"
 	"github.com/digestd/digestd/subscribers"
 )
 

@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"github.com/digestd/digestd/digest/digesttest"
+	"github.com/digestd/digestd/digest/mailer"
 
 	"bufio"
 	"bytes"
@@ -18,9 +19,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 	"github.com/digestd/digestd/digest/pipeline"
-	"github.com/digestd/digestd/digest/smtptest"
 )
 
 // readerNumber is n of rn@example.org.
@@ -87,7 +87,7 @@ func TestRunUnderMixedSMTPFaults(t *testing.T) {
 		}
 		return nil
 	}))
-	s, err := digest.NewSMTPSender(digest.SMTPConfig{Host: "127.0.0.1", Port: relay.Port(), TLS: "none", Timeout: 2 * time.Second})
+	s, err := mailer.NewSMTP(mailer.SMTPConfig{Host: "127.0.0.1", Port: relay.Port(), TLS: "none", Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestRunStartTLSNotOffered(t *testing.T) {
 	p := newPipeline(t)
 	p.readers(t, 4)
 	relay := smtptest.Start(t)
-	s, err := digest.NewSMTPSender(digest.SMTPConfig{Host: "127.0.0.1", Port: relay.Port(), TLS: digest.SMTPStartTLS, Timeout: 5 * time.Second})
+	s, err := mailer.NewSMTP(mailer.SMTPConfig{Host: "127.0.0.1", Port: relay.Port(), TLS: mailer.SMTPStartTLS, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 	"github.com/digestd/digestd/digest/pipeline"
-	"github.com/digestd/digestd/digest/smtptest"
 )
 
 // TestRunRelayDownStopsWorkers: with the relay down the pass stops after a

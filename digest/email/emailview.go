@@ -1,6 +1,8 @@
-package digest
+package email
 
 import (
+	"github.com/digestd/digestd/digest"
+
 	"fmt"
 	"net/url"
 	"strings"
@@ -23,7 +25,7 @@ const (
 // that matched it.
 type ItemView struct {
 	paperInfo
-	Title, Snippet []Span
+	Title, Snippet []digest.Span
 	Matched        string // the topics that matched, "" when trending
 }
 
@@ -35,7 +37,7 @@ type paperInfo struct {
 }
 
 // NewItemView is it as its reader sees it.
-func NewItemView(it Item) ItemView {
+func NewItemView(it digest.Item) ItemView {
 	v := ItemView{paperInfo: newPaperInfo(it.Paper)}
 	v.Title, v.Snippet, v.Matched = itemMarks(it)
 	return v
@@ -43,18 +45,18 @@ func NewItemView(it Item) ItemView {
 
 // itemMarks is what of the item depends on the topics that matched it:
 // its title and snippet cleaned and cut to size, and the topics.
-func itemMarks(it Item) (title, snippet []Span, matched string) {
+func itemMarks(it digest.Item) (title, snippet []digest.Span, matched string) {
 	p := it.Paper
 	title = cleanSpans(it.Title)
 	if len(title) == 0 {
-		title = cleanSpans([]Span{{Text: p.Title}})
+		title = cleanSpans([]digest.Span{{Text: p.Title}})
 	}
 	snippet = cleanSpans(it.Snippet)
 	if len(snippet) == 0 {
-		snippet = cleanSpans([]Span{{Text: p.AISummary}})
+		snippet = cleanSpans([]digest.Span{{Text: p.AISummary}})
 	}
 	if len(snippet) == 0 {
-		snippet = cleanSpans([]Span{{Text: p.Abstract}})
+		snippet = cleanSpans([]digest.Span{{Text: p.Abstract}})
 	}
 	var topics []string
 	for _, t := range it.Topics {
@@ -65,7 +67,7 @@ func itemMarks(it Item) (title, snippet []Span, matched string) {
 	return cutSpans(title, maxTitleRunes), cutSpans(snippet, maxSnippetRunes), shorten(strings.Join(topics, " · "), 200)
 }
 
-func newPaperInfo(p Paper) paperInfo {
+func newPaperInfo(p digest.Paper) paperInfo {
 	var meta []string
 	if a := shortAuthors(p.Authors); a != "" {
 		meta = append(meta, a)
@@ -163,8 +165,8 @@ func squeezed(s string) bool {
 
 // cleanSpans squeezes white space inside spans and drops empty ones, keeping
 // the single spaces between spans so words do not run together.
-func cleanSpans(in []Span) []Span {
-	out := make([]Span, 0, len(in))
+func cleanSpans(in []digest.Span) []digest.Span {
+	out := make([]digest.Span, 0, len(in))
 	for _, s := range in {
 		text := squeeze(s.Text)
 		if len(out) == 0 {
@@ -173,7 +175,7 @@ func cleanSpans(in []Span) []Span {
 			text = strings.TrimLeft(text, " ")
 		}
 		if text != "" {
-			out = append(out, Span{Text: text, Hit: s.Hit})
+			out = append(out, digest.Span{Text: text, Hit: s.Hit})
 		}
 	}
 	if n := len(out); n > 0 {
@@ -186,8 +188,8 @@ func cleanSpans(in []Span) []Span {
 }
 
 // cutSpans keeps about limit runes of text, cutting at a word boundary.
-func cutSpans(spans []Span, limit int) []Span {
-	out := make([]Span, 0, len(spans))
+func cutSpans(spans []digest.Span, limit int) []digest.Span {
+	out := make([]digest.Span, 0, len(spans))
 	left := limit
 	for _, s := range spans {
 		n := utf8.RuneCountInString(s.Text)
@@ -196,7 +198,7 @@ func cutSpans(spans []Span, limit int) []Span {
 			left -= n
 			continue
 		}
-		out = append(out, Span{Text: shorten(s.Text, left), Hit: s.Hit})
+		out = append(out, digest.Span{Text: shorten(s.Text, left), Hit: s.Hit})
 		break
 	}
 	return out
@@ -218,7 +220,7 @@ func shorten(s string, limit int) string {
 	return string(r) + "…"
 }
 
-func plainSpans(spans []Span) string {
+func plainSpans(spans []digest.Span) string {
 	var b strings.Builder
 	for _, s := range spans {
 		b.WriteString(s.Text)
@@ -227,7 +229,7 @@ func plainSpans(spans []Span) string {
 }
 
 // MarkText joins spans, marking hits the way plain-text mail always has: *like this*.
-func MarkText(spans []Span) string {
+func MarkText(spans []digest.Span) string {
 	var b strings.Builder
 	for _, s := range spans {
 		if !s.Hit {

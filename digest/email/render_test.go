@@ -1,6 +1,8 @@
-package digest
+package email
 
 import (
+	"github.com/digestd/digestd/digest"
+
 	"flag"
 	"fmt"
 	"os"
@@ -16,15 +18,15 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // testDigest is a two-paper digest with every optional field in play.
-func testDigest() *Digest {
+func testDigest() *digest.Digest {
 	day := time.Date(2026, 11, 28, 7, 0, 0, 0, time.UTC)
-	return &Digest{
+	return &digest.Digest{
 		SubscriberID: 42, To: "reader@example.org", Period: "2026-11-28", Date: day,
 		ManageURL:      "https://digest.example.org/manage/tok123",
 		UnsubscribeURL: "https://digest.example.org/unsubscribe/tok123",
 		ViewURL:        "https://digest.example.org/manage/tok123/digest/2026-11-28",
-		Items: []Item{{
-			Paper: Paper{
+		Items: []digest.Item{{
+			Paper: digest.Paper{
 				ID: "2410.13276", Title: "Scaling Long Context Models",
 				Abstract: "We study how long context language models scale.",
 				Authors:  []string{"Ada Lovelace", "Alan Turing", "Grace Hopper", "Tri Dao", "Kurt Gödel"},
@@ -33,10 +35,10 @@ func testDigest() *Digest {
 				ProjectPage: "https://longctx.example.org",
 			},
 			Topics:  []string{`"long context" lora`},
-			Title:   []Span{{Text: "Scaling "}, {Text: "Long Context", Hit: true}, {Text: " Models"}},
-			Snippet: []Span{{Text: "We study how "}, {Text: "long context", Hit: true}, {Text: " language models scale with " + strings.Repeat("more and more data ", 6)}},
+			Title:   []digest.Span{{Text: "Scaling "}, {Text: "Long Context", Hit: true}, {Text: " Models"}},
+			Snippet: []digest.Span{{Text: "We study how "}, {Text: "long context", Hit: true}, {Text: " language models scale with " + strings.Repeat("more and more data ", 6)}},
 		}, {
-			Paper: Paper{
+			Paper: digest.Paper{
 				ID: "hep-th/0601001", Title: "Strings Without Hits", Authors: []string{"Ed Witten"},
 				PublishedAt: time.Date(2006, 1, 1, 0, 0, 0, 0, time.UTC),
 				AISummary:   "A summary written by a machine.",
@@ -180,7 +182,7 @@ func TestRenderSubject(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := testDigest()
 			if tt.title != "" {
-				d.Items[0].Title = []Span{{Text: tt.title}}
+				d.Items[0].Title = []digest.Span{{Text: tt.title}}
 			}
 			got, err := newTestRenderer(t, RenderConfig{Subject: tt.tmpl}).Render(d)
 			if err != nil {
@@ -222,15 +224,15 @@ func TestRenderSizeAtFiftyPapers(t *testing.T) {
 	d.ManageURL = "https://digest.example.org/manage/" + strings.Repeat("T", 32)
 	d.Items = d.Items[:0]
 	for i := range 50 {
-		d.Items = append(d.Items, Item{
-			Paper: Paper{
+		d.Items = append(d.Items, digest.Item{
+			Paper: digest.Paper{
 				ID: fmt.Sprintf("2411.%05d", i), Title: "A Rather Long Title About Efficient Long Context Attention for Large Language Models " + strings.Repeat("x", 40),
 				Abstract: long, AISummary: long, Authors: []string{"An Author", "Another Author", "Third Author", "Fourth", "Fifth"},
 				Org: "Some Research Organisation", Upvotes: 100 + i, FeaturedOn: d.Date,
 				GithubRepo: "https://github.com/some-organisation/some-long-repository-name", ProjectPage: "https://project.example.org/paper",
 			},
 			Topics:  []string{"attention", `"long context"`},
-			Snippet: []Span{{Text: long[:200]}, {Text: "attention", Hit: true}, {Text: long}},
+			Snippet: []digest.Span{{Text: long[:200]}, {Text: "attention", Hit: true}, {Text: long}},
 		})
 	}
 	got, err := newTestRenderer(t, RenderConfig{}).Render(d)
@@ -282,12 +284,12 @@ func TestPassRendererRendersAsAlone(t *testing.T) {
 	second.UnsubscribeURL = "https://digest.example.org/unsubscribe/other"
 	second.ViewURL = ""
 	// The same papers in the other order, the first one marked differently.
-	second.Items = []Item{first.Items[11], first.Items[1], first.Items[0]}
-	second.Items[2].Title = []Span{{Text: "Scaling Long "}, {Text: "Context", Hit: true}, {Text: " Models"}}
+	second.Items = []digest.Item{first.Items[11], first.Items[1], first.Items[0]}
+	second.Items[2].Title = []digest.Span{{Text: "Scaling Long "}, {Text: "Context", Hit: true}, {Text: " Models"}}
 	second.Items[2].Topics = []string{"context"}
 	pass := r.ForPass()
 	for round := range 2 {
-		for _, d := range []*Digest{first, second} {
+		for _, d := range []*digest.Digest{first, second} {
 			want, err := r.Render(d)
 			if err != nil {
 				t.Fatalf("Render: %v", err)
@@ -330,7 +332,7 @@ func TestRenderRejectsIncompleteDigest(t *testing.T) {
 	empty.Items = nil
 	noLinks := testDigest()
 	noLinks.UnsubscribeURL = ""
-	for name, d := range map[string]*Digest{"nil": nil, "empty": empty, "no unsubscribe url": noLinks} {
+	for name, d := range map[string]*digest.Digest{"nil": nil, "empty": empty, "no unsubscribe url": noLinks} {
 		if _, err := r.Render(d); err == nil {
 			t.Errorf("%s: got no error, want one", name)
 		}

@@ -1,4 +1,4 @@
-package digest
+package mailer
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 )
 
 func TestOutboxDirSend(t *testing.T) {
-	o := &OutboxDir{Dir: filepath.Join(t.TempDir(), "outbox")}
+	o := &Folder{Dir: filepath.Join(t.TempDir(), "outbox")}
 	msgs := []string{"Subject: one\r\n\r\nfirst\r\n", "Subject: two\r\n\r\nsecond\r\n"}
 	for _, m := range msgs {
 		if err := o.Send(context.Background(), "bounce@example.org", "Reader+Tag@Example.org", []byte(m)); err != nil {
@@ -58,7 +58,7 @@ func get(t *testing.T, h http.Handler, path string) (*http.Response, string) {
 
 func TestOutboxDirHandler(t *testing.T) {
 	dir := t.TempDir()
-	o := &OutboxDir{Dir: dir}
+	o := &Folder{Dir: dir}
 	h := o.Handler()
 	if resp, body := get(t, h, "/outbox"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "No messages yet") {
 		t.Errorf("empty outbox: got %d %q", resp.StatusCode, body)

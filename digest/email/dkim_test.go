@@ -1,6 +1,10 @@
-package digest
+package email
 
 import (
+	"time"
+
+	"github.com/digestd/digestd/digest/mailer"
+
 	"bytes"
 	"context"
 	"crypto"
@@ -21,7 +25,7 @@ import (
 
 	"github.com/emersion/go-msgauth/dkim"
 
-	"github.com/digestd/digestd/digest/smtptest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 )
 
 // dkimKey writes key as a PEM file and returns its path and the TXT record
@@ -119,7 +123,11 @@ func TestDKIMSignaturesVerify(t *testing.T) {
 			}
 			// What a relay hands over, after dot-stuffing there and back.
 			relay := smtptest.Start(t)
-			s := newTestSender(t, relay, SMTPNoTLS, "", "")
+			s, err := mailer.NewSMTP(mailer.SMTPConfig{Host: relay.Host(), Port: relay.Port(), TLS: mailer.SMTPNoTLS, Timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
 			if err := s.Send(context.Background(), "digest@example.org", "reader@example.org", msg); err != nil {
 				t.Fatal(err)
 			}

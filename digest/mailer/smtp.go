@@ -1,4 +1,4 @@
-package digest
+package mailer
 
 import (
 	"bytes"
@@ -43,10 +43,10 @@ type SMTPConfig struct {
 	TLSConfig *tls.Config
 }
 
-// SMTPSender delivers stored messages over one SMTP connection, reused from
+// SMTP delivers stored messages over one SMTP connection, reused from
 // message to message and reopened when the server has dropped it. Calls are
-// serialised; run one SMTPSender per delivery worker.
-type SMTPSender struct {
+// serialised; run one SMTP per delivery worker.
+type SMTP struct {
 	host, addr string
 	timeout    time.Duration
 	opts       []mail.Option
@@ -66,8 +66,8 @@ type smtpConn struct {
 	buf []byte // a message as DATA carries it, when it needs stuffing
 }
 
-// NewSMTPSender checks cfg; it connects only on the first Send.
-func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
+// NewSMTP checks cfg; it connects only on the first Send.
+func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	if cfg.Host == "" {
 		return nil, errors.New("smtp.host is empty")
 	}
@@ -120,7 +120,7 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 	if _, err := mail.NewClient(cfg.Host, opts...); err != nil {
 		return nil, fmt.Errorf("smtp %s: %w", cfg.Host, err)
 	}
-	s := &SMTPSender{host: cfg.Host, addr: net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)), timeout: cfg.Timeout, opts: opts}
+	s := &SMTP{host: cfg.Host, addr: net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)), timeout: cfg.Timeout, opts: opts}
 	if cfg.TLS == SMTPImplicitTLS {
 		s.implicitTLS = tlsConfig
 	}
@@ -131,7 +131,7 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 // from to the single recipient to. A failure is a *SendError. When the
 // reused connection turns out to be dead, the message is tried once more on
 // a fresh one, unless the server may already have accepted it.
-func (s *SMTPSender) Send(ctx context.Context, from, to string, msg []byte) error {
+func (s *SMTP) Send(ctx context.Context, from, to string, msg []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := ctx.Err(); err != nil {
@@ -149,7 +149,7 @@ func (s *SMTPSender) Send(ctx context.Context, from, to string, msg []byte) erro
 
 // Close ends the session with QUIT. A connection the server already dropped
 // is no failure: there is nothing left to close cleanly.
-func (s *SMTPSender) Close() error {
+func (s *SMTP) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.conn == nil {
@@ -169,7 +169,7 @@ func (s *SMTPSender) Close() error {
 // connect dials and runs EHLO, STARTTLS and AUTH through go-mail. The dial
 // function keeps the socket, so it is closed when the handshake fails and
 // its I/O is cut short when ctx is cancelled.
-func (s *SMTPSender) connect(ctx context.Context) (*smtpConn, error) {
+func (s *SMTP) connect(ctx context.Context) (*smtpConn, error) {
 	var raw net.Conn
 	stop := func() bool { return false }
 	dial := func(dctx context.Context, network, addr string) (net.Conn, error) {
@@ -204,7 +204,7 @@ func (s *SMTPSender) connect(ctx context.Context) (*smtpConn, error) {
 // attempt runs one SMTP transaction on the current connection, opening one
 // if needed. maybeDelivered reports a failure after the message's final dot
 // was sent: the server may have taken it, so it must not be sent again.
-func (s *SMTPSender) attempt(ctx context.Context, from, to string, msg []byte) (maybeDelivered bool, err error) {
+func (s *SMTP) attempt(ctx context.Context, from, to string, msg []byte) (maybeDelivered bool, err error) {
 	if s.conn == nil {
 		conn, err := s.connect(ctx)
 		if err != nil {
@@ -402,7 +402,7 @@ func appendStuffed(buf, msg []byte) []byte {
 }
 
 // drop forgets a connection in an unknown state; the next Send dials anew.
-func (s *SMTPSender) drop() {
+func (s *SMTP) drop() {
 	if s.conn != nil {
 		_ = s.conn.raw.Close()
 		s.conn = nil

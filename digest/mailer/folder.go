@@ -1,4 +1,4 @@
-package digest
+package mailer
 
 import (
 	"context"
@@ -17,17 +17,17 @@ import (
 // maxOutboxListed bounds the /outbox page; older files stay on disk.
 const maxOutboxListed = 500
 
-// OutboxDir is the delivery used when no SMTP relay is configured: each
+// Folder is the delivery used when no SMTP relay is configured: each
 // message becomes an .eml file that any mail client opens, so a first run
 // works without a mail server.
-type OutboxDir struct {
+type Folder struct {
 	Dir string
 }
 
 // Send writes msg to <Dir>/<UTC time>-<recipient>-<hash>.eml. The file
 // appears complete or not at all (temporary file, fsync, rename), because
 // the message counts as sent once Send returns.
-func (o *OutboxDir) Send(ctx context.Context, from, to string, msg []byte) error {
+func (o *Folder) Send(ctx context.Context, from, to string, msg []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -61,9 +61,9 @@ func (o *OutboxDir) Send(ctx context.Context, from, to string, msg []byte) error
 	return nil
 }
 
-// Close does nothing: files need no connection. It makes OutboxDir a drop-in
-// for SMTPSender.
-func (o *OutboxDir) Close() error { return nil }
+// Close does nothing: files need no connection. It makes Folder a drop-in
+// for SMTP.
+func (o *Folder) Close() error { return nil }
 
 // fileSafe keeps the recipient readable in a file name and harmless in a
 // path and a URL: lower-case letters, digits, '.', '-' and '_' only.
@@ -97,7 +97,7 @@ type outboxEntry struct {
 
 // list returns the .eml files, newest first: names start with a UTC
 // timestamp, so reverse name order is time order.
-func (o *OutboxDir) list() ([]outboxEntry, error) {
+func (o *Folder) list() ([]outboxEntry, error) {
 	dirents, err := os.ReadDir(o.Dir)
 	if os.IsNotExist(err) {
 		return nil, nil
@@ -140,7 +140,7 @@ var outboxPage = htmpl.Must(htmpl.New("outbox").Parse(`<!DOCTYPE html>
 // source inline (message/rfc822 makes browsers download it), with nosniff so
 // the HTML part is never rendered; ?download=1 gives message/rfc822 for a
 // mail client.
-func (o *OutboxDir) Handler() http.Handler {
+func (o *Folder) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /outbox", o.serveList)
 	mux.HandleFunc("GET /outbox/{$}", o.serveList)
@@ -148,7 +148,7 @@ func (o *OutboxDir) Handler() http.Handler {
 	return mux
 }
 
-func (o *OutboxDir) serveList(w http.ResponseWriter, r *http.Request) {
+func (o *Folder) serveList(w http.ResponseWriter, r *http.Request) {
 	entries, err := o.list()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -160,7 +160,7 @@ func (o *OutboxDir) serveList(w http.ResponseWriter, r *http.Request) {
 
 // serveMessage only serves names that the listing itself would show, read
 // through an os.Root, so no request can reach outside Dir.
-func (o *OutboxDir) serveMessage(w http.ResponseWriter, r *http.Request) {
+func (o *Folder) serveMessage(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if strings.ContainsAny(name, `/\`) || strings.Contains(name, "..") {
 		http.NotFound(w, r)

@@ -1,6 +1,8 @@
-package digest
+package email
 
 import (
+	"github.com/digestd/digestd/digest"
+
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
@@ -206,7 +208,7 @@ type (
 
 // Render builds the email for one digest: its frame and its papers, each
 // rendered once a pass, with the reader's own values put in.
-func (r *Renderer) Render(d *Digest) (Rendered, error) {
+func (r *Renderer) Render(d *digest.Digest) (Rendered, error) {
 	if d == nil || len(d.Items) == 0 {
 		return Rendered{}, errors.New("render digest: no papers")
 	}
@@ -346,7 +348,7 @@ func (r *Renderer) RenderConfirmation(c Confirmation) (Rendered, error) {
 // with the parts its marks make filled in; in a pass, once for each
 // marks. Its links to the reader's manage page are left as marks, where
 // Render puts each reader's URL.
-func (r *Renderer) paper(it Item) (*renderedPaper, error) {
+func (r *Renderer) paper(it digest.Item) (*renderedPaper, error) {
 	pass := r.papers != nil
 	key := paperKey{it.PaperID, strings.Join(it.Topics, "\n")}
 	if pass {
@@ -398,7 +400,7 @@ type executor interface {
 // and fills it in for each set of topics that marks the paper. A pass
 // reads each paper once (see passCache), so a row id names the same paper
 // all pass long.
-func (r *Renderer) paperFrame(it Item, pass bool) (*paperFrame, error) {
+func (r *Renderer) paperFrame(it digest.Item, pass bool) (*paperFrame, error) {
 	if pass {
 		if f, ok := r.paperFrames.Get(it.PaperID); ok {
 			return f, nil

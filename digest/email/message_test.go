@@ -1,6 +1,8 @@
-package digest
+package email
 
 import (
+	"github.com/digestd/digestd/digest"
+
 	"bytes"
 	"io"
 	"mime"
@@ -148,14 +150,14 @@ func TestComposeDigestRejectsHeaderInjection(t *testing.T) {
 	tests := []struct {
 		name    string
 		headers Headers
-		mutate  func(*Digest)
+		mutate  func(*digest.Digest)
 	}{
-		{"to with newline", testHeaders, func(d *Digest) { d.To = "a@example.org\r\nBcc: b@example.org" }},
-		{"unsubscribe url with newline", testHeaders, func(d *Digest) { d.UnsubscribeURL = "https://x.example.org/u\r\nBcc: b@example.org" }},
-		{"unsubscribe url with bracket", testHeaders, func(d *Digest) { d.UnsubscribeURL = "https://x.example.org/u>, <https://evil.example" }},
-		{"javascript unsubscribe", testHeaders, func(d *Digest) { d.UnsubscribeURL = "javascript:alert(1)" }},
-		{"bad from", Headers{From: "not an address"}, func(*Digest) {}},
-		{"mailto with space", Headers{From: "d@example.org", UnsubscribeMailto: "mailto:a@example.org Bcc"}, func(*Digest) {}},
+		{"to with newline", testHeaders, func(d *digest.Digest) { d.To = "a@example.org\r\nBcc: b@example.org" }},
+		{"unsubscribe url with newline", testHeaders, func(d *digest.Digest) { d.UnsubscribeURL = "https://x.example.org/u\r\nBcc: b@example.org" }},
+		{"unsubscribe url with bracket", testHeaders, func(d *digest.Digest) { d.UnsubscribeURL = "https://x.example.org/u>, <https://evil.example" }},
+		{"javascript unsubscribe", testHeaders, func(d *digest.Digest) { d.UnsubscribeURL = "javascript:alert(1)" }},
+		{"bad from", Headers{From: "not an address"}, func(*digest.Digest) {}},
+		{"mailto with space", Headers{From: "d@example.org", UnsubscribeMailto: "mailto:a@example.org Bcc"}, func(*digest.Digest) {}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,8 @@
-package digest
+package email
 
 import (
+	"github.com/digestd/digestd/digest"
+
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -38,7 +40,7 @@ type Headers struct {
 //
 // The message is written into the room of a message sent before, when
 // there is one: hand it back with Recycle once it is sent.
-func ComposeDigest(h Headers, d *Digest, r Rendered) (msg []byte, messageID string, err error) {
+func ComposeDigest(h Headers, d *digest.Digest, r Rendered) (msg []byte, messageID string, err error) {
 	buf := messageBuffer()
 	if d == nil {
 		return nil, "", errors.New("compose digest: no digest")

@@ -1,6 +1,10 @@
-package digest
+package mailer
 
 import (
+	"github.com/digestd/digestd/digest"
+
+	"github.com/digestd/digestd/digest/email"
+
 	"bufio"
 	"bytes"
 	"context"
@@ -14,17 +18,17 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/digestd/digestd/digest/smtptest"
+	"github.com/digestd/digestd/digest/mailer/smtptest"
 )
 
-func newTestSender(t *testing.T, srv *smtptest.Server, mode string, user, pass string) *SMTPSender {
+func newTestSender(t *testing.T, srv *smtptest.Server, mode string, user, pass string) *SMTP {
 	t.Helper()
-	s, err := NewSMTPSender(SMTPConfig{
+	s, err := NewSMTP(SMTPConfig{
 		Host: srv.Host(), Port: srv.Port(), TLS: mode, Username: user, Password: pass,
 		HELO: "digestd.test", Timeout: 5 * time.Second, TLSConfig: srv.ClientTLSConfig(),
 	})
 	if err != nil {
-		t.Fatalf("NewSMTPSender: %v", err)
+		t.Fatalf("NewSMTP: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s
@@ -35,11 +39,15 @@ func newTestSender(t *testing.T, srv *smtptest.Server, mode string, user, pass s
 // message starts with one.
 func testMessage(t *testing.T, n int) []byte {
 	t.Helper()
-	d := testDigest()
-	d.Period = fmt.Sprintf("2026-11-%02d", n)
-	msg, _, err := ComposeDigest(testHeaders, d, testRendered)
+	d := &digest.Digest{SubscriberID: 42, To: "reader@example.org", Period: fmt.Sprintf("2026-11-%02d", n),
+		Date: time.Date(2026, 11, 28, 7, 0, 0, 0, time.UTC), UnsubscribeURL: "https://digest.example.org/unsubscribe/tok123"}
+	msg, _, err := email.ComposeDigest(email.Headers{From: "digestd <digest@example.org>"}, d, email.Rendered{
+		Subject: "2 new papers for you — Sat 28 Nov",
+		HTML:    email.BodyOf("<html><body><p>Hello <strong>reader</strong> · ünïcode</p></body></html>"),
+		Text:    email.BodyOf("Hello *reader* · ünïcode\n.a line starting with a dot\n" + strings.Repeat("long line ", 20) + "\n"),
+	})
 	if err != nil {
-		t.Fatalf("ComposeDigest: %v", err)
+		t.Fatalf("email.ComposeDigest: %v", err)
 	}
 	if !bytes.Contains(msg, []byte("\r\n=2Ea line")) || bytes.Contains(msg, []byte("\n.")) {
 		t.Fatalf("test message: want the text's line starting with a dot encoded, and no line starting with one")
@@ -103,9 +111,9 @@ func TestSMTPSenderTLSModes(t *testing.T) {
 			if !tt.untrusted {
 				cfg.TLSConfig = srv.ClientTLSConfig()
 			}
-			s, err := NewSMTPSender(cfg)
+			s, err := NewSMTP(cfg)
 			if err != nil {
-				t.Fatalf("NewSMTPSender: %v", err)
+				t.Fatalf("NewSMTP: %v", err)
 			}
 			defer s.Close()
 			err = s.Send(context.Background(), "bounce@example.org", "reader@example.org", []byte("Subject: x\r\n\r\nhi\r\n"))
@@ -226,9 +234,9 @@ func TestSMTPSenderUnreachable(t *testing.T) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	_ = ln.Close()
-	s, err := NewSMTPSender(SMTPConfig{Host: "127.0.0.1", Port: port, TLS: SMTPNoTLS})
+	s, err := NewSMTP(SMTPConfig{Host: "127.0.0.1", Port: port, TLS: SMTPNoTLS})
 	if err != nil {
-		t.Fatalf("NewSMTPSender: %v", err)
+		t.Fatalf("NewSMTP: %v", err)
 	}
 	err = s.Send(context.Background(), "a@example.org", "b@example.org", []byte("\r\nhi\r\n"))
 	want := fmt.Sprintf("smtp 127.0.0.1:%d: connect: connection refused", port)
@@ -254,7 +262,7 @@ func TestSMTPSenderHonoursCancel(t *testing.T) {
 
 func TestNewSMTPSenderRejectsBadConfig(t *testing.T) {
 	for _, cfg := range []SMTPConfig{{Host: "mail.example.org", TLS: "ssl"}, {TLS: SMTPStartTLS}, {Host: "mail.example.org", Port: 70000}} {
-		if _, err := NewSMTPSender(cfg); err == nil || !strings.Contains(err.Error(), "smtp") {
+		if _, err := NewSMTP(cfg); err == nil || !strings.Contains(err.Error(), "smtp") {
 			t.Errorf("%+v: got %v, want an error naming the smtp setting", cfg, err)
 		}
 	}
@@ -435,7 +443,7 @@ func TestSMTPSenderPipelines(t *testing.T) {
 		{false, "EHLO MAIL RCPT DATA body MAIL RCPT RSET MAIL RCPT DATA body QUIT"},
 	} {
 		relay := startScriptedRelay(t, tt.pipelining)
-		s, err := NewSMTPSender(SMTPConfig{Host: "127.0.0.1", Port: relay.ln.Addr().(*net.TCPAddr).Port,
+		s, err := NewSMTP(SMTPConfig{Host: "127.0.0.1", Port: relay.ln.Addr().(*net.TCPAddr).Port,
 			TLS: SMTPNoTLS, HELO: "digestd.test", Timeout: 5 * time.Second})
 		if err != nil {
 			t.Fatal(err)
@@ -464,7 +472,7 @@ func TestSMTPSenderPipelines(t *testing.T) {
 // and the next message goes out on a new connection.
 func TestSMTPSenderPipelinedRelayCloses(t *testing.T) {
 	relay := startScriptedRelay(t, true)
-	s, err := NewSMTPSender(SMTPConfig{Host: "127.0.0.1", Port: relay.ln.Addr().(*net.TCPAddr).Port,
+	s, err := NewSMTP(SMTPConfig{Host: "127.0.0.1", Port: relay.ln.Addr().(*net.TCPAddr).Port,
 		TLS: SMTPNoTLS, HELO: "digestd.test", Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
