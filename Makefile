@@ -38,7 +38,7 @@ FIGURES       := ^(crash|smtp|source|hostile|web|concurrency|backup|secrets|fuzz
 torture: SHELL := /bin/bash
 torture:
 	@mkdir -p bin; set -o pipefail; \
-	DIGESTD_TORTURE=1 $(GO) test -tags $(TAGS) -count=1 -timeout 20m -v -run '^($(TORTURE_TESTS))$$' ./cmd/digestd ./digest \
+	DIGESTD_TORTURE=1 $(GO) test -tags $(TAGS) -count=1 -timeout 20m -v -run '^($(TORTURE_TESTS))$$' ./cmd/digestd ./digest/pipeline \
 		2>&1 | tee bin/torture.log | grep -E '$(FIGURES)'
 	@set -o pipefail; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; start=$$SECONDS; \
 		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZEXECS)x -fuzzminimizetime 2s $$pkg \

@@ -38,6 +38,7 @@ func (a *app) routes() (http.Handler, error) {
 		Sender:     a.runner(),
 		Papers:     archive,
 		Archive:    archive,
+		History:    a.store,
 		MaxPapers:  a.cfg.Digest.MaxPapers,
 		TopicsHelp: help,
 		Log:        a.log,

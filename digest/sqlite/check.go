@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/digestd/digestd/internal/schema"
 )
 
 // OpenReadOnly opens an existing database without migrating or creating
@@ -22,13 +24,16 @@ func OpenReadOnly(ctx context.Context, path string) (*sql.DB, error) {
 	return openSQLite(ctx, path, q)
 }
 
-// SchemaVersion returns the migrations applied to db and the number this
-// digestd knows. They differ when another digestd binary opened the file.
+// SchemaVersion returns how many migrations the database holds and how
+// many this digestd knows, over all their owners. They differ when another
+// digestd binary opened the file.
 func SchemaVersion(ctx context.Context, db *sql.DB) (have, want int, err error) {
-	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
-		return 0, len(migrations), fmt.Errorf("read schema version: %w", err)
+	versions, err := schema.Versions(ctx, db, schemas...)
+	for _, s := range schemas {
+		have += versions[s.Owner]
+		want += len(s.Steps)
 	}
-	return have, len(migrations), nil
+	return have, want, err
 }
 
 // CheckIntegrity runs SQLite's integrity check over every table and index

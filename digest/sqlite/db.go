@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/digestd/digestd/internal/schema"
+	"github.com/digestd/digestd/subscribers"
 	"github.com/mattn/go-sqlite3"
 )
 
@@ -52,34 +54,13 @@ func writerOptions() url.Values {
 	return q
 }
 
-// migrate applies the migrations the database has not seen yet, each in its own
-// transaction. PRAGMA user_version holds how many have been applied.
+// schemas are the owners' migrations, in the order they apply: the
+// tables of subscribers are what the others' foreign keys refer to.
+var schemas = []schema.Set{subscribers.Schema, Schema}
+
+// migrate applies the migrations the database has not seen yet.
 func migrate(ctx context.Context, db *sql.DB) error {
-	var version int
-	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if version > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this digestd (%d): upgrade digestd", version, len(migrations))
-	}
-	for i := version; i < len(migrations); i++ {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-	}
-	return nil
+	return schema.Apply(ctx, db, schemas...)
 }
 
 // isUniqueViolation reports whether err is a UNIQUE constraint failure,

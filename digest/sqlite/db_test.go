@@ -26,13 +26,31 @@ func openTestDB(t *testing.T, path string) *sql.DB {
 	return db
 }
 
-func userVersion(t *testing.T, db *sql.DB) int {
+// wantAllMigrations fails the test unless db holds every migration this
+// digestd knows.
+func wantAllMigrations(t *testing.T, db *sql.DB) {
 	t.Helper()
-	var v int
-	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
-		t.Fatal(err)
+	have, want, err := SchemaVersion(context.Background(), db)
+	if err != nil || have != want || want == 0 {
+		t.Errorf("got schema version %d of %d (%v), want all", have, want, err)
 	}
-	return v
+}
+
+// legacySteps are the migrations a database of digestd before December
+// 2026 held at version v of its single list: each owner's steps that list
+// took, in its order.
+func legacySteps(v int) []string {
+	var steps []string
+	for k := 1; k <= v; k++ {
+		for _, s := range schemas {
+			for i, l := range s.Legacy {
+				if l == k {
+					steps = append(steps, s.Steps[i])
+				}
+			}
+		}
+	}
+	return steps
 }
 
 func TestOpenDBCreatesFolderAndSchema(t *testing.T) {
@@ -47,9 +65,7 @@ func TestOpenDBCreatesFolderAndSchema(t *testing.T) {
 			t.Errorf("table %s: got %d (%v), want 1", name, n, err)
 		}
 	}
-	if got, want := userVersion(t, db), len(migrations); got != want {
-		t.Errorf("got user_version %d, want %d", got, want)
-	}
+	wantAllMigrations(t, db)
 }
 
 func TestOpenDBReopenAppliesNothingTwice(t *testing.T) {
@@ -70,9 +86,7 @@ func TestOpenDBReopenAppliesNothingTwice(t *testing.T) {
 	db.Close()
 	for i := range 2 {
 		db := openTestDB(t, path)
-		if got, want := userVersion(t, db), len(migrations); got != want {
-			t.Errorf("reopen %d: got user_version %d, want %d", i+1, got, want)
-		}
+		wantAllMigrations(t, db)
 		var title string
 		if err := db.QueryRow(`SELECT title FROM papers WHERE arxiv_id = '2410.13276'`).Scan(&title); err != nil || title != "Kept" {
 			t.Errorf("reopen %d: got title %q (%v), want %q", i+1, title, err, "Kept")
@@ -91,7 +105,7 @@ func TestSentPapersMigrationKeepsRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	const before = 5 // the schema version before sent_papers lost its keys
-	for _, m := range migrations[:before] {
+	for _, m := range legacySteps(before) {
 		if _, err := old.Exec(m); err != nil {
 			t.Fatal(err)
 		}
@@ -111,9 +125,7 @@ func TestSentPapersMigrationKeepsRows(t *testing.T) {
 	old.Close()
 
 	db := openTestDB(t, path)
-	if got, want := userVersion(t, db), len(migrations); got != want {
-		t.Fatalf("got user_version %d, want %d", got, want)
-	}
+	wantAllMigrations(t, db)
 	var rows string
 	if err := db.QueryRowContext(ctx, `SELECT group_concat(subscriber_id || ':' || paper_id || ':' || digest_id, ' ')
 		FROM (SELECT * FROM sent_papers ORDER BY subscriber_id, paper_id)`).Scan(&rows); err != nil {
@@ -211,7 +223,8 @@ func TestOpenDBNewerSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations)+1)); err != nil {
+	newer := len(Schema.Steps) + 1
+	if _, err := db.Exec(`UPDATE schema_versions SET version = ? WHERE owner = ?`, newer, Schema.Owner); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -220,7 +233,7 @@ func TestOpenDBNewerSchema(t *testing.T) {
 		db.Close()
 		t.Fatal("got no error, want one asking to upgrade")
 	}
-	for _, want := range []string{path, "upgrade digestd", fmt.Sprint(len(migrations) + 1)} {
+	for _, want := range []string{path, "upgrade digestd", fmt.Sprintf("%s schema version %d", Schema.Owner, newer)} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("got %q, want it to contain %q", err, want)
 		}

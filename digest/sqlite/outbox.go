@@ -297,3 +297,28 @@ func (s *Store) DigestPapers(ctx context.Context, subscriberID, digestID int64) 
 	return s.queryIDs(ctx, `SELECT paper_id FROM sent_papers
 		WHERE subscriber_id = ? AND digest_id = ? ORDER BY paper_id`, subscriberID, digestID)
 }
+
+// ExportDigests lists the digests made for a subscriber, oldest first,
+// for their data export.
+func (s *Store) ExportDigests(ctx context.Context, subscriberID int64) ([]subscribers.ExportDigest, error) {
+	if err := s.Settle(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT period, status, papers, sent_at FROM digests
+		WHERE subscriber_id = ? ORDER BY id`, subscriberID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ds := []subscribers.ExportDigest{}
+	for rows.Next() {
+		var d subscribers.ExportDigest
+		var sent int64
+		if err := rows.Scan(&d.Period, &d.Status, &d.Papers, &sent); err != nil {
+			return nil, err
+		}
+		d.SentAt = fromUnix(sent)
+		ds = append(ds, d)
+	}
+	return ds, rows.Err()
+}

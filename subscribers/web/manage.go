@@ -104,6 +104,9 @@ func (w *Front) deleteMe(rw http.ResponseWriter, r *http.Request, sub subscriber
 // export hands the reader everything stored about them, as JSON.
 func (w *Front) export(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber) {
 	data, err := w.store.Export(r.Context(), sub.ID)
+	if err == nil {
+		data.Digests, err = w.history.ExportDigests(r.Context(), sub.ID)
+	}
 	if err != nil {
 		w.fail(rw, r, err)
 		return

@@ -19,6 +19,11 @@ type Confirmer interface {
 	SendConfirmation(ctx context.Context, sub subscribers.Subscriber) error
 }
 
+// History lists the digests made for a reader.
+type History interface {
+	ExportDigests(ctx context.Context, subscriberID int64) ([]subscribers.ExportDigest, error)
+}
+
 // confirmEvery is how often one address may be sent a confirmation mail,
 // however often the form is posted.
 const confirmEvery = 10 * time.Minute
@@ -43,6 +48,8 @@ type Config struct {
 	Papers PaperFinder
 	// Archive renders a sent digest for its "view in browser" link.
 	Archive Archive
+	// History lists the digests made for a reader, for their data export.
+	History History
 	// MaxPapers is the operator's papers per digest, shown on the manage
 	// page to readers who have not chosen their own number.
 	MaxPapers int
@@ -71,6 +78,7 @@ type Front struct {
 	sender    Sender
 	papers    PaperFinder
 	archive   Archive
+	history   History
 	maxPapers int
 	help      template.HTML
 	log       *slog.Logger
@@ -86,7 +94,7 @@ type Front struct {
 // that signs form tokens.
 func New(cfg Config) (*Front, error) {
 	w := &Front{store: cfg.Store, confirmer: cfg.Confirmer, previewer: cfg.Previewer, sender: cfg.Sender,
-		papers: cfg.Papers, archive: cfg.Archive, maxPapers: cfg.MaxPapers, help: cfg.TopicsHelp, log: cfg.Log,
+		papers: cfg.Papers, archive: cfg.Archive, history: cfg.History, maxPapers: cfg.MaxPapers, help: cfg.TopicsHelp, log: cfg.Log,
 		baseURL: cfg.BaseURL, pages: map[string]*template.Template{}, static: map[string]staticFile{}}
 	for _, name := range []string{"index", "message", "manage", "unsubscribe", "preview_page", "help"} {
 		t, err := template.ParseFS(cfg.Pages, "layout.html", "settings.html", "preview.html", name+".html")

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"github.com/digestd/digestd/digest/digesttest"
+
 	"context"
 	"database/sql"
 	"io"
@@ -118,6 +120,7 @@ func newWeb(t *testing.T, cfg ...web.Config) *webServer {
 	sends := &countingSender{}
 	c.Store, c.Confirmer, c.Previewer, c.Sender, c.Pages = st, conf, stubPreviewer{}, sends, pages
 	c.Papers, c.Archive, c.TopicsHelp = stubPapers{}, stubArchive{}, "<h1>Topics: the query language</h1>"
+	c.History = digesttest.NewStore(t, db)
 	if c.MaxPapers == 0 {
 		c.MaxPapers = 20
 	}

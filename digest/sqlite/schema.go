@@ -1,11 +1,16 @@
 package sqlite
 
-// migrations is the schema's history: append only, never edit an entry that
-// has shipped. Its length is the schema version (PRAGMA user_version).
-// Times are Unix seconds (UTC); lists are JSON arrays. papers.text_at is
-// the date of the title/abstract version stored, so the newest one wins a merge.
-var migrations = []string{
-	`
+import "github.com/digestd/digestd/internal/schema"
+
+// Schema is the migrations of the tables this package owns: papers and
+// their full-text index, the outbox (digests, sent_papers,
+// delivery_failures) and runs. Append only; see schema.Set. Times are
+// Unix seconds (UTC); lists are JSON arrays. papers.text_at is the date
+// of the title/abstract version stored, so the newest one wins a merge.
+var Schema = schema.Set{
+	Owner: "digest",
+	Steps: []string{
+		`
 CREATE TABLE papers (
 	id            INTEGER PRIMARY KEY,
 	arxiv_id      TEXT NOT NULL UNIQUE,
@@ -52,38 +57,6 @@ CREATE TRIGGER papers_au AFTER UPDATE OF title, abstract, authors, categories, o
 	VALUES (new.id, new.title, new.abstract, new.authors, new.categories, new.org);
 END;
 
-CREATE TABLE subscribers (
-	id            INTEGER PRIMARY KEY,
-	email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
-	status        TEXT NOT NULL CHECK (status IN ('pending', 'active', 'paused', 'unsubscribed', 'bounced')),
-	frequency     TEXT NOT NULL DEFAULT 'daily' CHECK (frequency IN ('daily', 'weekly')),
-	weekday       INTEGER NOT NULL DEFAULT 1 CHECK (weekday BETWEEN 0 AND 6),
-	hour          INTEGER NOT NULL DEFAULT 7 CHECK (hour BETWEEN 0 AND 23),
-	timezone      TEXT NOT NULL DEFAULT 'UTC',
-	max_papers    INTEGER NOT NULL DEFAULT 0,
-	created_at    INTEGER NOT NULL,
-	confirmed_at  INTEGER NOT NULL DEFAULT 0,
-	updated_at    INTEGER NOT NULL
-);
-
-CREATE TABLE topics (
-	id            INTEGER PRIMARY KEY,
-	subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
-	query         TEXT NOT NULL,
-	created_at    INTEGER NOT NULL,
-	UNIQUE (subscriber_id, query)
-);
-
-CREATE TABLE tokens (
-	hash          BLOB PRIMARY KEY,
-	subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
-	kind          TEXT NOT NULL CHECK (kind IN ('confirm', 'manage')),
-	created_at    INTEGER NOT NULL,
-	expires_at    INTEGER NOT NULL,
-	used_at       INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
-CREATE INDEX tokens_subscriber ON tokens(subscriber_id);
-
 CREATE TABLE digests (
 	id            INTEGER PRIMARY KEY,
 	subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
@@ -121,10 +94,10 @@ CREATE TABLE runs (
 	error         TEXT NOT NULL DEFAULT ''
 );
 `,
-	// Why a reader's mail fails, kept across passes: hard counts 5xx refusals
-	// of the recipient, soft_nights the periods whose digest met only 4xx
-	// replies (last_soft is the latest such period). A delivery clears both.
-	`
+		// Why a reader's mail fails, kept across passes: hard counts 5xx refusals
+		// of the recipient, soft_nights the periods whose digest met only 4xx
+		// replies (last_soft is the latest such period). A delivery clears both.
+		`
 CREATE TABLE delivery_failures (
 	subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers(id) ON DELETE CASCADE,
 	hard          INTEGER NOT NULL DEFAULT 0,
@@ -133,38 +106,28 @@ CREATE TABLE delivery_failures (
 );
 CREATE INDEX digests_sent_at ON digests(sent_at) WHERE status = 'sent';
 `,
-	// A reader's personal Atom feed link: one per reader, stored hashed like
-	// the tokens, replaced when they ask for a new one. Its own table, not a
-	// token kind, so the tokens table keeps its CHECK and its rows.
-	`
-CREATE TABLE feeds (
-	subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers(id) ON DELETE CASCADE,
-	hash          BLOB NOT NULL UNIQUE,
-	created_at    INTEGER NOT NULL
-);
-`,
-	// Where a reader's next digest starts (Store.histories) is the end of
-	// their latest digest not expired: one seek in this index, instead of
-	// reading every digest they were ever sent, a pass over 100,000 readers
-	// a year old 36 million rows.
-	`
+		// Where a reader's next digest starts (Store.histories) is the end of
+		// their latest digest not expired: one seek in this index, instead of
+		// reading every digest they were ever sent, a pass over 100,000 readers
+		// a year old 36 million rows.
+		`
 CREATE INDEX digests_window ON digests(subscriber_id, window_end) WHERE status != 'expired';
 `,
-	// The same index over every digest, expired or not: one whose condition
-	// names the status changes with it, and marking a digest sent (a
-	// transaction a digest) wrote its page each time, a fourth of the
-	// pages the mark writes. Store.histories skips the rare expired digest.
-	`
+		// The same index over every digest, expired or not: one whose condition
+		// names the status changes with it, and marking a digest sent (a
+		// transaction a digest) wrote its page each time, a fourth of the
+		// pages the mark writes. Store.histories skips the rare expired digest.
+		`
 DROP INDEX digests_window;
 CREATE INDEX digests_window ON digests(subscriber_id, window_end);
 `,
-	// sent_papers without its foreign keys to digests and papers: no index
-	// leads with digest_id or paper_id, so deleting a digest — as deleting
-	// a reader does, each of theirs — read the whole table for its papers,
-	// and a year of 100,000 readers' digests is 700 million rows. Only
-	// the key to subscribers, the first column of the table's own key,
-	// stays. Storing a digest checked both keys for each of its papers, too.
-	`
+		// sent_papers without its foreign keys to digests and papers: no index
+		// leads with digest_id or paper_id, so deleting a digest — as deleting
+		// a reader does, each of theirs — read the whole table for its papers,
+		// and a year of 100,000 readers' digests is 700 million rows. Only
+		// the key to subscribers, the first column of the table's own key,
+		// stays. Storing a digest checked both keys for each of its papers, too.
+		`
 CREATE TABLE sent_papers_new (
 	subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
 	paper_id      INTEGER NOT NULL,
@@ -176,4 +139,6 @@ INSERT INTO sent_papers_new (subscriber_id, paper_id, digest_id)
 DROP TABLE sent_papers;
 ALTER TABLE sent_papers_new RENAME TO sent_papers;
 `,
+	},
+	Legacy: []int{1, 2, 4, 5, 6},
 }
