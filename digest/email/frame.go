@@ -1,15 +1,19 @@
 package email
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	htmpl "html/template"
 	"strconv"
 	"strings"
+
+	"github.com/digestd/digestd/internal/qp"
 )
 
-// The values of a digest that the templates are rendered without: each
-// is a mark when they are rendered once, and the digest's own value when
-// a digest is put together.
+// The values of a digest that a PassRenderer renders the templates
+// without: each is a mark when they are rendered once, and the digest's
+// own value when a digest is put together.
 const (
 	fieldSubject = iota
 	fieldPreheader
@@ -23,8 +27,8 @@ const (
 )
 
 // A paper's values that depend on the topics that matched it: marks when
-// the paper is rendered once for all its readers (paperFrame), and each
-// set of topics' own when that is filled in.
+// the paper is rendered once for all its readers (paperCut), and each set
+// of topics' own when that is filled in.
 const (
 	fieldTitle = fields + iota
 	fieldSnippet
@@ -35,9 +39,13 @@ const (
 // digestValues are a digest's values by field, the papers aside.
 type digestValues [fieldItems]string
 
-// fieldMark is the mark that stands for field f: r.mark and two digits.
-func (r *Renderer) fieldMark(f int) string {
-	return fmt.Sprintf("%s%02d", r.mark, f)
+// frames are the digest templates rendered once, with marks for each
+// digest's values, without and with a "view in browser" link: what a
+// PassRenderer puts each digest together from.
+type frames struct {
+	// mark starts each mark. It is random, so paper data cannot hold it.
+	mark string
+	view [2]frame
 }
 
 // A frame is the digest templates rendered once, the HTML and the text,
@@ -51,29 +59,47 @@ type frame struct {
 type cutTemplate struct {
 	parts []framePart
 	// between is what the template writes between two papers.
-	between piece
+	between qp.Piece
 }
 
 // framePart is the template's text before a value, and the value's field;
 // fields after the last part.
 type framePart struct {
-	text  piece
+	text  qp.Piece
 	field int
+}
+
+func newFrames(r *Renderer) (*frames, error) {
+	var random [10]byte
+	_, _ = rand.Read(random[:]) // crypto/rand.Read never fails on supported platforms
+	fs := &frames{mark: "mark" + hex.EncodeToString(random[:])}
+	for i := range fs.view {
+		var err error
+		if fs.view[i], err = fs.newFrame(r, i == 1); err != nil {
+			return nil, err
+		}
+	}
+	return fs, nil
+}
+
+// fieldMark is the mark that stands for field f: the mark and two digits.
+func (fs *frames) fieldMark(f int) string {
+	return fmt.Sprintf("%s%02d", fs.mark, f)
 }
 
 // newFrame renders the digest templates with marks, with or without the
 // "view in browser" link.
-func (r *Renderer) newFrame(view bool) (frame, error) {
+func (fs *frames) newFrame(r *Renderer, view bool) (frame, error) {
 	v := digestView{
 		SiteName: r.siteName, BaseURL: r.baseURL,
 		Header: r.header, Footer: r.footer, HeaderText: r.headerText, FooterText: r.footerText,
-		Subject: r.fieldMark(fieldSubject), Preheader: r.fieldMark(fieldPreheader), Heading: r.fieldMark(fieldHeading),
-		ManageURL: r.fieldMark(fieldManage), UnsubscribeURL: r.fieldMark(fieldUnsubscribe),
+		Subject: fs.fieldMark(fieldSubject), Preheader: fs.fieldMark(fieldPreheader), Heading: fs.fieldMark(fieldHeading),
+		ManageURL: fs.fieldMark(fieldManage), UnsubscribeURL: fs.fieldMark(fieldUnsubscribe),
 	}
 	if view {
-		v.ViewURL = r.fieldMark(fieldView)
+		v.ViewURL = fs.fieldMark(fieldView)
 	}
-	items := []string{r.fieldMark(fieldItems), r.fieldMark(fieldNextItem)}
+	items := []string{fs.fieldMark(fieldItems), fs.fieldMark(fieldNextItem)}
 	var hb, tb strings.Builder
 	h := digestHTML{digestView: v, Items: []htmpl.HTML{htmpl.HTML(items[0]), htmpl.HTML(items[1])}}
 	if err := r.html.ExecuteTemplate(&hb, "digest.html.tmpl", h); err != nil {
@@ -84,27 +110,27 @@ func (r *Renderer) newFrame(view bool) (frame, error) {
 	}
 	var f frame
 	var err error
-	if f.html, err = r.cut(hb.String()); err != nil {
-		return frame{}, fmt.Errorf("digest html template: %w", err)
+	if f.html, err = fs.cut(hb.String()); err != nil {
+		return frame{}, fmt.Errorf("template email/digest.html.tmpl: %w", err)
 	}
-	if f.text, err = r.cut(tb.String()); err != nil {
-		return frame{}, fmt.Errorf("digest text template: %w", err)
+	if f.text, err = fs.cut(tb.String()); err != nil {
+		return frame{}, fmt.Errorf("template email/digest.txt.tmpl: %w", err)
 	}
 	return f, nil
 }
 
-// cut cuts a template's output at the marks in it.
-func (r *Renderer) cut(out string) (cutTemplate, error) {
+// cut cuts a digest template's output at the marks in it.
+func (fs *frames) cut(out string) (cutTemplate, error) {
 	var c cutTemplate
 	items, between := 0, false
 	for {
-		i := strings.Index(out, r.mark)
+		i := strings.Index(out, fs.mark)
 		if i < 0 {
-			c.parts = append(c.parts, framePart{text: sharedPiece(out), field: fields})
+			c.parts = append(c.parts, framePart{text: qp.Shared(out), field: fields})
 			break
 		}
-		end := i + len(r.mark) + 2
-		f, err := strconv.Atoi(out[i+len(r.mark) : end])
+		end := i + len(fs.mark) + 2
+		f, err := strconv.Atoi(out[i+len(fs.mark) : end])
 		if err != nil || f >= fields {
 			return cutTemplate{}, fmt.Errorf("unknown mark %q", out[i:end])
 		}
@@ -112,37 +138,37 @@ func (r *Renderer) cut(out string) (cutTemplate, error) {
 			if len(c.parts) == 0 || c.parts[len(c.parts)-1].field != fieldItems {
 				return cutTemplate{}, fmt.Errorf("the papers are not written one after the other")
 			}
-			c.between, between = sharedPiece(out[:i]), true
+			c.between, between = qp.Shared(out[:i]), true
 		} else {
 			if f == fieldItems {
 				items++
 			}
-			c.parts = append(c.parts, framePart{text: sharedPiece(out[:i]), field: f})
+			c.parts = append(c.parts, framePart{text: qp.Shared(out[:i]), field: f})
 		}
 		out = out[end:]
 	}
 	if items != 1 || !between {
-		return cutTemplate{}, fmt.Errorf("want the papers written once, one after the other")
+		return cutTemplate{}, fmt.Errorf("want the papers written once each, one after the other")
 	}
 	return c, nil
 }
 
 // fill writes the template's output for a digest into b: its values, and
-// n papers written by item, in up to perItem pieces each.
-func (c *cutTemplate) fill(b *Body, v *digestValues, n, perItem int, item func(*Body, int)) {
-	b.pieces = make([]piece, 0, len(c.parts)*2+n*(perItem+1))
+// n papers written by item, in about perItem pieces each.
+func (c *cutTemplate) fill(b *qp.Body, v *digestValues, n, perItem int, item func(*qp.Body, int)) {
+	b.Grow(len(c.parts)*2 + n*(perItem+1))
 	for _, p := range c.parts {
-		b.add(p.text)
+		b.Add(p.text)
 		switch {
 		case p.field == fieldItems:
 			for i := range n {
 				if i > 0 {
-					b.add(c.between)
+					b.Add(c.between)
 				}
 				item(b, i)
 			}
 		case p.field < fieldItems:
-			b.addString(v[p.field])
+			b.AddString(v[p.field])
 		}
 	}
 }

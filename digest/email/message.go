@@ -2,6 +2,7 @@ package email
 
 import (
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/internal/qp"
 
 	"crypto/rand"
 	"crypto/sha256"
@@ -165,7 +166,7 @@ func (h Headers) write(buf []byte, m *message, r Rendered) ([]byte, error) {
 	_, _ = rand.Read(random[:]) // crypto/rand.Read never fails on supported platforms
 	boundary := hex.EncodeToString(random[:])
 	// One allocation at most: most of the bodies are encoded already.
-	b := slices.Grow(buf[:0], 1024+r.Text.encodedLen()+r.HTML.encodedLen())
+	b := slices.Grow(buf[:0], 1024+r.Text.EncodedLen()+r.HTML.EncodedLen())
 	for _, f := range m.headers {
 		b = appendHeader(b, f.name, f.value)
 	}
@@ -174,16 +175,14 @@ func (h Headers) write(buf []byte, m *message, r Rendered) ([]byte, error) {
 	b = append(b, "\r\n"...)
 	for _, part := range []struct {
 		kind string
-		body Body
+		body qp.Body
 	}{{"text/plain", r.Text}, {"text/html", r.HTML}} {
 		b = append(b, "\r\n--"...)
 		b = append(b, boundary...)
 		b = append(b, "\r\nContent-Type: "...)
 		b = append(b, part.kind...)
 		b = append(b, "; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"...)
-		e := qpEncoder{b: b}
-		e.writeBody(part.body)
-		b = e.b
+		b = qp.AppendBody(b, part.body)
 	}
 	b = append(b, "\r\n--"...)
 	b = append(b, boundary...)

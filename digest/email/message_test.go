@@ -2,6 +2,7 @@ package email
 
 import (
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/internal/qp"
 
 	"bytes"
 	"io"
@@ -22,8 +23,8 @@ var testHeaders = Headers{
 
 var testRendered = Rendered{
 	Subject: "2 new papers for you — Sat 28 Nov",
-	HTML:    BodyOf("<html><body><p>Hello <strong>reader</strong> · ünïcode</p></body></html>"),
-	Text:    BodyOf("Hello *reader* · ünïcode\n.a line starting with a dot\n" + strings.Repeat("long line ", 20) + "\n"),
+	HTML:    qp.Text("<html><body><p>Hello <strong>reader</strong> · ünïcode</p></body></html>"),
+	Text:    qp.Text("Hello *reader* · ünïcode\n.a line starting with a dot\n" + strings.Repeat("long line ", 20) + "\n"),
 }
 
 // parseMessage reads a composed message the way a mail client would and
@@ -182,7 +183,7 @@ func TestComposeDigestRejectsHeaderInjection(t *testing.T) {
 }
 
 func TestComposeConfirmation(t *testing.T) {
-	raw, err := ComposeConfirmation(testHeaders, "new@example.org", Rendered{Subject: "Confirm your subscription to digestd", HTML: BodyOf("<p>hi</p>"), Text: BodyOf("hi\n")})
+	raw, err := ComposeConfirmation(testHeaders, "new@example.org", Rendered{Subject: "Confirm your subscription to digestd", HTML: qp.Text("<p>hi</p>"), Text: qp.Text("hi\n")})
 	if err != nil {
 		t.Fatalf("ComposeConfirmation: %v", err)
 	}

@@ -2,6 +2,7 @@ package mailer
 
 import (
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/internal/qp"
 
 	"github.com/digestd/digestd/digest/email"
 
@@ -43,8 +44,8 @@ func testMessage(t *testing.T, n int) []byte {
 		Date: time.Date(2026, 11, 28, 7, 0, 0, 0, time.UTC), UnsubscribeURL: "https://digest.example.org/unsubscribe/tok123"}
 	msg, _, err := email.ComposeDigest(email.Headers{From: "digestd <digest@example.org>"}, d, email.Rendered{
 		Subject: "2 new papers for you — Sat 28 Nov",
-		HTML:    email.BodyOf("<html><body><p>Hello <strong>reader</strong> · ünïcode</p></body></html>"),
-		Text:    email.BodyOf("Hello *reader* · ünïcode\n.a line starting with a dot\n" + strings.Repeat("long line ", 20) + "\n"),
+		HTML:    qp.Text("<html><body><p>Hello <strong>reader</strong> · ünïcode</p></body></html>"),
+		Text:    qp.Text("Hello *reader* · ünïcode\n.a line starting with a dot\n" + strings.Repeat("long line ", 20) + "\n"),
 	})
 	if err != nil {
 		t.Fatalf("email.ComposeDigest: %v", err)

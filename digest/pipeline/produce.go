@@ -38,6 +38,13 @@ type draft struct {
 	token string
 }
 
+// renderer renders a digest's email: the email templates (email.Renderer)
+// or, in a pass, what renders them once for many digests
+// (email.PassRenderer).
+type renderer interface {
+	Render(d *digest.Digest) (email.Rendered, error)
+}
+
 // produce builds the digests of the active subscribers that are due,
 // stores them and queues them in reader order. Builders, one per CPU,
 // build, render and compose them side by side, sharing one pass's
@@ -170,7 +177,7 @@ func (r *Runner) readPage(ctx context.Context, page []subscribers.Subscriber, no
 
 // draft builds rd's digest and composes it for storing and sending; nil
 // when there is nothing to send.
-func (r *Runner) draft(ctx context.Context, b *Builder, rend *email.Renderer, rd dueReader, now time.Time, opt RunOptions, s *sendState) (*draft, error) {
+func (r *Runner) draft(ctx context.Context, b *Builder, rend renderer, rd dueReader, now time.Time, opt RunOptions, s *sendState) (*draft, error) {
 	sub := rd.sub
 	d, err := b.build(ctx, rd, now)
 	if err != nil {
@@ -198,7 +205,7 @@ func (r *Runner) draft(ctx context.Context, b *Builder, rend *email.Renderer, rd
 
 // compose mints d's manage token, renders d with rend and composes its
 // message.
-func (r *Runner) compose(rend *email.Renderer, d *digest.Digest) (*draft, error) {
+func (r *Runner) compose(rend renderer, d *digest.Digest) (*draft, error) {
 	token, err := r.link(d)
 	if err != nil {
 		return nil, err

@@ -1,7 +1,8 @@
-package email
+package qp
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 )
 
@@ -11,70 +12,73 @@ import (
 // is rendered; composing a digest then copies those pieces and encodes
 // only the reader's own: their links, the subject, the numbering.
 type Body struct {
-	pieces []piece
+	pieces []Piece
 }
 
-// piece is a run of a body: s, or when enc is set, s and the text enc
+// Piece is a run of a body: s, or when enc is set, s and the text enc
 // encodes.
-type piece struct {
+type Piece struct {
 	s   string
-	enc *qpText
+	enc *encoded
 }
 
-// BodyOf is a body written in one piece.
-func BodyOf(s string) Body {
-	return Body{pieces: []piece{{s: s}}}
+// Text is a body written in one piece.
+func Text(s string) Body {
+	return Body{pieces: []Piece{{s: s}}}
 }
 
-// sharedPiece is text many messages carry: all but its first line is
+// Shared is text many messages carry: all but its first line is
 // encoded now, once, and kept only encoded; the first line is encoded
-// where it falls (qpText). Text with a CR, which the encoding would not
+// where it falls (encoded). Text with a CR, which the encoding would not
 // give back, is kept as it is.
-func sharedPiece(s string) piece {
+func Shared(s string) Piece {
 	// A pass keeps thousands of these: they take no more room than they
 	// need, nor keep the text they were cut from.
 	if strings.IndexByte(s, '\r') >= 0 {
-		return piece{s: strings.Clone(s)}
+		return Piece{s: strings.Clone(s)}
 	}
 	first := strings.IndexByte(s, '\n') + 1
 	if first == 0 {
-		return repeatedPiece(strings.Clone(s))
+		return Repeated(strings.Clone(s))
 	}
-	e := qpEncoder{b: make([]byte, 0, (len(s)-first)*3/2)}
+	e := encoder{b: make([]byte, 0, (len(s)-first)*3/2)}
 	e.write(s[first:])
-	return piece{s: strings.Clone(s[:first]), enc: &qpText{rest: bytes.Clone(e.b), col: e.col, n: len(s) - first}}
+	return Piece{s: strings.Clone(s[:first]), enc: &encoded{rest: bytes.Clone(e.b), col: e.col, n: len(s) - first}}
 }
 
-// repeatedPiece is text that the messages it goes in carry many times,
+// Repeated is text that the messages it goes in carry many times,
 // or many messages at the same column: it is kept as it is, and encoded
-// as it falls, the encoding kept as last written (qpText).
-func repeatedPiece(s string) piece {
-	return piece{s: s, enc: &qpText{}}
+// as it falls, the encoding kept as last written (encoded).
+func Repeated(s string) Piece {
+	return Piece{s: s, enc: &encoded{}}
 }
 
 // text is the piece's text.
-func (p piece) text() string {
+func (p Piece) text() string {
 	if p.enc == nil {
 		return p.s
 	}
 	return p.s + p.enc.decode()
 }
 
-func (p piece) len() int {
+// Len is the piece's length in bytes, before encoding.
+func (p Piece) Len() int {
 	if p.enc == nil {
 		return len(p.s)
 	}
 	return len(p.s) + p.enc.n
 }
 
-func (b *Body) add(p piece) {
-	if p.len() > 0 {
+// Add appends p to the body.
+func (b *Body) Add(p Piece) {
+	if p.Len() > 0 {
 		b.pieces = append(b.pieces, p)
 	}
 }
 
-func (b *Body) addString(s string) {
-	b.add(piece{s: s})
+// AddString appends s, encoded when the body is written.
+func (b *Body) AddString(s string) {
+	b.Add(Piece{s: s})
 }
 
 // String is the body as one text.
@@ -91,13 +95,13 @@ func (b Body) String() string {
 func (b Body) Len() int {
 	n := 0
 	for _, p := range b.pieces {
-		n += p.len()
+		n += p.Len()
 	}
 	return n
 }
 
-// encodedLen is about how long the body is quoted-printable encoded.
-func (b Body) encodedLen() int {
+// EncodedLen is about how long the body is quoted-printable encoded.
+func (b Body) EncodedLen() int {
 	n := 0
 	for _, p := range b.pieces {
 		n += len(p.s) * 11 / 10
@@ -108,9 +112,15 @@ func (b Body) encodedLen() int {
 	return n
 }
 
-// writeBody encodes the body into e: shared pieces are copied, the rest
-// encoded.
-func (e *qpEncoder) writeBody(b Body) {
+// AppendBody appends the body quoted-printable encoded to buf: shared
+// pieces are copied, the rest encoded.
+func AppendBody(buf []byte, b Body) []byte {
+	e := encoder{b: buf}
+	e.writeBody(b)
+	return e.b
+}
+
+func (e *encoder) writeBody(b Body) {
 	for _, p := range b.pieces {
 		if p.enc != nil {
 			e.writeEncoded(p.s, p.enc)
@@ -118,4 +128,9 @@ func (e *qpEncoder) writeBody(b Body) {
 			e.write(p.s)
 		}
 	}
+}
+
+// Grow makes room for n more pieces.
+func (b *Body) Grow(n int) {
+	b.pieces = slices.Grow(b.pieces, n)
 }

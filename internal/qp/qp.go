@@ -1,4 +1,7 @@
-package email
+// Package qp writes quoted-printable text (RFC 2045 6.7) for mail: a
+// whole text, or a body written from pieces, some of which many messages
+// share and which are encoded once for them all.
+package qp
 
 import (
 	"bytes"
@@ -9,21 +12,21 @@ import (
 	"sync/atomic"
 )
 
-// qpLineMax is the longest line quoted-printable allows (RFC 2045 6.7),
+// lineMax is the longest line quoted-printable allows (RFC 2045 6.7),
 // a soft line break's "=" included.
-const qpLineMax = 76
+const lineMax = 76
 
-// qpPlain marks the bytes that stand for themselves in quoted-printable:
+// plain marks the bytes that stand for themselves in quoted-printable:
 // printable ASCII but '='. Spaces and tabs do too, unless a line ends
-// after them (qpLiteral).
-var qpPlain = func() (plain [256]bool) {
+// after them (literal).
+var plain = func() (plain [256]bool) {
 	for c := '!'; c <= '~'; c++ {
 		plain[c] = c != '='
 	}
 	return plain
 }()
 
-// appendQP appends text quoted-printable encoded (RFC 2045 6.7) to b, as
+// Append appends text quoted-printable encoded (RFC 2045 6.7) to b, as
 // a text part: line breaks become CRLF; '=', control characters and bytes
 // outside ASCII become =XX, as does white space at the end of a line; lines
 // longer than 76 characters are cut with soft line breaks, never inside an
@@ -32,31 +35,31 @@ var qpPlain = func() (plain [256]bool) {
 // mime/quotedprintable encodes one byte at a time through a buffered
 // writer; every digest is ~50 KB encoded for its reader alone, and copying
 // runs of plain bytes is several times faster.
-func appendQP(b []byte, text string) []byte {
-	e := qpEncoder{b: b}
+func Append(b []byte, text string) []byte {
+	e := encoder{b: b}
 	e.write(text)
 	return e.b
 }
 
-// qpEncoder encodes a text written in pieces: it keeps the column the
+// encoder encodes a text written in pieces: it keeps the column the
 // last piece ended at. White space that ends a piece is encoded, as the
 // encoder cannot see whether a line break follows; a CR and its LF must
 // be in the same piece.
-type qpEncoder struct {
+type encoder struct {
 	b   []byte
 	col int
 }
 
-func (e *qpEncoder) write(text string) {
+func (e *encoder) write(text string) {
 	const hexDigits = "0123456789ABCDEF"
 	b, col := e.b, e.col
 	for i := 0; i < len(text); {
 		// The run of bytes that stay as they are and fit on the line.
-		j, end := i, min(len(text), i+qpLineMax-1-col)
+		j, end := i, min(len(text), i+lineMax-1-col)
 		if col == 0 && text[i] == '.' {
 			end = i
 		}
-		for j < end && (qpPlain[text[j]] || qpLiteral(text, j)) {
+		for j < end && (plain[text[j]] || literal(text, j)) {
 			j++
 		}
 		if j > i {
@@ -78,7 +81,7 @@ func (e *qpEncoder) write(text string) {
 			b = append(b, "=2E"...)
 			col += 3
 			i++
-		case qpLiteral(text, i) || col+3 > qpLineMax-1:
+		case literal(text, i) || col+3 > lineMax-1:
 			// The line is full: a soft line break.
 			b = append(b, '=', '\r', '\n')
 			col = 0
@@ -91,33 +94,33 @@ func (e *qpEncoder) write(text string) {
 	e.b, e.col = b, col
 }
 
-// qpText is text encoded once for the many messages that carry it:
+// encoded is text encoded once for the many messages that carry it:
 // all of it but its first line, which is encoded where it falls, as it
 // depends on the column it starts at. The first line is kept encoded too,
 // as it was last written: the pieces of a digest start at the same
 // columns for most readers.
-type qpText struct {
+type encoded struct {
 	rest  []byte // the text after its first line, encoded from a line's start
 	col   int    // the column rest ends at
 	n     int    // the length of the text rest encodes
-	first atomic.Pointer[qpLine]
+	first atomic.Pointer[encodedLine]
 }
 
-// qpLine is a text's first line encoded from column col to column end.
-type qpLine struct {
+// encodedLine is a text's first line encoded from column col to column end.
+type encodedLine struct {
 	col, end int
 	enc      []byte
 }
 
 // writeEncoded writes a text encoded once, first its first line.
-func (e *qpEncoder) writeEncoded(first string, q *qpText) {
+func (e *encoder) writeEncoded(first string, q *encoded) {
 	if l := q.first.Load(); l != nil && l.col == e.col {
 		e.b = append(e.b, l.enc...)
 		e.col = l.end
 	} else {
 		start, col := len(e.b), e.col
 		e.write(first)
-		q.first.Store(&qpLine{col: col, end: e.col, enc: bytes.Clone(e.b[start:])})
+		q.first.Store(&encodedLine{col: col, end: e.col, enc: bytes.Clone(e.b[start:])})
 	}
 	if q.n == 0 {
 		return
@@ -126,9 +129,9 @@ func (e *qpEncoder) writeEncoded(first string, q *qpText) {
 	e.col = q.col
 }
 
-// decode gives back the text q encodes, which has no CR (sharedPiece):
+// decode gives back the text q encodes, which has no CR (Shared):
 // its CRLF line breaks become LF again.
-func (q *qpText) decode() string {
+func (q *encoded) decode() string {
 	dec, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(q.rest)))
 	if err != nil {
 		// appendQP's output always decodes; a failure is a bug here.
@@ -137,10 +140,10 @@ func (q *qpText) decode() string {
 	return strings.ReplaceAll(string(dec), "\r\n", "\n")
 }
 
-// qpLiteral reports whether text[i] stays as it is.
-func qpLiteral(text string, i int) bool {
+// literal reports whether text[i] stays as it is.
+func literal(text string, i int) bool {
 	if c := text[i]; c == ' ' || c == '\t' {
 		return i+1 < len(text) && text[i+1] != '\n' && text[i+1] != '\r'
 	}
-	return qpPlain[text[i]]
+	return plain[text[i]]
 }

@@ -1,4 +1,4 @@
-package email
+package qp
 
 import (
 	"bytes"
@@ -14,37 +14,35 @@ import (
 // CRLF line breaks; and what SMTP would: no line starts with a dot.
 func checkQP(t *testing.T, text string) {
 	t.Helper()
-	checkEncoded(t, text, appendQP(nil, text))
+	checkEncoded(t, text, Append(nil, text))
 	// A body whose pieces are encoded apart, some once for many messages,
 	// cut anywhere but inside a CRLF; the second half is written four
-	// times, at columns that differ and then at the one before (qpText
+	// times, at columns that differ and then at the one before (encoded
 	// keeps its first line encoded as last written).
 	cut := len(text) / 2
 	if cut > 0 && text[cut-1] == '\r' && text[cut] == '\n' {
 		cut++
 	}
 	for _, shared := range []bool{false, true} {
-		first := piece{s: text[:cut]}
+		first := Piece{s: text[:cut]}
 		if shared {
-			first = sharedPiece(first.s)
+			first = Shared(first.s)
 		}
-		second := sharedPiece(text[cut:])
-		b := Body{pieces: []piece{first, second, {s: "|"}, second, {s: "|\n"}, second, {s: "|\n"}, second}}
+		second := Shared(text[cut:])
+		b := Body{pieces: []Piece{first, second, {s: "|"}, second, {s: "|\n"}, second, {s: "|\n"}, second}}
 		want := text + "|" + text[cut:] + "|\n" + text[cut:] + "|\n" + text[cut:]
 		if got := b.String(); got != want {
 			t.Fatalf("body of %q reads %q", want, got)
 		}
-		e := qpEncoder{}
-		e.writeBody(b)
-		checkEncoded(t, want, e.b)
+		checkEncoded(t, want, AppendBody(nil, b))
 	}
 }
 
 func checkEncoded(t *testing.T, text string, enc []byte) {
 	t.Helper()
 	for i, line := range bytes.Split(enc, []byte("\r\n")) {
-		if len(line) > qpLineMax {
-			t.Fatalf("line %d has %d characters, want <= %d: %q", i+1, len(line), qpLineMax, line)
+		if len(line) > lineMax {
+			t.Fatalf("line %d has %d characters, want <= %d: %q", i+1, len(line), lineMax, line)
 		}
 		for _, c := range line {
 			if c != ' ' && c != '\t' && (c < '!' || c > '~') {

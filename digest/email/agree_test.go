@@ -1,0 +1,212 @@
+package email_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/digesttest"
+	"github.com/digestd/digestd/digest/email"
+	"github.com/digestd/digestd/digest/match"
+	"github.com/digestd/digestd/subscribers/query"
+	"github.com/digestd/digestd/templates"
+)
+
+// randomTopics are queries readers write, some with characters HTML and
+// quoted-printable must escape.
+var randomTopics = []string{
+	`"long context"`, "agents", "reasoning OR planning", `title:benchmark`, "diffusion -video", `"x & <y>"`,
+	"quantiz*", "author:wang", "cat:cs.CL", "org:qwen", "retrieval agents", "attention", "é=ü",
+}
+
+// randomDigests makes n digests of the fixtures' papers for random readers:
+// random topics, marked as a pass marks them (the same topics mark a paper
+// the same way), random links, with and without "view in browser".
+func randomDigests(t *testing.T, rng *rand.Rand, n int) []*digest.Digest {
+	t.Helper()
+	var papers []digest.Paper
+	for _, name := range []string{digesttest.HFDay1, digesttest.ArxivFeed} {
+		papers = append(papers, digesttest.Papers(t, name)...)
+	}
+	// Titles and abstracts that end lines, start them with dots, carry
+	// markup and long words: what encoding and escaping must survive.
+	papers[0].Title = ".Dots <b>and</b> & ampersands = equals, " + strings.Repeat("ü", 40)
+	papers[1].Abstract = "line one\n.line two\r\n" + strings.Repeat("x", 120) + " trailing \t"
+	ds := make([]*digest.Digest, n)
+	for i := range ds {
+		token := fmt.Sprintf("tok%d_%s", i, strings.Repeat("A-z", rng.IntN(12)))
+		d := &digest.Digest{SubscriberID: int64(i), To: fmt.Sprintf("r%d@example.org", i), Period: "2026-11-28",
+			Date:      time.Date(2026, 11, 28, 7, 0, 0, 0, time.UTC).Add(time.Duration(rng.IntN(400)) * time.Hour),
+			ManageURL: "https://digest.example.org/manage/" + token, UnsubscribeURL: "https://digest.example.org/unsubscribe/" + token}
+		if rng.IntN(2) == 0 {
+			d.ViewURL = d.ManageURL + "/digest/" + d.Period
+		}
+		if rng.IntN(8) == 0 {
+			d.ManageURL += "?a=1&b=<2>"
+		}
+		for _, j := range rng.Perm(len(papers))[:1+rng.IntN(min(len(papers), 25))] {
+			p := papers[j]
+			var topics []string
+			var terms []query.Term
+			for _, k := range rng.Perm(len(randomTopics))[:rng.IntN(3)] {
+				q, err := query.Parse(randomTopics[k])
+				if err != nil {
+					t.Fatal(err)
+				}
+				topics, terms = append(topics, randomTopics[k]), append(terms, q.Terms()...)
+			}
+			d.Items = append(d.Items, digest.Item{PaperID: int64(j), Paper: p, Topics: topics,
+				Title:   match.Highlight(p.Title, terms),
+				Snippet: match.Snippet(p.Abstract, terms, 280)})
+		}
+		ds[i] = d
+	}
+	return ds
+}
+
+// parts reads a composed message's text and HTML parts as a mail client
+// does, through mime/quotedprintable.
+func parts(t *testing.T, raw []byte) (subject, text, html string) {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, params, _ := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	var bodies []string
+	for {
+		p, err := mr.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(quotedprintable.NewReader(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies = append(bodies, strings.ReplaceAll(string(b), "\r\n", "\n"))
+	}
+	if len(bodies) != 2 {
+		t.Fatalf("got %d parts, want 2", len(bodies))
+	}
+	return subject, bodies[0], bodies[1]
+}
+
+// TestPassRendererAgreesWithTemplates: random readers' digests, rendered
+// for a pass and composed, read exactly as the templates executed with
+// each digest's data, whichever readers came before in the pass.
+func TestPassRendererAgreesWithTemplates(t *testing.T) {
+	r, err := email.NewRenderer(email.RenderConfig{SiteName: "digestd", BaseURL: "https://digest.example.org",
+		HeaderMarkdown: "Hello *readers* & friends", FooterMarkdown: "Sent by [us](https://example.org/?a=1&b=2)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := email.Headers{From: "digestd <digest@example.org>"}
+	pass := r.ForPass()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, d := range randomDigests(t, rng, 300) {
+		if err := r.Agree(pass, d); err != nil {
+			t.Fatalf("reader %d: %v", d.SubscriberID, err)
+		}
+		want, err := r.Render(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := pass.Render(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, _, err := email.ComposeDigest(h, d, got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject, text, html := parts(t, msg)
+		if subject != want.Subject || text != want.Text.String() || html != want.HTML.String() {
+			t.Fatalf("reader %d: the composed message does not read as the templates render it", d.SubscriberID)
+		}
+	}
+}
+
+// editedTemplates returns the embedded templates with old replaced by new
+// in file name.
+func editedTemplates(t *testing.T, name, old, new string) fs.FS {
+	t.Helper()
+	files := fstest.MapFS{}
+	err := fs.WalkDir(templates.FS, "email", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(templates.FS, path)
+		files[path] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(files[name].Data)
+	if !strings.Contains(src, old) {
+		t.Fatalf("%s has no %q", name, old)
+	}
+	files[name] = &fstest.MapFile{Data: []byte(strings.Replace(src, old, new, 1))}
+	return files
+}
+
+// TestTemplateEditsKeepWorkingOrStop: an edit of the paper templates
+// either renders for a pass exactly as the templates say, or stops
+// digestd at start-up naming the template; never a wrong digest.
+func TestTemplateEditsKeepWorkingOrStop(t *testing.T) {
+	const html, text = "email/digest.html.tmpl", "email/digest.txt.tmpl"
+	tests := []struct {
+		name, file, old, new string
+		wantErr              string // "" when the edit must keep working
+	}{
+		{"a third manage link", html, `<a href="{{.FewerURL}}" style="color:#59636e;">Fewer like this</a>`,
+			`<a href="{{.FewerURL}}" style="color:#59636e;">Fewer like this</a> &middot; <a href="{{.MoreURL}}">Again</a>`, ""},
+		{"snippet before the title", html, `<div style="margin-top:6px;">{{.Snippet}}</div>`, ``, ""},
+		{"title after the links", html, `{{- .Matched}}`, `{{- .Matched}} <a href="{{.MoreURL}}">x</a> {{.Title}}`, ""},
+		{"matched dropped", text, `{{- .Matched}}`, ``, ""},
+		{"a link in the text part twice", text, `   Fewer like this: {{.FewerURL}}`, `   Fewer like this: {{.FewerURL}} {{.MoreURL}}`, ""},
+		{"the title in an attribute", html, `<a href="{{.URL}}" style=`, `<a href="{{.URL}}" title="{{.Title}}" style=`, html},
+		{"papers numbered by the template", text, "{{range .Items}}\n{{.}}", "{{range $i, $p := .Items}}\n{{$i}} {{.}}", text},
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := email.NewRenderer(email.RenderConfig{BaseURL: "https://digest.example.org",
+				Templates: editedTemplates(t, tt.file, tt.old, tt.new)})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %v, want an error naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("NewRenderer: %v", err)
+			}
+			pass := r.ForPass()
+			for _, d := range randomDigests(t, rng, 20) {
+				if err := r.Agree(pass, d); err != nil {
+					t.Fatalf("reader %d: %v", d.SubscriberID, err)
+				}
+			}
+		})
+	}
+}
