@@ -37,7 +37,7 @@ type Item struct {
 	Score   float64
 }
 
-// Span is a piece of text; Hit marks words a topic matched.
+// Span is a piece of text; Hit says whether a topic matched its words.
 type Span struct {
 	Text string
 	Hit  bool

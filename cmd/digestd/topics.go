@@ -152,7 +152,7 @@ func printMatch(out io.Writer, q *query.Query, p digest.Paper, score float64) {
 	title := match.Highlight(p.Title, q.TermsIn(query.FieldTitle))
 	abstract := q.TermsIn(query.FieldAbstract)
 	snippet := match.Snippet(p.Abstract, abstract, snippetRunes)
-	fmt.Fprintf(out, "\n%.2f  %s  %s\n", score, p.ID, email.MarkText(title))
+	fmt.Fprintf(out, "\n%.2f  %s  %s\n", score, p.ID, email.Star(title))
 	fmt.Fprintf(out, "      %s  sources: %s\n", p.AbstractURL(), strings.ReplaceAll(p.Source, ",", ", "))
 	matched := matchedWords(title, match.Highlight(p.Abstract, abstract))
 	for _, name := range match.Names(p.Authors, q.Terms()) {
@@ -162,7 +162,7 @@ func printMatch(out io.Writer, q *query.Query, p digest.Paper, score float64) {
 		matched = append(matched, "(categories, organisation or upvotes)")
 	}
 	fmt.Fprintf(out, "      matched: %s\n", strings.Join(matched, ", "))
-	fmt.Fprintf(out, "      %s\n", strings.Join(strings.Fields(email.MarkText(snippet)), " "))
+	fmt.Fprintf(out, "      %s\n", strings.Join(strings.Fields(email.Star(snippet)), " "))
 }
 
 // matchedWords lists, once each, the words marked in a paper's highlighted

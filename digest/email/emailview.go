@@ -21,7 +21,7 @@ const (
 	shownAuthors = 3
 )
 
-// ItemView is one paper as its reader sees it: marked for the topics
+// ItemView is one paper as its reader sees it: highlighted for the topics
 // that matched it.
 type ItemView struct {
 	paperInfo
@@ -39,13 +39,13 @@ type paperInfo struct {
 // NewItemView is it as its reader sees it.
 func NewItemView(it digest.Item) ItemView {
 	v := ItemView{paperInfo: newPaperInfo(it.Paper)}
-	v.Title, v.Snippet, v.Matched = itemMarks(it)
+	v.Title, v.Snippet, v.Matched = highlights(it)
 	return v
 }
 
-// itemMarks is what of the item depends on the topics that matched it:
+// highlights is what of the item depends on the topics that matched it:
 // its title and snippet cleaned and cut to size, and the topics.
-func itemMarks(it digest.Item) (title, snippet []digest.Span, matched string) {
+func highlights(it digest.Item) (title, snippet []digest.Span, matched string) {
 	p := it.Paper
 	title = cleanSpans(it.Title)
 	if len(title) == 0 {
@@ -228,8 +228,9 @@ func plainSpans(spans []digest.Span) string {
 	return b.String()
 }
 
-// MarkText joins spans, marking hits the way plain-text mail always has: *like this*.
-func MarkText(spans []digest.Span) string {
+// Star joins spans, starring the hits the way plain-text mail always has:
+// *like this*.
+func Star(spans []digest.Span) string {
 	var b strings.Builder
 	for _, s := range spans {
 		if !s.Hit {

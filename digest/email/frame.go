@@ -12,7 +12,7 @@ import (
 )
 
 // The values of a digest that a PassRenderer renders the templates
-// without: each is a mark when they are rendered once, and the digest's
+// without: each is a placeholder when they are rendered once, and the digest's
 // own value when a digest is put together.
 const (
 	fieldSubject = iota
@@ -21,12 +21,12 @@ const (
 	fieldManage
 	fieldUnsubscribe
 	fieldView
-	fieldItems    // where the papers go: the first one's mark
-	fieldNextItem // the second paper's mark, after the text between papers
+	fieldItems    // where the papers go: the first one's placeholder
+	fieldNextItem // the second paper's placeholder, after the text between papers
 	fields
 )
 
-// A paper's values that depend on the topics that matched it: marks when
+// A paper's values that depend on the topics that matched it: placeholders when
 // the paper is rendered once for all its readers (paperCut), and each set
 // of topics' own when that is filled in.
 const (
@@ -39,22 +39,23 @@ const (
 // digestValues are a digest's values by field, the papers aside.
 type digestValues [fieldItems]string
 
-// frames are the digest templates rendered once, with marks for each
+// frames are the digest templates rendered once, with placeholders for each
 // digest's values, without and with a "view in browser" link: what a
 // PassRenderer puts each digest together from.
 type frames struct {
-	// mark starts each mark. It is random, so paper data cannot hold it.
-	mark string
-	view [2]frame
+	// prefix starts each placeholder. It is random, so paper data cannot
+	// hold it.
+	prefix string
+	view   [2]frame
 }
 
 // A frame is the digest templates rendered once, the HTML and the text,
-// with marks for the digest's values and two papers.
+// with placeholders for the digest's values and two papers.
 type frame struct {
 	html, text cutTemplate
 }
 
-// cutTemplate is a template's output cut at the marks: each part is the
+// cutTemplate is a template's output cut at the placeholders: each part is the
 // template's text up to a value.
 type cutTemplate struct {
 	parts []framePart
@@ -72,7 +73,7 @@ type framePart struct {
 func newFrames(r *Renderer) (*frames, error) {
 	var random [10]byte
 	_, _ = rand.Read(random[:]) // crypto/rand.Read never fails on supported platforms
-	fs := &frames{mark: "mark" + hex.EncodeToString(random[:])}
+	fs := &frames{prefix: "mark" + hex.EncodeToString(random[:])}
 	for i := range fs.view {
 		var err error
 		if fs.view[i], err = fs.newFrame(r, i == 1); err != nil {
@@ -82,24 +83,24 @@ func newFrames(r *Renderer) (*frames, error) {
 	return fs, nil
 }
 
-// fieldMark is the mark that stands for field f: the mark and two digits.
-func (fs *frames) fieldMark(f int) string {
-	return fmt.Sprintf("%s%02d", fs.mark, f)
+// placeholder is what stands for field f: the prefix and two digits.
+func (fs *frames) placeholder(f int) string {
+	return fmt.Sprintf("%s%02d", fs.prefix, f)
 }
 
-// newFrame renders the digest templates with marks, with or without the
+// newFrame renders the digest templates with placeholders, with or without the
 // "view in browser" link.
 func (fs *frames) newFrame(r *Renderer, view bool) (frame, error) {
 	v := digestView{
 		SiteName: r.siteName, BaseURL: r.baseURL,
 		Header: r.header, Footer: r.footer, HeaderText: r.headerText, FooterText: r.footerText,
-		Subject: fs.fieldMark(fieldSubject), Preheader: fs.fieldMark(fieldPreheader), Heading: fs.fieldMark(fieldHeading),
-		ManageURL: fs.fieldMark(fieldManage), UnsubscribeURL: fs.fieldMark(fieldUnsubscribe),
+		Subject: fs.placeholder(fieldSubject), Preheader: fs.placeholder(fieldPreheader), Heading: fs.placeholder(fieldHeading),
+		ManageURL: fs.placeholder(fieldManage), UnsubscribeURL: fs.placeholder(fieldUnsubscribe),
 	}
 	if view {
-		v.ViewURL = fs.fieldMark(fieldView)
+		v.ViewURL = fs.placeholder(fieldView)
 	}
-	items := []string{fs.fieldMark(fieldItems), fs.fieldMark(fieldNextItem)}
+	items := []string{fs.placeholder(fieldItems), fs.placeholder(fieldNextItem)}
 	var hb, tb strings.Builder
 	h := digestHTML{digestView: v, Items: []htmpl.HTML{htmpl.HTML(items[0]), htmpl.HTML(items[1])}}
 	if err := r.html.ExecuteTemplate(&hb, "digest.html.tmpl", h); err != nil {
@@ -119,20 +120,20 @@ func (fs *frames) newFrame(r *Renderer, view bool) (frame, error) {
 	return f, nil
 }
 
-// cut cuts a digest template's output at the marks in it.
+// cut cuts a digest template's output at the placeholders in it.
 func (fs *frames) cut(out string) (cutTemplate, error) {
 	var c cutTemplate
 	items, between := 0, false
 	for {
-		i := strings.Index(out, fs.mark)
+		i := strings.Index(out, fs.prefix)
 		if i < 0 {
 			c.parts = append(c.parts, framePart{text: qp.Shared(out), field: fields})
 			break
 		}
-		end := i + len(fs.mark) + 2
-		f, err := strconv.Atoi(out[i+len(fs.mark) : end])
+		end := i + len(fs.prefix) + 2
+		f, err := strconv.Atoi(out[i+len(fs.prefix) : end])
 		if err != nil || f >= fields {
-			return cutTemplate{}, fmt.Errorf("unknown mark %q", out[i:end])
+			return cutTemplate{}, fmt.Errorf("unknown placeholder %q", out[i:end])
 		}
 		if f == fieldNextItem {
 			if len(c.parts) == 0 || c.parts[len(c.parts)-1].field != fieldItems {

@@ -8,43 +8,43 @@ import (
 	"github.com/digestd/digestd/internal/qp"
 )
 
-// paperCut is a "paper" template's output cut at its marks, into the
+// paperCut is a "paper" template's output cut at its placeholders, into the
 // segments between the links to the reader's manage page (any number of
-// them, anywhere). A segment is the template's text with marks for the
+// them, anywhere). A segment is the template's text with placeholders for the
 // parts that depend on the topics that matched the paper, in any order; a
 // segment without any is encoded once, for every set of topics.
 type paperCut struct {
-	segments [][]markedText
+	segments [][]run
 	fixed    []qp.Piece // segment i encoded, when it holds no topic's part
 }
 
-// markedText is a template's text before a mark, and the mark's field;
+// run is a template's text before a placeholder, and the placeholder's field;
 // paperFields after the last.
-type markedText struct {
+type run struct {
 	text  string
 	field int
 }
 
-// cutPaper cuts a "paper" template's output at its marks.
+// cutPaper cuts a "paper" template's output at its placeholders.
 func (fs *frames) cutPaper(out string) (paperCut, error) {
 	var c paperCut
-	var seg []markedText
+	var seg []run
 	for {
-		i := strings.Index(out, fs.mark)
+		i := strings.Index(out, fs.prefix)
 		if i < 0 {
-			seg = append(seg, markedText{out, paperFields})
+			seg = append(seg, run{out, paperFields})
 			break
 		}
-		end := i + len(fs.mark) + 2
-		f, err := strconv.Atoi(out[i+len(fs.mark) : end])
+		end := i + len(fs.prefix) + 2
+		f, err := strconv.Atoi(out[i+len(fs.prefix) : end])
 		switch {
 		case err != nil || f < 0 || f >= paperFields || f != fieldManage && f < fields:
-			return paperCut{}, fmt.Errorf("unknown mark %q", out[i:end])
+			return paperCut{}, fmt.Errorf("unknown placeholder %q", out[i:end])
 		case f == fieldManage:
-			c.segments = append(c.segments, append(seg, markedText{out[:i], paperFields}))
+			c.segments = append(c.segments, append(seg, run{out[:i], paperFields}))
 			seg = nil
 		default:
-			seg = append(seg, markedText{out[:i], f})
+			seg = append(seg, run{out[:i], f})
 		}
 		out = out[end:]
 	}

@@ -12,15 +12,15 @@ import (
 
 // PassRenderer renders the digests of one delivery pass as Renderer does,
 // word for word, at a fraction of the cost: the digest templates were
-// rendered once with marks for each digest's values (frames), each paper
-// is rendered once for all the readers whose topics mark it alike, and
+// rendered once with placeholders for each digest's values (frames), each paper
+// is rendered once for all the readers whose topics placeholder it alike, and
 // the text many digests share is kept quoted-printable encoded, so that
 // composing a digest copies it (qp.Body). NewRenderer checks that the
 // two agree on a sample digest, and the tests check it on random ones.
 // It is safe for concurrent use.
 type PassRenderer struct {
 	r *Renderer
-	// paperCuts are the papers rendered with marks, by row id, and papers
+	// paperCuts are the papers rendered with placeholders, by row id, and papers
 	// each paper rendered for each set of topics that matched it.
 	paperCuts *recent.Map[int64, *[2]paperCut]
 	papers    *recent.Map[paperKey, *renderedPaper]
@@ -31,7 +31,7 @@ type PassRenderer struct {
 // topics matched.
 const passPapers = 25_000
 
-// paperKey is one paper as the topics that matched it mark it: within a
+// paperKey is one paper as the topics that matched it placeholder it: within a
 // pass, the items with the same key render the same (the pass reads each
 // paper once, so a row id names the same paper all pass long).
 type paperKey struct {
@@ -118,7 +118,7 @@ func (p *PassRenderer) Render(d *digest.Digest) (Rendered, error) {
 }
 
 // paper renders one paper of a digest, once for each set of topics that
-// marks it: its cut "paper" templates with the parts the topics make
+// placeholders it: its cut "paper" templates with the parts the topics make
 // filled in. Its links to the reader's manage page are left for Render.
 func (p *PassRenderer) paper(it digest.Item) (*renderedPaper, error) {
 	key := paperKey{it.PaperID, strings.Join(it.Topics, "\n")}
@@ -129,7 +129,7 @@ func (p *PassRenderer) paper(it digest.Item) (*renderedPaper, error) {
 	if err != nil {
 		return nil, err
 	}
-	title, snippet, matched := itemMarks(it)
+	title, snippet, matched := highlights(it)
 	var h, t paperValues
 	var b strings.Builder
 	for _, part := range []struct {
@@ -150,25 +150,25 @@ func (p *PassRenderer) paper(it digest.Item) (*renderedPaper, error) {
 		}
 		*part.value = b.String()
 	}
-	rp := &renderedPaper{html: cuts[0].fill(&h), text: cuts[1].fill(&t), title: plainSpans(title), starredTitle: MarkText(title)}
+	rp := &renderedPaper{html: cuts[0].fill(&h), text: cuts[1].fill(&t), title: plainSpans(title), starredTitle: Star(title)}
 	rp.setHeadings()
 	p.papers.Put(key, rp)
 	return rp, nil
 }
 
 // cuts renders the "paper" templates, HTML and text, for the item's paper
-// with marks for what depends on the topics and for the reader's manage
+// with placeholders for what depends on the topics and for the reader's manage
 // URL, once a pass.
 func (p *PassRenderer) cuts(it digest.Item) (*[2]paperCut, error) {
 	if c, ok := p.paperCuts.Get(it.PaperID); ok {
 		return c, nil
 	}
 	fs := p.r.frames
-	manage := fs.fieldMark(fieldManage)
+	manage := fs.placeholder(fieldManage)
 	v := paperView{
 		paperInfo: newPaperInfo(it.Paper),
-		Title:     htmpl.HTML(fs.fieldMark(fieldTitle)), Snippet: htmpl.HTML(fs.fieldMark(fieldSnippet)),
-		Matched: htmpl.HTML(fs.fieldMark(fieldMatched)),
+		Title:     htmpl.HTML(fs.placeholder(fieldTitle)), Snippet: htmpl.HTML(fs.placeholder(fieldSnippet)),
+		Matched: htmpl.HTML(fs.placeholder(fieldMatched)),
 		MoreURL: manage + "/more/" + it.Paper.ID, FewerURL: manage + "/fewer/" + it.Paper.ID,
 	}
 	var cuts [2]paperCut

@@ -244,7 +244,7 @@ func TestRenderSizeAtFiftyPapers(t *testing.T) {
 	}
 	text := got.Text.String()
 	for _, n := range []int{1, 9, 10, 50} {
-		if want := wrapText(strconv.Itoa(n)+". ", MarkText(NewItemView(d.Items[n-1]).Title)); !strings.Contains(text, "\n"+want+"\n") {
+		if want := wrapText(strconv.Itoa(n)+". ", Star(NewItemView(d.Items[n-1]).Title)); !strings.Contains(text, "\n"+want+"\n") {
 			t.Errorf("text part lacks paper %d's heading %q", n, want)
 		}
 	}

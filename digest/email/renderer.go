@@ -107,7 +107,7 @@ func NewRenderer(cfg RenderConfig) (*Renderer, error) {
 	if files == nil {
 		files = templates.FS
 	}
-	funcs := map[string]any{"wrap": wrapText, "stars": MarkText}
+	funcs := map[string]any{"wrap": wrapText, "stars": Star}
 	r.html, err = htmpl.New("email").Funcs(funcs).ParseFS(files, "email/*.html.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("email templates: %w", err)
@@ -241,7 +241,7 @@ func (r *Renderer) Render(d *digest.Digest) (Rendered, error) {
 	t := digestText{Items: make([]string, len(d.Items))}
 	var b strings.Builder
 	for i, it := range d.Items {
-		title, snippet, matched := itemMarks(it)
+		title, snippet, matched := highlights(it)
 		titles[i] = plainSpans(title)
 		v := paperView{paperInfo: newPaperInfo(it.Paper),
 			MoreURL: d.ManageURL + "/more/" + it.Paper.ID, FewerURL: d.ManageURL + "/fewer/" + it.Paper.ID}
@@ -269,7 +269,7 @@ func (r *Renderer) Render(d *digest.Digest) (Rendered, error) {
 		if err := r.text.ExecuteTemplate(&b, "paper", &tv); err != nil {
 			return Rendered{}, fmt.Errorf("render paper %s: %w", it.Paper.ID, err)
 		}
-		t.Items[i] = textHeading(i+1, MarkText(title)) + "\n" + b.String()
+		t.Items[i] = textHeading(i+1, Star(title)) + "\n" + b.String()
 	}
 	var err error
 	if h.digestView, err = r.view(d, titles); err != nil {

@@ -156,9 +156,9 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*dige
 	for i, p := range picks {
 		paper := papers[i]
 		topics := p.texts()
-		m := cache.marks(p.id, topics, func() *markedPaper {
+		m := cache.highlights(p.id, topics, func() *highlighted {
 			terms := p.terms()
-			return &markedPaper{
+			return &highlighted{
 				title:   match.Highlight(paper.Title, termsIn(terms, query.FieldTitle)),
 				snippet: match.Snippet(paper.Abstract, termsIn(terms, query.FieldAbstract), snippetRunes),
 			}

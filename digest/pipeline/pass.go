@@ -20,11 +20,11 @@ import (
 // them afresh. Memory stays flat however varied the readers' topics are.
 const maxPassQueries = 20_000
 
-// passMarks is how many marked papers a pass remembers a generation (see
+// passHighlights is how many highlighted papers a pass remembers a generation (see
 // recent), each with its render, ~2.7 KB (renderedPaper): up to ~135 MB.
 // At 100,000 readers of 2,000 papers, 2 million papers in digests took
 // ~92,000 renders; with 20,000 a generation, 132,000.
-const passMarks = 25_000
+const passHighlights = 25_000
 
 // passCache is what one delivery pass shares between its readers. Most
 // readers of a pass have the same window and many share topics, so each
@@ -36,11 +36,11 @@ const passMarks = 25_000
 // The pass's builders share it: two may match the same topic at once,
 // which only costs a second query.
 type passCache struct {
-	mu      sync.Mutex
-	topics  *recent.Map[string, *parsedTopic]
-	matches *recent.Map[matchKey, []digest.Match]
-	papers  map[int64]*digest.Paper
-	marked  *recent.Map[markKey, *markedPaper]
+	mu          sync.Mutex
+	topics      *recent.Map[string, *parsedTopic]
+	matches     *recent.Map[matchKey, []digest.Match]
+	papers      map[int64]*digest.Paper
+	highlighted *recent.Map[highlightKey, *highlighted]
 	// last is the newest paper when the pass began: every digest of a
 	// pass ends there, and papers stored meanwhile go into the next ones.
 	last *lastPaper
@@ -52,16 +52,16 @@ type lastPaper struct {
 	arrived time.Time
 }
 
-// markKey is one paper as the topics that matched it mark it.
-type markKey struct {
+// highlightKey is one paper as the topics that matched it highlight it.
+type highlightKey struct {
 	paper  int64
 	topics string // the topics' queries, one a line
 }
 
-// markedPaper is a paper's title and snippet, the matched words marked:
-// the same for the items of every reader whose topics mark the paper
+// highlighted is a paper's title and snippet, the matched words highlighted:
+// the same for the items of every reader whose topics highlight the paper
 // alike.
-type markedPaper struct {
+type highlighted struct {
 	title, snippet []digest.Span
 }
 
@@ -83,22 +83,23 @@ type matchKey struct {
 
 func newPassCache() *passCache {
 	return &passCache{
-		topics:  recent.New[string, *parsedTopic](maxPassQueries),
-		matches: recent.New[matchKey, []digest.Match](maxPassQueries),
-		papers:  map[int64]*digest.Paper{},
-		marked:  recent.New[markKey, *markedPaper](passMarks),
+		topics:      recent.New[string, *parsedTopic](maxPassQueries),
+		matches:     recent.New[matchKey, []digest.Match](maxPassQueries),
+		papers:      map[int64]*digest.Paper{},
+		highlighted: recent.New[highlightKey, *highlighted](passHighlights),
 	}
 }
 
-// marks returns paper id as topics mark it, calling mark the first time
-// the pass meets the pair: readers who share a topic get the same marks.
-func (c *passCache) marks(id int64, topics []string, mark func() *markedPaper) *markedPaper {
-	key := markKey{id, strings.Join(topics, "\n")}
-	if m, ok := c.marked.Get(key); ok {
+// highlights returns paper id as topics highlight it, calling highlight
+// the first time the pass meets the pair: readers who share a topic get
+// the same highlights.
+func (c *passCache) highlights(id int64, topics []string, highlight func() *highlighted) *highlighted {
+	key := highlightKey{id, strings.Join(topics, "\n")}
+	if m, ok := c.highlighted.Get(key); ok {
 		return m
 	}
-	m := mark()
-	c.marked.Put(key, m)
+	m := highlight()
+	c.highlighted.Put(key, m)
 	return m
 }
 

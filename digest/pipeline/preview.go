@@ -21,7 +21,7 @@ const previewSnippetRunes = 160
 
 // Preview lists the stored papers of the last days that a query matches, as
 // the web front's live preview shows them: ranked as in a digest, matched
-// words marked. It implements subscribers.Previewer.
+// words highlighted. It implements web.Previewer.
 type Preview struct {
 	Store   *sqlite.Store
 	Matcher *sqlite.Matcher
@@ -66,16 +66,16 @@ func (p *Preview) Preview(ctx context.Context, q *query.Query, limit int) ([]web
 		if date.IsZero() {
 			date = paper.PublishedAt
 		}
-		out = append(out, web.PreviewPaper{ID: paper.ID, Title: marks(v.Title), Snippet: marks(v.Snippet),
+		out = append(out, web.PreviewPaper{ID: paper.ID, Title: spans(v.Title), Snippet: spans(v.Snippet),
 			URL: v.URL, Meta: v.Meta, Date: date})
 	}
 	return out, nil
 }
 
-func marks(spans []digest.Span) []web.Mark {
-	out := make([]web.Mark, len(spans))
-	for i, s := range spans {
-		out[i] = web.Mark{Text: s.Text, Hit: s.Hit}
+func spans(in []digest.Span) []web.Span {
+	out := make([]web.Span, len(in))
+	for i, s := range in {
+		out[i] = web.Span{Text: s.Text, Hit: s.Hit}
 	}
 	return out
 }

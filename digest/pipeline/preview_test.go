@@ -14,7 +14,7 @@ import (
 )
 
 // previewMarked joins a preview's marks, the hits in brackets.
-func previewMarked(marks []web.Mark) string {
+func previewMarked(marks []web.Span) string {
 	var s string
 	for _, m := range marks {
 		if m.Hit {

@@ -50,7 +50,7 @@ type renderer interface {
 // build, render and compose them side by side, sharing one pass's
 // Builder, which matches each distinct topic once for them all, and
 // Renderer, which renders each paper once for all the readers who get it
-// marked alike; this goroutine stores them, a batch a transaction.
+// highlighted alike; this goroutine stores them, a batch a transaction.
 func (r *Runner) produce(ctx context.Context, opt RunOptions, s *sendState) error {
 	now := r.Now()
 	builder, renderer := r.Builder.ForPass(), r.Renderer.ForPass()
@@ -259,9 +259,11 @@ func (r *Runner) storeAll(ctx context.Context, ds []*draft, s *sendState) ([]*di
 			grants = append(grants, subscribers.Grant{SubscriberID: out.SubscriberID, Text: d.token})
 		}
 	}
-	if err := r.Subscribers.SaveTokens(ctx, subscribers.TokenManage, grants); err != nil {
+	s.count(func(res *RunResult) { res.Built += len(stored) })
+	// Stored digests get their tokens even when the pass is stopping:
+	// they stay pending, and their links work when they go out.
+	if err := r.Subscribers.SaveTokens(context.WithoutCancel(ctx), subscribers.TokenManage, grants); err != nil {
 		return nil, fmt.Errorf("store digests: %w", err)
 	}
-	s.count(func(res *RunResult) { res.Built += len(stored) })
 	return stored, nil
 }

@@ -121,7 +121,7 @@ func (s *sendState) send(ctx context.Context, m Mailer, out *digest.Outgoing) er
 		case !se.Temporary:
 			return s.refused(rec, out, se)
 		}
-		if err := r.Store.MarkDeferred(rec, out.ID, err); err != nil {
+		if err := r.Store.RecordDeferred(rec, out.ID, err); err != nil {
 			return err
 		}
 		s.count(func(*RunResult) { s.connectFailures = 0 })
@@ -139,7 +139,7 @@ func (s *sendState) delivered(ctx context.Context, out *digest.Outgoing, took ti
 		r.Observer.MessageSent(took)
 	}
 	s.log.Debug("digest sent", "to", out.Recipient, "message_id", out.MessageID)
-	return r.Store.MarkSent(ctx, out)
+	return r.Store.RecordSent(ctx, out)
 }
 
 // relayTrouble tells a failure of the relay or the session, which every
@@ -154,7 +154,7 @@ func relayTrouble(se *mailer.SendError) bool {
 // pending, and the pass stops once the relay looks down rather than
 // failing every reader in turn.
 func (s *sendState) unreachable(ctx context.Context, out *digest.Outgoing, se *mailer.SendError, err error) error {
-	if merr := s.runner.Store.MarkDeferred(ctx, out.ID, err); merr != nil {
+	if merr := s.runner.Store.RecordDeferred(ctx, out.ID, err); merr != nil {
 		return merr
 	}
 	var n int
@@ -174,7 +174,7 @@ func (s *sendState) unreachable(ctx context.Context, out *digest.Outgoing, se *m
 // refused recipient counts towards the reader's hard bounce limit.
 func (s *sendState) refused(ctx context.Context, out *digest.Outgoing, se *mailer.SendError) error {
 	r := s.runner
-	if err := r.Store.MarkFailed(ctx, out.ID, se); err != nil {
+	if err := r.Store.RecordFailed(ctx, out.ID, se); err != nil {
 		return err
 	}
 	s.count(func(res *RunResult) { res.Failed++; s.connectFailures = 0 })

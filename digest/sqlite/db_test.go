@@ -288,7 +288,7 @@ func TestHistorySeeksOneRowEach(t *testing.T) {
 // its own transaction in the outbox.
 func TestApplySentSeeksEachDigest(t *testing.T) {
 	db := openTestDB(t, filepath.Join(t.TempDir(), "digestd.db"))
-	for _, qtext := range []string{forgetFailuresQuery, markSentQuery} {
+	for _, qtext := range []string{forgetFailuresQuery, recordSentQuery} {
 		got := queryPlan(t, db, qtext, `[[1, 2, "2026-11-28", 100]]`)
 		if !strings.Contains(got, "USING INTEGER PRIMARY KEY (rowid=?)") || strings.Contains(got, "digests_pending") {
 			t.Errorf("plan %q, want each digest by its row id, not through digests_pending", got)

@@ -176,31 +176,31 @@ func (s *Store) Pending(ctx context.Context, afterID int64, limit int) ([]*diges
 	return out, rows.Err()
 }
 
-// MarkSent records that the relay accepted a digest, in the sent log: the
-// next write of the Store's marks it sent in the outbox, drops any body
+// RecordSent records that the relay accepted a digest, in the sent log: the
+// next write of the Store's records it sent in the outbox, drops any body
 // stored with it (the papers it held are in sent_papers, and the copy
 // would only grow the file), and forgets the failures of its reader's
 // address (applySent).
-func (s *Store) MarkSent(ctx context.Context, out *digest.Outgoing) error {
-	return s.sent.add(ctx, sentMark{DigestID: out.ID, SubscriberID: out.SubscriberID, Period: out.Period,
+func (s *Store) RecordSent(ctx context.Context, out *digest.Outgoing) error {
+	return s.sent.add(ctx, sentEntry{DigestID: out.ID, SubscriberID: out.SubscriberID, Period: out.Period,
 		At: s.now().Unix()})
 }
 
-// MarkDeferred records a delivery attempt that failed for now: the
+// RecordDeferred records a delivery attempt that failed for now: the
 // digest stays pending for a later try.
-func (s *Store) MarkDeferred(ctx context.Context, id int64, cause error) error {
-	return s.markAttempt(ctx, id, outboxPending, cause)
+func (s *Store) RecordDeferred(ctx context.Context, id int64, cause error) error {
+	return s.recordAttempt(ctx, id, outboxPending, cause)
 }
 
-// MarkFailed records that the relay refused a digest for good.
-func (s *Store) MarkFailed(ctx context.Context, id int64, cause error) error {
-	return s.markAttempt(ctx, id, outboxFailed, cause)
+// RecordFailed records that the relay refused a digest for good.
+func (s *Store) RecordFailed(ctx context.Context, id int64, cause error) error {
+	return s.recordAttempt(ctx, id, outboxFailed, cause)
 }
 
-// markAttempt records a failed delivery attempt of a pending digest, which
+// recordAttempt records a failed delivery attempt of a pending digest, which
 // takes status. A digest no longer pending (sent by another process
 // meanwhile, or expired) keeps its status.
-func (s *Store) markAttempt(ctx context.Context, id int64, status string, cause error) error {
+func (s *Store) recordAttempt(ctx context.Context, id int64, status string, cause error) error {
 	return s.write(ctx, func(tx stmtcache.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE digests SET status = ?, attempts = attempts + 1,
 			last_error = ? WHERE id = ? AND status = 'pending'`, status, cause.Error(), id)

@@ -230,8 +230,8 @@ func (s *Store) PapersByID(ctx context.Context, ids []int64) (map[int64]digest.P
 	for i, id := range ids {
 		args[i] = id
 	}
-	marks := strings.Repeat("?, ", len(ids))
-	rows, err := s.db.QueryContext(ctx, `SELECT `+paperColumns+` FROM papers WHERE id IN (`+marks[:len(marks)-2]+`)`, args...)
+	placeholders := strings.Repeat("?, ", len(ids))
+	rows, err := s.db.QueryContext(ctx, `SELECT `+paperColumns+` FROM papers WHERE id IN (`+placeholders[:len(placeholders)-2]+`)`, args...)
 	if err != nil {
 		return nil, err
 	}

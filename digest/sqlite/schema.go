@@ -116,7 +116,7 @@ CREATE INDEX digests_window ON digests(subscriber_id, window_end) WHERE status !
 		// The same index over every digest, expired or not: one whose condition
 		// names the status changes with it, and marking a digest sent (a
 		// transaction a digest) wrote its page each time, a fourth of the
-		// pages the mark writes. Store.histories skips the rare expired digest.
+		// pages recording a send writes. Store.histories skips the rare expired digest.
 		`
 DROP INDEX digests_window;
 CREATE INDEX digests_window ON digests(subscriber_id, window_end);

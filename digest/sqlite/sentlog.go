@@ -22,8 +22,8 @@ import (
 // in the outbox does, so a crash still resends at most the digest each
 // connection had in flight.
 //
-// A mark names its digest by row id, reader and period, so that a log left
-// beside a database restored from a backup marks only what it sent.
+// An entry names its digest by row id, reader and period, so that a log left
+// beside a database restored from a backup records only what it sent.
 type sentLog struct {
 	path  string
 	db    *sql.DB
@@ -32,16 +32,16 @@ type sentLog struct {
 	conn  *stmtcache.Conn // the writes' own connection, under mu
 }
 
-// sentMark is one digest the relay accepted, at (Unix seconds, the Store's
+// sentEntry is one digest the relay accepted, at (Unix seconds, the Store's
 // clock).
-type sentMark struct {
+type sentEntry struct {
 	DigestID     int64
 	SubscriberID int64
 	Period       string
 	At           int64
 }
 
-// sentLogSchema creates the log's one table; marks live there from a send
+// sentLogSchema creates the log's one table; entries live there from a send
 // until the outbox has them.
 const sentLogSchema = `CREATE TABLE IF NOT EXISTS sent (
 	digest_id     INTEGER PRIMARY KEY,
@@ -65,49 +65,49 @@ func openSentLog(ctx context.Context, dbPath string) (*sentLog, error) {
 	return &sentLog{path: path, db: db, stmts: stmtcache.New(db), conn: stmtcache.NewConn(db)}, nil
 }
 
-// add records m.
-func (l *sentLog) add(ctx context.Context, m sentMark) error {
+// add records e.
+func (l *sentLog) add(ctx context.Context, e sentEntry) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	err := l.conn.Tx(ctx, func(tx stmtcache.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO sent (digest_id, subscriber_id, period, at)
-			VALUES (?, ?, ?, ?)`, m.DigestID, m.SubscriberID, m.Period, m.At)
+			VALUES (?, ?, ?, ?)`, e.DigestID, e.SubscriberID, e.Period, e.At)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("sent log %s: digest %d: %w", l.path, m.DigestID, err)
+		return fmt.Errorf("sent log %s: digest %d: %w", l.path, e.DigestID, err)
 	}
 	return nil
 }
 
-// marks returns the marks recorded and not yet forgotten, by any process.
-func (l *sentLog) marks(ctx context.Context) ([]sentMark, error) {
+// entries returns the entries recorded and not yet forgotten, by any process.
+func (l *sentLog) entries(ctx context.Context) ([]sentEntry, error) {
 	rows, err := l.stmts.Query(ctx, `SELECT digest_id, subscriber_id, period, at FROM sent ORDER BY digest_id`)
 	if err != nil {
 		return nil, fmt.Errorf("sent log %s: %w", l.path, err)
 	}
 	defer rows.Close()
-	var ms []sentMark
+	var es []sentEntry
 	for rows.Next() {
-		var m sentMark
-		if err := rows.Scan(&m.DigestID, &m.SubscriberID, &m.Period, &m.At); err != nil {
+		var e sentEntry
+		if err := rows.Scan(&e.DigestID, &e.SubscriberID, &e.Period, &e.At); err != nil {
 			return nil, fmt.Errorf("sent log %s: %w", l.path, err)
 		}
-		ms = append(ms, m)
+		es = append(es, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sent log %s: %w", l.path, err)
 	}
-	return ms, nil
+	return es, nil
 }
 
-// forget drops marks the outbox has taken. Should that fail, the marks
+// forget drops entries the outbox has taken. Should that fail, the entries
 // stay, change nothing when applied again (applySent), and the next
 // write's forget drops them.
-func (l *sentLog) forget(ctx context.Context, ms []sentMark) {
-	ids := make([]int64, len(ms))
-	for i, m := range ms {
-		ids[i] = m.DigestID
+func (l *sentLog) forget(ctx context.Context, es []sentEntry) {
+	ids := make([]int64, len(es))
+	for i, e := range es {
+		ids[i] = e.DigestID
 	}
 	idList, _ := json.Marshal(ids) // a slice of integers always marshals
 	l.mu.Lock()
@@ -126,24 +126,24 @@ func (l *sentLog) close() error {
 	return errors.Join(l.conn.Close(), l.db.Close())
 }
 
-// applySent records marks in the outbox, in tx: each digest still
+// applySent records entries in the outbox, in tx: each digest still
 // pending becomes sent, its body dropped, and its reader's address
-// failures forgotten. A mark whose digest is not pending — applied
+// failures forgotten. An entry whose digest is not pending — applied
 // already, by a write that crashed before the log forgot it, or of
 // another database — changes nothing.
-func applySent(ctx context.Context, tx stmtcache.Tx, ms []sentMark) error {
-	if len(ms) == 0 {
+func applySent(ctx context.Context, tx stmtcache.Tx, es []sentEntry) error {
+	if len(es) == 0 {
 		return nil
 	}
-	rows := make([][4]any, len(ms))
-	for i, m := range ms {
-		rows[i] = [4]any{m.DigestID, m.SubscriberID, m.Period, m.At}
+	rows := make([][4]any, len(es))
+	for i, e := range es {
+		rows[i] = [4]any{e.DigestID, e.SubscriberID, e.Period, e.At}
 	}
 	arg, err := json.Marshal(rows)
 	if err != nil {
 		return err
 	}
-	for _, query := range []string{forgetFailuresQuery, markSentQuery} {
+	for _, query := range []string{forgetFailuresQuery, recordSentQuery} {
 		if _, err := tx.ExecContext(ctx, query, string(arg)); err != nil {
 			return fmt.Errorf("record sends: %w", err)
 		}
@@ -151,17 +151,17 @@ func applySent(ctx context.Context, tx stmtcache.Tx, ms []sentMark) error {
 	return nil
 }
 
-// forgetFailuresQuery and markSentQuery apply marks given as a JSON array
+// forgetFailuresQuery and recordSentQuery apply entries given as a JSON array
 // of [digest id, subscriber id, period, at]: the first forgets the address
-// failures of the readers whose digest is pending, the second marks those
-// digests sent. Each finds a mark's digest by its row id: the unary +
+// failures of the readers whose digest is pending, the second records those
+// digests sent. Each finds an entry's digest by its row id: the unary +
 // keeps SQLite from reading them through digests_pending instead, all of
-// a pass's pending digests for each mark.
+// a pass's pending digests for each entry.
 const (
 	forgetFailuresQuery = `DELETE FROM delivery_failures WHERE subscriber_id IN (
 		SELECT d.subscriber_id FROM json_each(?) j JOIN digests d ON d.id = j.value->>0
 		WHERE d.subscriber_id = j.value->>1 AND d.period = j.value->>2 AND +d.status = 'pending')`
-	markSentQuery = `UPDATE digests SET status = 'sent', message = NULL, sent_at = j.value->>3,
+	recordSentQuery = `UPDATE digests SET status = 'sent', message = NULL, sent_at = j.value->>3,
 		attempts = attempts + 1, last_error = ''
 		FROM json_each(?) j WHERE digests.id = j.value->>0 AND digests.subscriber_id = j.value->>1
 		AND digests.period = j.value->>2 AND +digests.status = 'pending'`

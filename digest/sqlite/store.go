@@ -76,18 +76,18 @@ func (s *Store) Settle(ctx context.Context) error {
 }
 
 // applying runs fn, nil for none, in a write transaction that first
-// applies the sent log, and then drops from the log the marks applied;
-// with no fn and no marks, it writes nothing. The caller holds writes.
+// applies the sent log, and then drops from the log the entries applied;
+// with no fn and no entries, it writes nothing. The caller holds writes.
 func (s *Store) applying(ctx context.Context, fn func(stmtcache.Tx) error) error {
-	marks, err := s.sent.marks(ctx)
+	entries, err := s.sent.entries(ctx)
 	if err != nil {
 		return err
 	}
-	if fn == nil && len(marks) == 0 {
+	if fn == nil && len(entries) == 0 {
 		return nil
 	}
 	err = s.writer.Tx(ctx, func(tx stmtcache.Tx) error {
-		if err := applySent(ctx, tx, marks); err != nil {
+		if err := applySent(ctx, tx, entries); err != nil {
 			return err
 		}
 		if fn == nil {
@@ -95,10 +95,10 @@ func (s *Store) applying(ctx context.Context, fn func(stmtcache.Tx) error) error
 		}
 		return fn(tx)
 	})
-	if err != nil || len(marks) == 0 {
+	if err != nil || len(entries) == 0 {
 		return err
 	}
-	s.sent.forget(ctx, marks)
+	s.sent.forget(ctx, entries)
 	return nil
 }
 

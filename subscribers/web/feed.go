@@ -123,10 +123,10 @@ func (w *Front) feed(rw http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// plain joins marked text back into one string.
-func plain(marks []Mark) string {
+// plain joins spans back into one string.
+func plain(spans []Span) string {
 	var b strings.Builder
-	for _, m := range marks {
+	for _, m := range spans {
 		b.WriteString(m.Text)
 	}
 	return b.String()

@@ -17,18 +17,18 @@ type Previewer interface {
 	Preview(ctx context.Context, q *query.Query, limit int) ([]PreviewPaper, error)
 }
 
-// PreviewPaper is one paper of a preview, its matched words marked.
+// PreviewPaper is one paper of a preview, its matched words highlighted.
 type PreviewPaper struct {
 	ID      string // the arXiv id
-	Title   []Mark
-	Snippet []Mark
+	Title   []Span
+	Snippet []Span
 	URL     string
 	Meta    string    // authors, organisation, date: one line
 	Date    time.Time // the day it was featured, else published
 }
 
-// Mark is a piece of text; Hit marks words the query matched.
-type Mark struct {
+// Span is a piece of text; Hit says whether the query matched it.
+type Span struct {
 	Text string
 	Hit  bool
 }

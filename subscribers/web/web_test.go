@@ -82,9 +82,9 @@ type stubPreviewer struct{}
 
 func (stubPreviewer) Preview(_ context.Context, q *query.Query, _ int) ([]web.PreviewPaper, error) {
 	return []web.PreviewPaper{
-		{ID: q.String(), Title: []web.Mark{{Text: "Paper on "}, {Text: q.String(), Hit: true}},
+		{ID: q.String(), Title: []web.Span{{Text: "Paper on "}, {Text: q.String(), Hit: true}},
 			URL: "https://arxiv.org/abs/" + q.String(), Meta: "Ann Author · 2 Jul 2026", Date: time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC)},
-		{ID: "2607.00001", Title: []web.Mark{{Text: "A survey of everything"}},
+		{ID: "2607.00001", Title: []web.Span{{Text: "A survey of everything"}},
 			URL: "https://arxiv.org/abs/2607.00001", Meta: "Bo Author · 1 Jul 2026", Date: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)},
 	}, nil
 }
