@@ -334,9 +334,9 @@ func isASCII(s string) bool {
 
 // data sends msg once the server is ready for it (its 354 to DATA).
 // go-mail's Data writes through textproto's DotWriter, a byte at a time
-// and in 4 KB writes; with ~50 KB a digest that was a tenth of a pass's
-// CPU, so this stuffs the message itself when a line needs it
-// (appendStuffed) and hands it to the connection in one write.
+// and in 4 KB writes (docs/PERFORMANCE.md, item 7); this stuffs the
+// message itself when a line needs it (appendStuffed) and hands it to the
+// connection in one write.
 // maybeDelivered reports a failure after the final dot was written: only
 // the server's reply to it says for sure the message was refused.
 func (c *smtpConn) data(msg []byte) (maybeDelivered bool, err error) {

@@ -20,10 +20,9 @@ import (
 // them afresh. Memory stays flat however varied the readers' topics are.
 const maxPassQueries = 20_000
 
-// passHighlights is how many highlighted papers a pass remembers a generation (see
-// recent), each with its render, ~2.7 KB (renderedPaper): up to ~135 MB.
-// At 100,000 readers of 2,000 papers, 2 million papers in digests took
-// ~92,000 renders; with 20,000 a generation, 132,000.
+// passHighlights is how many highlighted papers a pass remembers a
+// generation (see recent.Map): the papers many readers get with the same
+// topics matched.
 const passHighlights = 25_000
 
 // passCache is what one delivery pass shares between its readers. Most

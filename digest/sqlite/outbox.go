@@ -147,8 +147,8 @@ func (s *Store) Histories(ctx context.Context, readers []Due) ([]History, error)
 }
 
 // Pending returns up to limit digests waiting in the outbox, oldest first,
-// starting after the given id. Message is nil unless the digest was stored
-// with its message (by digestd before 1 December 2026): the others are
+// starting after the given id. Message is the body stored with the digest
+// when one was (older versions stored it), nil otherwise: such a digest is
 // composed again to be sent.
 func (s *Store) Pending(ctx context.Context, afterID int64, limit int) ([]*digest.Outgoing, error) {
 	if err := s.Settle(ctx); err != nil {

@@ -99,9 +99,9 @@ func matchSQL(q *query.Query, w digest.Window) (string, []any) {
 	}}
 	with, relevance, join := "", "0.0", ""
 	if expr := rankExpr(q.Terms()); expr != "" {
-		// MATERIALIZED: flattened into the join, the search ran again
-		// for every paper the condition kept, FTS5 reading the terms'
-		// whole lists each time (~2 ms a topic over 2,000 papers).
+		// MATERIALIZED: flattened into the join, the search would run
+		// again for every paper the condition keeps, FTS5 reading the
+		// terms' whole lists each time.
 		with = `WITH r AS MATERIALIZED (SELECT rowid AS id, bm25(papers_fts, ` + bm25Weights + `) AS bm
 			FROM papers_fts WHERE papers_fts MATCH ` + c.bind(expr) + ` AND ` + ftsWindow + `) `
 		relevance, join = "coalesce(-r.bm, 0.0)", "LEFT JOIN r ON r.id = p.id"

@@ -14,13 +14,12 @@ import (
 // sentLog is where a pass's senders record each digest the relay accepted
 // the moment it did: a small SQLite database of its own beside digestd's
 // (its path with "-sent" added), applied to the outbox by the Store's next
-// write. Recording each send in the outbox itself took a write transaction
-// a digest on the database every builder reads: each commit made the
-// other connections drop their page caches and woke every writer waiting
-// on the lock, and a pass spent about a tenth of its time on that
-// (docs/PERFORMANCE.md). A commit here survives a killed process as one
-// in the outbox does, so a crash still resends at most the digest each
-// connection had in flight.
+// write: recording each send in the outbox itself would take a write
+// transaction a digest on the database every builder reads, each commit
+// making the other connections drop their page caches (docs/PERFORMANCE.md,
+// item 31). A commit here survives a killed process as one in the outbox
+// does, so a crash still resends at most the digest each connection had in
+// flight.
 //
 // An entry names its digest by row id, reader and period, so that a log left
 // beside a database restored from a backup records only what it sent.
