@@ -34,12 +34,12 @@ test: fmt-check vet chromium bin/mailpit
 TORTURE_TESTS := TestCrashLosesNoDigest|TestRunUnderMixedSMTPFaults|TestSourceFaults|TestHostilePaperIsInert|TestWebAbuse|TestWebUnderLoadDuringDelivery|TestBackupWhileServingAndSending|TestSecretsStayOutOfOutput
 FUZZ_TARGETS  := ./subscribers/query:FuzzParse ./digest/hf:FuzzParse ./digest/arxiv:FuzzParse ./subscribers:FuzzParseAddress ./subscribers:FuzzReadCSV ./digest/email:FuzzQuotedPrintable
 FUZZEXECS     ?= 300000
-FIGURES       := ^(crash|smtp|source|hostile|web|concurrency|backup|secrets|fuzz):|^--- FAIL|^FAIL|^panic
+FIGURES       := ^ +[a-z_]+_test\.go:[0-9]+: (crash|smtp|source|hostile|web|concurrency|backup|secrets):|^--- FAIL|^FAIL|^panic
 torture: SHELL := /bin/bash
 torture:
 	@mkdir -p bin; set -o pipefail; \
 	DIGESTD_TORTURE=1 $(GO) test -tags $(TAGS) -count=1 -timeout 20m -v -run '^($(TORTURE_TESTS))$$' ./cmd/digestd ./digest/pipeline \
-		2>&1 | tee bin/torture.log | grep -E '$(FIGURES)'
+		2>&1 | tee bin/torture.log | grep -E '$(FIGURES)' | sed -E 's/^ +[a-z_]+_test\.go:[0-9]+: //'
 	@set -o pipefail; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; start=$$SECONDS; \
 		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZEXECS)x -fuzzminimizetime 2s $$pkg \
 			>bin/fuzz.log 2>&1 || { cat bin/fuzz.log; exit 1; }; cat bin/fuzz.log >>bin/torture.log; \

@@ -148,7 +148,7 @@ func TestWebAbuse(t *testing.T) {
 	if torture {
 		slow = slowClient(t, listen).Round(100 * time.Millisecond).String()
 	}
-	fmt.Printf("web: posts=%d ok=%d limited=%d confirmations_per_address<=%d guesses=%d not_found=%d no_csrf=403 body_10MB=413 slow_client_cut=%s\n",
+	t.Logf("web: posts=%d ok=%d limited=%d confirmations_per_address<=%d guesses=%d not_found=%d no_csrf=403 body_10MB=413 slow_client_cut=%s",
 		posts, statuses[http.StatusOK], statuses[http.StatusTooManyRequests], most, guesses, notFound, slow)
 }
 

@@ -72,5 +72,5 @@ func TestBackupWhileServingAndSending(t *testing.T) {
 		t.Errorf("restored daemon sent %d digests, want the ones pending or unbuilt in the copy (1..%d)", resent, readers)
 	}
 	restored.mustRun("doctor")
-	fmt.Printf("backup: readers=%d sent_before_copy=%d integrity=ok restored_sent=%d\n", readers, during, resent)
+	t.Logf("backup: readers=%d sent_before_copy=%d integrity=ok restored_sent=%d", readers, during, resent)
 }

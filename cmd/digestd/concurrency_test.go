@@ -152,7 +152,7 @@ func TestWebUnderLoadDuringDelivery(t *testing.T) {
 	locked := strings.Count(logs.String(), "database is locked")
 	slices.Sort(latencies)
 	p50, p99 := latencies[len(latencies)/2], latencies[len(latencies)*99/100]
-	fmt.Printf("concurrency: requests=%d seconds=%d answered=%d failed=%d locked=%d readers=%d delivered=%d pass=%s p50=%v p99=%v\n",
+	t.Logf("concurrency: requests=%d seconds=%d answered=%d failed=%d locked=%d readers=%d delivered=%d pass=%s p50=%v p99=%v",
 		sent, seconds, len(latencies), sumValues(failures), locked, readers, relay.Accepted(), pass,
 		p50.Round(100*time.Microsecond), p99.Round(100*time.Microsecond))
 	if len(failures) > 0 || locked > 0 || len(latencies) != sent {

@@ -200,7 +200,7 @@ func TestCrashLosesNoDigest(t *testing.T) {
 		}
 	}
 	n := int(k.kills.Load())
-	fmt.Printf("crash: kills=%d readers=%d lost=%d duplicates=%d resends=%d\n", n, readers, lost, duplicates, resends)
+	t.Logf("crash: kills=%d readers=%d lost=%d duplicates=%d resends=%d", n, readers, lost, duplicates, resends)
 	if lost != 0 || duplicates != 0 {
 		t.Errorf("got lost=%d duplicates=%d, want 0 and 0", lost, duplicates)
 	}

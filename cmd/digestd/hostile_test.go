@@ -92,7 +92,7 @@ func TestHostilePaperIsInert(t *testing.T) {
 		}
 		bad += n
 	}
-	fmt.Printf("hostile: pages=3 elements_from_data=%d headers_injected=%d message_bytes=%d title<=%d abstract<=%d\n",
+	t.Logf("hostile: pages=3 elements_from_data=%d headers_injected=%d message_bytes=%d title<=%d abstract<=%d",
 		bad, injected, len(raw), digest.MaxTitle, digest.MaxAbstract)
 }
 

@@ -195,7 +195,6 @@ func checkMailpitDigest(t *testing.T, m *mailpit, id, base string) {
 	score := fmt.Sprintf("mailpit html-check: %.1f%% supported, %.1f%% partial, %.1f%% unsupported (%d tests)",
 		html.Total.Supported, html.Total.Partial, html.Total.Unsupported, html.Total.Tests)
 	t.Log(score)
-	fmt.Println(score)
 	if html.Total.Tests == 0 || html.Total.Supported < 80 {
 		t.Errorf("html-check: got %s, want at least 80%% supported", score)
 	}
@@ -221,7 +220,6 @@ func checkMailpitDigest(t *testing.T, m *mailpit, id, base string) {
 	}
 	line := fmt.Sprintf("mailpit link-check: %d links to digestd all checked, %d links in all", ours, len(links.Links))
 	t.Log(line)
-	fmt.Println(line)
 	if ours < 2 {
 		t.Errorf("link-check: got %d links to digestd, want the manage and unsubscribe links at least", ours)
 	}
@@ -271,7 +269,6 @@ func TestMailpitEndToEnd(t *testing.T) {
 	line := fmt.Sprintf("mailpit chaos (451 to 30%% of RCPT): delivered %d of %d digests exactly once, %d attempts, %d delivery passes",
 		delivered, readers, attempted, passes)
 	t.Log(line)
-	fmt.Println(line)
 	if delivered != readers || attempted < delivered {
 		t.Errorf("got %s, want all %d delivered", line, readers)
 	}

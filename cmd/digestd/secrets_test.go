@@ -105,7 +105,7 @@ func TestSecretsStayOutOfOutput(t *testing.T) {
 	if !strings.Contains(out.String(), "AUTH failed") {
 		t.Errorf("the refused login left no trace in the output:\n%s", out.String())
 	}
-	fmt.Printf("secrets: checked=%d output_bytes=%d leaks=%d\n", len(secrets), out.Len(), leaks)
+	t.Logf("secrets: checked=%d output_bytes=%d leaks=%d", len(secrets), out.Len(), leaks)
 	if t.Failed() {
 		t.Logf("output:\n%s", out.String())
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -150,5 +149,5 @@ func TestSourceFaults(t *testing.T) {
 			}
 		})
 	}
-	fmt.Printf("source: faults=%d long=%v held=%d\n", len(tests), torture, checked)
+	t.Logf("source: faults=%d long=%v held=%d", len(tests), torture, checked)
 }

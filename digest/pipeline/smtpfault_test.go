@@ -116,7 +116,7 @@ func TestRunUnderMixedSMTPFaults(t *testing.T) {
 	if got := len(relay.Messages()); got != n-bounced {
 		t.Errorf("relay holds %d messages, want %d: one per reader not bounced", got, n-bounced)
 	}
-	fmt.Printf("smtp: readers=%d delivered=%d bounced=%d expired=%d retried_451=%d pass_time=%v\n",
+	t.Logf("smtp: readers=%d delivered=%d bounced=%d expired=%d retried_451=%d pass_time=%v",
 		n, res.Sent, res.Failed, res2.Expired, 2*n/5, took.Round(time.Millisecond))
 }
 
