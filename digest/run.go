@@ -34,7 +34,7 @@ type Run struct {
 	StartedAt  time.Time
 	FinishedAt time.Time // zero while running, or when the process died mid-run
 	Fetched    int       // papers new or changed (fetch)
-	Due        int       // digests built (deliver)
+	Built      int       // digests built and stored (deliver)
 	Sent       int
 	Failed     int
 	Error      string // the first error, if any

@@ -55,7 +55,7 @@ func writeRuns(w io.Writer, runs []digest.Run, loc *time.Location) error {
 		case r.FinishedAt.IsZero():
 			// The counts are only written when a run finishes.
 		case r.Kind == digest.RunDeliver:
-			built, sent, failed = strconv.Itoa(r.Due), strconv.Itoa(r.Sent), strconv.Itoa(r.Failed)
+			built, sent, failed = strconv.Itoa(r.Built), strconv.Itoa(r.Sent), strconv.Itoa(r.Failed)
 		default:
 			fetched = strconv.Itoa(r.Fetched)
 		}

@@ -83,7 +83,7 @@ func (a *app) lastRunLine(ctx context.Context, kind string, now time.Time, loc *
 	case kind == digest.RunFetch:
 		outcome = fmt.Sprintf("ok, %d papers new or changed", r.Fetched)
 	default:
-		outcome = fmt.Sprintf("ok, built %d, sent %d, failed %d", r.Due, r.Sent, r.Failed)
+		outcome = fmt.Sprintf("ok, built %d, sent %d, failed %d", r.Built, r.Sent, r.Failed)
 	}
 	line := when + " " + outcome
 	if r.Error != "" || r.FinishedAt.IsZero() {

@@ -19,10 +19,10 @@ import (
 // several topics' papers at once.
 const previewSnippetRunes = 160
 
-// Preview lists the stored papers of the last days that a query matches, as
+// Previews lists the stored papers of the last days that a query matches, as
 // the web front's live preview shows them: ranked as in a digest, matched
 // words highlighted. It implements web.Previewer.
-type Preview struct {
+type Previews struct {
 	Store   *sqlite.Store
 	Matcher *sqlite.Matcher
 	// Days is how far back it looks; 0 means web.PreviewDays.
@@ -32,7 +32,7 @@ type Preview struct {
 
 // Preview returns at most limit papers that arrived in the last p.Days days
 // and that q matches, best first.
-func (p *Preview) Preview(ctx context.Context, q *query.Query, limit int) ([]web.PreviewPaper, error) {
+func (p *Previews) Preview(ctx context.Context, q *query.Query, limit int) ([]web.PreviewPaper, error) {
 	days := p.Days
 	if days <= 0 {
 		days = web.PreviewDays

@@ -34,7 +34,7 @@ func TestPreview(t *testing.T) {
 		time.Now().AddDate(0, 0, -8).Unix()); err != nil {
 		t.Fatal(err)
 	}
-	p := &pipeline.Preview{Store: store, Matcher: sqlite.NewMatcher(db)}
+	p := &pipeline.Previews{Store: store, Matcher: sqlite.NewMatcher(db)}
 	tests := []struct {
 		qtext string
 		limit int

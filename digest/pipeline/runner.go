@@ -91,7 +91,7 @@ func (r *Runner) Run(ctx context.Context, opt RunOptions) (RunResult, error) {
 	if serr := r.Store.Settle(context.WithoutCancel(ctx)); serr != nil && err == nil {
 		err = fmt.Errorf("record sends: %w", serr)
 	}
-	rec := digest.Run{ID: runID, Due: res.Built, Sent: res.Sent, Failed: res.Failed}
+	rec := digest.Run{ID: runID, Built: res.Built, Sent: res.Sent, Failed: res.Failed}
 	if err != nil {
 		rec.Error = err.Error()
 	}

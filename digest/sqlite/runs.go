@@ -24,7 +24,7 @@ func (s *Store) FinishRun(r digest.Run) error {
 	defer cancel()
 	_, err := s.db.ExecContext(ctx, `UPDATE runs SET finished_at = ?, fetched = ?, due = ?, sent = ?,
 		failed = ?, error = ? WHERE id = ?`,
-		s.now().Unix(), r.Fetched, r.Due, r.Sent, r.Failed, r.Error, r.ID)
+		s.now().Unix(), r.Fetched, r.Built, r.Sent, r.Failed, r.Error, r.ID)
 	return err
 }
 
@@ -42,7 +42,7 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]digest.Run, error) {
 			r                 digest.Run
 			started, finished int64
 		)
-		if err := rows.Scan(&r.ID, &r.Kind, &started, &finished, &r.Fetched, &r.Due, &r.Sent, &r.Failed, &r.Error); err != nil {
+		if err := rows.Scan(&r.ID, &r.Kind, &started, &finished, &r.Fetched, &r.Built, &r.Sent, &r.Failed, &r.Error); err != nil {
 			return nil, err
 		}
 		r.StartedAt, r.FinishedAt = fromUnix(started), fromUnix(finished)

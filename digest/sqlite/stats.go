@@ -18,7 +18,7 @@ func (s *Store) LastRun(ctx context.Context, kind string) (digest.Run, error) {
 	)
 	err := s.db.QueryRowContext(ctx, `SELECT id, kind, started_at, finished_at, fetched, due, sent,
 		failed, error FROM runs WHERE kind = ? ORDER BY id DESC LIMIT 1`, kind).
-		Scan(&r.ID, &r.Kind, &started, &finished, &r.Fetched, &r.Due, &r.Sent, &r.Failed, &r.Error)
+		Scan(&r.ID, &r.Kind, &started, &finished, &r.Fetched, &r.Built, &r.Sent, &r.Failed, &r.Error)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, digest.ErrNotFound
 	}
