@@ -14,6 +14,7 @@ import (
 	"runtime/trace"
 	"time"
 
+	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/email"
 
 	"github.com/digestd/digestd/digest/mailer"
@@ -125,7 +126,10 @@ func (b *bench) load(ctx context.Context, rng *rand.Rand) error {
 	if err != nil {
 		return err
 	}
-	papers := derivePapers(base, b.opt.papers, rng)
+	if err := b.loadArchive(ctx, base, rng); err != nil {
+		return err
+	}
+	papers := derivePapers(base, b.opt.archive, b.opt.papers, rng)
 	err = b.measure("load papers", func(p *phase) error {
 		res, err := b.store.SavePapers(ctx, papers)
 		p.messages = res.New
@@ -134,12 +138,44 @@ func (b *bench) load(ctx context.Context, rng *rand.Rand) error {
 	if err != nil {
 		return err
 	}
-	vocab := vocabulary(base)
+	vocab, err := vocabulary(b.opt.topics, base)
+	if err != nil {
+		return err
+	}
 	return b.measure("load readers", func(p *phase) error {
 		var err error
 		b.topics, err = addReaders(ctx, b.subs, vocab, b.opt.subscribers, rng)
 		p.messages = b.opt.subscribers
 		return err
+	})
+}
+
+// loadArchive stores the -archive older papers through the path the
+// fetcher takes, a day's worth at a time, then dates their arrival back
+// over the year before today, oldest first, as a year of nightly fetches
+// would have.
+func (b *bench) loadArchive(ctx context.Context, base []digest.Paper, rng *rand.Rand) error {
+	if b.opt.archive == 0 {
+		return nil
+	}
+	const day = 1500
+	year := 365 * 24 * time.Hour
+	start := time.Now().Add(-year - 24*time.Hour)
+	return b.measure("load archive", func(p *phase) error {
+		for first := 0; first < b.opt.archive; first += day {
+			n := min(day, b.opt.archive-first)
+			res, err := b.store.SavePapers(ctx, derivePapers(base, first, n, rng))
+			if err != nil {
+				return err
+			}
+			p.messages += res.New
+			at := start.Add(time.Duration(float64(year) * float64(first) / float64(b.opt.archive)))
+			if _, err := b.db.ExecContext(ctx, `UPDATE papers SET arrived_at = ?, published_at = ?
+				WHERE id > (SELECT max(id) FROM papers) - ?`, at.Unix(), at.Add(-48*time.Hour).Unix(), n); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

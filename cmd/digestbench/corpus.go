@@ -45,16 +45,17 @@ func fixturePapers(dir string) ([]digest.Paper, error) {
 	return papers, nil
 }
 
-// derivePapers makes n papers from the fixture papers: each is a fixture
-// paper under a new arXiv id, with the words of its title and abstract
-// shuffled in runs, so word frequencies and lengths stay realistic while no
-// two papers are the same text.
-func derivePapers(base []digest.Paper, n int, rng *rand.Rand) []digest.Paper {
+// derivePapers makes n papers from the fixture papers, numbered from
+// first: each is a fixture paper under a new arXiv id, with the words of
+// its title and abstract shuffled in runs, so word frequencies and lengths
+// stay realistic while no two papers are the same text.
+func derivePapers(base []digest.Paper, first, n int, rng *rand.Rand) []digest.Paper {
 	day := time.Now().UTC().Truncate(24 * time.Hour)
 	papers := make([]digest.Paper, n)
 	for i := range papers {
 		p := base[rng.IntN(len(base))]
-		p.ID = fmt.Sprintf("29%02d.%05d", 1+i/90000, 1+i%90000)
+		id := first + i
+		p.ID = fmt.Sprintf("2%03d.%05d", 1+id/90000, 1+id%90000)
 		p.Version = 1
 		p.Title = shuffleRuns(p.Title, 3, rng)
 		p.Abstract = shuffleRuns(p.Abstract, 6, rng)

@@ -8,16 +8,35 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
 )
 
-// vocabulary is the topics readers choose from, most popular first: the
-// fixtures' AI keywords and frequent title phrases, then authors,
+// Vocabularies readers draw their topics from (-topics).
+const (
+	narrow = "narrow"
+	broad  = "broad"
+)
+
+// vocabulary is the topics readers of vocabulary kind choose from, most
+// popular first.
+func vocabulary(kind string, papers []digest.Paper) ([]string, error) {
+	switch kind {
+	case narrow:
+		return narrowVocabulary(papers), nil
+	case broad:
+		return broadVocabulary(papers), nil
+	}
+	return nil, fmt.Errorf("-topics %q: want narrow or broad", kind)
+}
+
+// narrowVocabulary is specific topics, each matching a handful of papers:
+// the fixtures' AI keywords and frequent title phrases, then authors,
 // organisations and categories, with a few exclusions mixed in.
-func vocabulary(papers []digest.Paper) []string {
+func narrowVocabulary(papers []digest.Paper) []string {
 	count := map[string]int{}
 	for _, p := range papers {
 		for _, k := range p.AIKeywords {
@@ -69,6 +88,51 @@ func quoted(s string) string {
 		return `"` + s + `"`
 	}
 	return s
+}
+
+// broadVocabulary is the topics of readers who write a word or two:
+// single words frequent in the papers' titles and abstracts (each in 10%
+// to 50% of the papers), two of them ANDed, and two ORed with a third
+// excluded. The three kinds take turns down the list, each from its most
+// frequent words to its rarest, so that every kind has popular topics.
+func broadVocabulary(papers []digest.Paper) []string {
+	df := map[string]int{}
+	for _, p := range papers {
+		seen := map[string]bool{}
+		for _, w := range query.Words(p.Title + " " + p.Abstract) {
+			if len(w.Text) > 3 && !seen[w.Text] && !unicode.IsDigit(rune(w.Text[0])) {
+				seen[w.Text] = true
+				df[w.Text]++
+			}
+		}
+	}
+	var words []string
+	for w, n := range df {
+		if n*10 >= len(papers) && n*2 <= len(papers) {
+			words = append(words, w)
+		}
+	}
+	slices.SortFunc(words, func(a, b string) int { return cmp.Or(cmp.Compare(df[b], df[a]), cmp.Compare(a, b)) })
+	var pairs, groups []string
+	for i := range words {
+		for j := i + 1; j < len(words); j++ {
+			pairs = append(pairs, words[i]+" "+words[j])
+			if k := (i + j) % len(words); k != i && k != j {
+				groups = append(groups, "("+words[i]+" OR "+words[j]+") -"+words[k])
+			}
+		}
+	}
+	var topics []string
+	for i := 0; i < len(pairs); i++ {
+		if i < len(words) {
+			topics = append(topics, words[i])
+		}
+		topics = append(topics, pairs[i])
+		if i < len(groups) {
+			topics = append(topics, groups[i])
+		}
+	}
+	return topics
 }
 
 // readerTopics draws one to five distinct topics with Zipf popularity, so
