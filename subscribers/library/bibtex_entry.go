@@ -1,6 +1,9 @@
 package library
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // bibEntry is one entry with its fields as written, braces and all.
 type bibEntry struct {
@@ -26,8 +29,8 @@ var bibtexText = []string{"journal", "journaltitle", "booktitle", "note", "howpu
 // (arXiv's own DOIs), url, or an "arXiv:" mention in the free-text fields.
 func (e *bibEntry) ref() Ref {
 	ref := Ref{Line: e.line, Title: latexText(e.fields["title"])}
-	archive := strings.ToLower(plain(e.fields["archiveprefix"] + e.fields["eprinttype"]))
-	if archive == "" || archive == "arxiv" {
+	archive := cmp.Or(plain(e.fields["archiveprefix"]), plain(e.fields["eprinttype"]))
+	if archive == "" || strings.EqualFold(archive, "arxiv") {
 		ref.addArxiv(plain(e.fields["eprint"]))
 	}
 	ref.addArxiv(plain(e.fields["arxivid"]))

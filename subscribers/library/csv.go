@@ -41,8 +41,11 @@ var csvRoles = map[string]csvRole{
 }
 
 // csvHeader reports whether line is the header row of a CSV library: two
-// columns or more, one of them known.
+// columns or more, one of them known; not a list's comment line.
 func csvHeader(line string) bool {
+	if strings.HasPrefix(line, "#") {
+		return false
+	}
 	cols, err := csv.NewReader(strings.NewReader(line)).Read()
 	if err != nil || len(cols) < 2 {
 		return false

@@ -67,15 +67,16 @@ func writeCommand(b *strings.Builder, s string, i int) int {
 		return i
 	}
 	if !isLetter(s[i]) {
-		name := s[i : i+1]
+		_, n := utf8.DecodeRuneInString(s[i:])
+		name := s[i : i+n]
 		if mark, ok := latexAccents[name]; ok {
-			return writeAccent(b, s, i+1, mark)
+			return writeAccent(b, s, i+n, mark)
 		}
 		if name == `\` {
 			name = " "
 		}
 		b.WriteString(name) // an escaped character: \& \% \_ \{ \$
-		return i + 1
+		return i + n
 	}
 	j := i
 	for j < len(s) && isLetter(s[j]) {

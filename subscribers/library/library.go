@@ -142,12 +142,13 @@ func (c *collector) add(r Ref) error {
 	} else {
 		c.file.Duplicates++
 	}
+	// The first entry gains the ids it lacked, unless another entry has them.
 	first := &c.file.Refs[i]
-	if first.ArxivID == "" && r.ArxivID != "" {
+	if _, taken := c.seen["a:"+r.ArxivID]; first.ArxivID == "" && r.ArxivID != "" && !taken {
 		first.ArxivID = r.ArxivID
 		c.seen["a:"+r.ArxivID] = i
 	}
-	if first.DOI == "" && r.DOI != "" {
+	if _, taken := c.seen["d:"+r.DOI]; first.DOI == "" && r.DOI != "" && !taken {
 		first.DOI = r.DOI
 		c.seen["d:"+r.DOI] = i
 	}

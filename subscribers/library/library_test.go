@@ -169,6 +169,11 @@ func TestDuplicatesFold(t *testing.T) {
 			"@misc{a, eprint={2401.01234}}\n@misc{b, title={Named}, eprint={2401.01234}}\n",
 			[]Ref{{ArxivID: "2401.01234", Title: "Named", Line: 1}}, 1,
 		},
+		{
+			"ids another entry holds stay there",
+			"@misc{a, eprint={2401.01234}}\n@misc{b, doi={10.1145/abc}}\n@misc{c, eprint={2401.01234}, doi={10.1145/abc}}\n",
+			[]Ref{{ArxivID: "2401.01234", Line: 1}, {DOI: "10.1145/abc", Line: 2}}, 1,
+		},
 		{"different papers", "2401.01234\n2401.01235\n", []Ref{{ArxivID: "2401.01234", Line: 1}, {ArxivID: "2401.01235", Line: 2}}, 0},
 	}
 	for _, tt := range tests {
@@ -201,6 +206,7 @@ func TestDetect(t *testing.T) {
 		{"list", "2401.01234\n", List},
 		{"list of dois", "10.1145/3442188.3445922\n", List},
 		{"list with a comma", "2401.01234, 2401.01235\n", List},
+		{"list with a comment naming columns", "# Title, DOI\n2401.01234\n", List},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,7 +21,7 @@ var (
 type risRecord struct {
 	line   int
 	tags   []string
-	values []string
+	values [][]string // each tag's value: its line and the lines that continue it
 }
 
 // parseRIS reads a RIS library: records of "XX  - value" lines, each from a
@@ -44,7 +44,8 @@ func parseRIS(src string, c *collector) error {
 		case m == nil && len(rec.values) == 0:
 			return malformed(n, "want a tag line such as %q, got %q", "TI  - title", clip(line))
 		case m == nil:
-			rec.values[len(rec.values)-1] += " " + strings.TrimSpace(line)
+			last := &rec.values[len(rec.values)-1]
+			*last = append(*last, strings.TrimSpace(line))
 		case m[1] == "TY" && rec != nil:
 			return malformed(rec.line, "record has no %q line before the next %q at line %d", "ER  - ", "TY  - ", n)
 		case m[1] == "TY":
@@ -58,7 +59,7 @@ func parseRIS(src string, c *collector) error {
 			rec = nil
 		default:
 			rec.tags = append(rec.tags, m[1])
-			rec.values = append(rec.values, strings.TrimSpace(m[2]))
+			rec.values = append(rec.values, []string{strings.TrimSpace(m[2])})
 		}
 	}
 	if rec != nil {
@@ -71,7 +72,7 @@ func parseRIS(src string, c *collector) error {
 func (rec *risRecord) ref() Ref {
 	ref := Ref{Line: rec.line}
 	for i, tag := range rec.tags {
-		v := rec.values[i]
+		v := strings.Join(rec.values[i], " ")
 		switch {
 		case ref.Title == "" && slices.Contains(risTitle, tag):
 			ref.Title = strings.Join(strings.Fields(v), " ")
