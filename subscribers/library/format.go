@@ -10,10 +10,16 @@ type Format string
 
 // The formats Parse reads.
 const (
+	// BibTeX is a .bib file: Zotero's, Google Scholar's, arXiv's or DBLP's
+	// export, or one kept by hand.
 	BibTeX Format = "bibtex"
-	RIS    Format = "ris"
-	CSV    Format = "csv" // Zotero's CSV export, or any CSV whose header names a DOI, Url, Extra or arXiv column
-	List   Format = "list"
+	// RIS is a RIS export (Zotero, EndNote, Mendeley, publishers).
+	RIS Format = "ris"
+	// CSV is Zotero's CSV export, or any CSV whose header names a DOI, Url,
+	// Extra or arXiv column.
+	CSV Format = "csv"
+	// List is arXiv ids, arXiv links and DOIs, one per line.
+	List Format = "list"
 )
 
 var (

@@ -12,9 +12,12 @@ import (
 	"unicode/utf8"
 )
 
-// Limits against abuse: a real library is far below both.
+// Limits against abuse; a real library is far below both.
 const (
-	MaxBytes   = 5 << 20
+	// MaxBytes is the largest library Parse reads: 5 MiB.
+	MaxBytes = 5 << 20
+	// MaxEntries is the most entries (papers, skipped and duplicate entries
+	// alike) Parse reads from one library.
 	MaxEntries = 5000
 )
 
@@ -24,7 +27,9 @@ type Ref struct {
 	// arXiv's own DOIs (10.48550/arXiv.…) land here, not in DOI.
 	ArxivID string
 	// DOI is the paper's DOI in lower case (DOIs ignore case).
-	DOI   string
+	DOI string
+	// Title is the entry's title as plain text (BibTeX's LaTeX undone);
+	// empty for a list's lines.
 	Title string
 	// Line is where the entry starts in the file, counting from 1.
 	Line int
@@ -32,6 +37,7 @@ type Ref struct {
 
 // File is what Parse read from one library file.
 type File struct {
+	// Format is the format Parse recognised.
 	Format Format
 	// Refs holds one Ref per paper, each with an arXiv id or a DOI or both, in
 	// file order. An entry naming a paper an earlier entry named (by arXiv id
@@ -47,7 +53,7 @@ type File struct {
 }
 
 // Parse reads a library, recognising its format from the content alone (a
-// paste has no file name): a RIS file starts with a "TY  - " line, a CSV file
+// paste has no file name): a RIS file starts with a tag line ("TY  - JOUR"), a CSV file
 // with a header row naming a DOI, Url, Extra or arXiv column, a BibTeX file
 // has "@type{" entries; anything else is read as a list of arXiv ids, arXiv
 // links and DOIs, one per line ("#" starts a comment line).
@@ -68,7 +74,7 @@ func Parse(r io.Reader) (*File, error) {
 	if len(data) > MaxBytes {
 		return nil, fmt.Errorf("%w: more than %d MiB; import it in parts", ErrTooLarge, MaxBytes>>20)
 	}
-	src, err := text(data)
+	src, err := decode(data)
 	if err != nil {
 		return nil, err
 	}
@@ -92,9 +98,9 @@ func Parse(r io.Reader) (*File, error) {
 	return c.file, nil
 }
 
-// text turns the bytes of a file into text with "\n" line ends: a UTF-8
+// decode turns the bytes of a file into text with "\n" line ends: a UTF-8
 // byte-order mark dropped, Latin-1 decoded, binary data refused.
-func text(data []byte) (string, error) {
+func decode(data []byte) (string, error) {
 	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
 		return "", malformed(1, "the file is UTF-16; save it as UTF-8")
 	}

@@ -210,7 +210,7 @@ func TestDetect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src, err := text([]byte(tt.in))
+			src, err := decode([]byte(tt.in))
 			if err != nil {
 				t.Fatal(err)
 			}
