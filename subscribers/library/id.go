@@ -7,6 +7,8 @@ import (
 )
 
 var (
+	// newStyleID and oldStyleID are arXiv's two id schemes, the version
+	// optional: "2401.01234v2" (since 2007), "hep-th/0601001v1" (before).
 	newStyleID = regexp.MustCompile(`^(\d{4}\.\d{4,5})(?:v(\d{1,6}))?$`)
 	oldStyleID = regexp.MustCompile(`^([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(\d{1,6}))?$`)
 	doiPattern = regexp.MustCompile(`^10\.\d{4,9}/\S+$`)
