@@ -1,7 +1,5 @@
 package match
 
-import "math/bits"
-
 // bitset is a set of doc numbers, one bit each.
 type bitset []uint64
 
@@ -32,12 +30,22 @@ func (s bitset) not(n int) {
 	}
 }
 
-// each calls fn with each doc in s, in ascending order.
-func (s bitset) each(fn func(d uint32)) {
-	for i, w := range s {
-		for w != 0 {
-			fn(uint32(i<<6 | bits.TrailingZeros64(w)))
-			w &= w - 1
+// keepRange clears every doc outside [lo, hi).
+func (s bitset) keepRange(lo, hi int) {
+	for i := range s {
+		first, last := i<<6, i<<6+63
+		switch {
+		case last < lo || first >= hi:
+			s[i] = 0
+		case first < lo || last >= hi:
+			var mask uint64 = ^uint64(0)
+			if first < lo {
+				mask <<= lo - first
+			}
+			if last >= hi {
+				mask &= 1<<(hi-first) - 1
+			}
+			s[i] &= mask
 		}
 	}
 }

@@ -139,10 +139,10 @@ func TestFilterAgainstFTS(t *testing.T) {
 // highlight() cannot mark.
 func TestNameWithinOneAuthor(t *testing.T) {
 	docs := []match.Doc{
-		{ID: 1, Title: "x", Authors: []string{"Li Li", "Li Wei"}, Arrived: 1},
-		{ID: 2, Title: "x", Authors: []string{"Wei Li", "Li Xu"}, Arrived: 1},
-		{ID: 3, Title: "x", Authors: []string{"Tom & Jerry"}, Arrived: 1},
-		{ID: 4, Title: "x", Authors: []string{"Li", "Li"}, Arrived: 1},
+		{ID: 1, Title: "x", Authors: []string{"Li Li", "Li Wei"}},
+		{ID: 2, Title: "x", Authors: []string{"Wei Li", "Li Xu"}},
+		{ID: 3, Title: "x", Authors: []string{"Tom & Jerry"}},
+		{ID: 4, Title: "x", Authors: []string{"Li", "Li"}},
 	}
 	ix, err := match.NewIndex(docs)
 	if err != nil {

@@ -88,6 +88,8 @@ func NewIndex(docs []Doc) (*Index, error) {
 	if len(docs) >= 1<<29 {
 		return nil, fmt.Errorf("index: %d papers, more than %d", len(docs), 1<<29-1)
 	}
+	// Papers are numbered in row id order (see keep).
+	docs = slices.SortedFunc(slices.Values(docs), func(x, y Doc) int { return cmp.Compare(x.ID, y.ID) })
 	ix := &Index{
 		ids:        make([]int64, len(docs)),
 		upvotes:    make([]int, len(docs)),
@@ -97,14 +99,12 @@ func NewIndex(docs []Doc) (*Index, error) {
 		colStart:   make([]uint32, 0, len(docs)*numCols+1),
 		nameStart:  make([]uint32, 0, len(docs)+1),
 	}
-	seen := make(map[int64]bool, len(docs))
 	ids := map[string]uint32{}
 	cats := map[string][]uint32{}
 	for d, doc := range docs {
-		if seen[doc.ID] {
+		if d > 0 && doc.ID == docs[d-1].ID {
 			return nil, fmt.Errorf("index: paper %d: %w", doc.ID, ErrDuplicate)
 		}
-		seen[doc.ID] = true
 		ix.ids[d], ix.upvotes[d], ix.arrived[d] = doc.ID, doc.Upvotes, doc.Arrived
 		ix.popularity[d] = math.Log1p(float64(max(doc.Upvotes, 0)))
 		authors, nameEnds := jsonList(doc.Authors)

@@ -21,9 +21,10 @@
 package match
 
 import (
-	"cmp"
 	"math"
+	mbits "math/bits"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/digestd/digestd/subscribers"
@@ -31,14 +32,32 @@ import (
 
 // Filter selects the papers of an index a query may match, as a
 // digest.Window does: row ids in (AfterID, UntilID], UntilID 0 meaning
-// no upper bound, and arrival after ArrivedAfter (Unix seconds).
+// no upper bound, and arrival after ArrivedAfter (Unix seconds), 0
+// meaning any time.
 type Filter struct {
 	AfterID, UntilID int64
 	ArrivedAfter     int64
 }
 
-func (f Filter) keeps(id, arrived int64) bool {
-	return id > f.AfterID && (f.UntilID == 0 || id <= f.UntilID) && arrived > f.ArrivedAfter
+// keep leaves in found the papers f selects. Papers are numbered in row
+// id order, so the ids f selects are a range of numbers.
+func (ix *Index) keep(found bitset, f Filter) {
+	lo := sort.Search(len(ix.ids), func(i int) bool { return ix.ids[i] > f.AfterID })
+	hi := len(ix.ids)
+	if f.UntilID != 0 {
+		hi = sort.Search(len(ix.ids), func(i int) bool { return ix.ids[i] > f.UntilID })
+	}
+	found.keepRange(lo, max(lo, hi))
+	if f.ArrivedAfter == 0 {
+		return
+	}
+	for w, bits := range found {
+		for ; bits != 0; bits &= bits - 1 {
+			if d := w<<6 | mbits.TrailingZeros64(bits); ix.arrived[d] <= f.ArrivedAfter {
+				found[w] &^= 1 << (d & 63)
+			}
+		}
+	}
 }
 
 // Match is one paper a query matched.
@@ -58,22 +77,25 @@ type Match struct {
 // to the more recently published paper, then to the lower row id. A tree
 // ParseQuery cannot have built is an error wrapping ErrInvalid.
 func (ix *Index) Match(q *subscribers.Query, f Filter) ([]Match, error) {
-	p, err := compile(q)
+	return ix.Top(q, f, len(ix.ids))
+}
+
+// Top returns the best k of the papers Match returns, in its order: a
+// digest needs only its first few, and ranking a broad topic's hundreds
+// of matches in full costs more than finding them.
+func (ix *Index) Top(q *subscribers.Query, f Filter, k int) ([]Match, error) {
+	p, err := ix.compile(q)
 	if err != nil {
 		return nil, err
 	}
 	s := ix.scratch(len(p.phrases))
 	defer ix.pool.Put(s)
 	for i, ph := range p.phrases {
-		ix.find(ph, &s.hits[i], s)
+		ix.find(ph, &s.hits[i], s.freq)
 	}
 	found := s.set(0)
 	ix.eval(p.root, s, found, 1)
-	found.each(func(d uint32) {
-		if !f.keeps(ix.ids[d], ix.arrived[d]) {
-			found[d>>6] &^= 1 << (d & 63)
-		}
-	})
+	ix.keep(found, f)
 	k1p1 := k1 + 1.0
 	for _, r := range p.rank {
 		h := &s.hits[r]
@@ -90,25 +112,20 @@ func (ix *Index) Match(q *subscribers.Query, f Filter) ([]Match, error) {
 		}
 	}
 	ranked := s.ranked[:0]
-	found.each(func(d uint32) {
-		ranked = append(ranked, rankedDoc{score: s.score[d] + ix.popularity[d], tie: ix.tie[d], doc: d})
-		s.score[d] = 0
-	})
-	slices.SortFunc(ranked, func(x, y rankedDoc) int {
-		return cmp.Or(cmp.Compare(y.score, x.score), cmp.Compare(x.tie, y.tie))
-	})
-	matches := make([]Match, len(ranked))
-	for i, r := range ranked {
-		matches[i] = Match{PaperID: ix.ids[r.doc], Score: r.score}
+	for w, bits := range found {
+		for ; bits != 0; bits &= bits - 1 {
+			d := uint32(w<<6 | mbits.TrailingZeros64(bits))
+			ranked = append(ranked, rankedDoc{score: s.score[d] + ix.popularity[d], tie: ix.tie[d], doc: d})
+			s.score[d] = 0
+		}
 	}
 	s.ranked = ranked
+	top := best(ranked, k)
+	matches := make([]Match, len(top))
+	for i, r := range top {
+		matches[i] = Match{PaperID: ix.ids[r.doc], Score: r.score}
+	}
 	return matches, nil
-}
-
-type rankedDoc struct {
-	score float64
-	tie   uint32
-	doc   uint32
 }
 
 // eval puts the papers n matches in out; s.set(depth) and deeper are free.

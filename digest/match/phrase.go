@@ -1,6 +1,7 @@
 package match
 
 import (
+	mbits "math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -12,49 +13,58 @@ import (
 )
 
 // phrase is a text term as FTS5 reads the expression digest.Matcher
-// writes for it: consecutive tokens in one of some columns.
+// writes for it: consecutive tokens in one of some columns, each token a
+// range of the dictionary (one term, none, or every term with a prefix).
 type phrase struct {
-	cols   uint8    // the column filter, 1<<column each
-	tokens []string // folded, the last ones possibly prefixes
-	prefix []bool
+	cols  uint8 // the column filter, 1<<column each
+	spans []span
 	// name asks for the papers where an instance lies within one
-	// author's name too (see names).
+	// author's name too (see inOneName).
 	name bool
 }
+
+// span is the dictionary range of terms a phrase token takes.
+type span struct{ lo, hi uint32 }
 
 // weights are bm25's column weights in digest.Matcher: title, abstract,
 // authors, categories, org. A title word counts four abstract words.
 var weights = [numCols]uint32{4, 1, 2, 1, 2}
 
-// newPhrase reads t as FTS5 reads digest's termExpr(t): the words quoted,
+// phrase reads t as FTS5 reads digest's termExpr(t): the words quoted,
 // as one string or, for an author's name with initials, one string per
 // word joined by "+", a one-letter word and a prefix's last word marked
-// "*"; each string tokenized by unicode61.
-func newPhrase(t subscribers.Term) phrase {
+// "*"; each string tokenized by unicode61. Its spans go at the end of
+// spans.
+func (ix *Index) phrase(t subscribers.Term, spans []span) ([]span, phrase) {
 	p := phrase{cols: columns(t.Field)}
-	type segment struct {
-		text   string
-		prefix bool
+	first := len(spans)
+	// The last token read, and whether it is a prefix so far:
+	// sqlite3Fts5ParseTerm marks (or unmarks) the phrase's last token
+	// at the end of each string, even of one that held no token.
+	var last []byte
+	var pending, prefix bool
+	segment := func(text string, star bool) {
+		unicode61.Scan(text, func(tok []byte, _, _ int) {
+			if pending {
+				spans = append(spans, ix.span(last, prefix))
+			}
+			last = append(last[:0], tok[:min(len(tok), maxToken)]...)
+			pending, prefix = true, false
+		})
+		prefix = star
 	}
-	segments := []segment{{strings.Join(t.Words, " "), t.Prefix}}
 	if t.Field == subscribers.FieldAuthor && len(t.Words) > 1 && slices.ContainsFunc(t.Words, isInitial) {
-		segments = segments[:0]
 		for i, w := range t.Words {
-			segments = append(segments, segment{w, isInitial(w) || t.Prefix && i == len(t.Words)-1})
+			segment(w, isInitial(w) || t.Prefix && i == len(t.Words)-1)
 		}
+	} else {
+		segment(strings.Join(t.Words, " "), t.Prefix)
 	}
-	for _, s := range segments {
-		for _, tok := range unicode61.Tokens(s.text) {
-			p.tokens = append(p.tokens, tok.Text[:min(len(tok.Text), maxToken)])
-			p.prefix = append(p.prefix, false)
-		}
-		// sqlite3Fts5ParseTerm marks (or unmarks) the phrase's last
-		// token so far, even when this string held no token.
-		if len(p.prefix) > 0 {
-			p.prefix[len(p.prefix)-1] = s.prefix
-		}
+	if pending {
+		spans = append(spans, ix.span(last, prefix))
 	}
-	return p
+	p.spans = spans[first:len(spans):len(spans)]
+	return spans, p
 }
 
 // columns is the column filter of a field: an unscoped term searches the
@@ -82,34 +92,17 @@ func isInitial(w string) bool {
 	return size == len(w) && unicode.IsLetter(r)
 }
 
-// key identifies a phrase among a query's phrases.
-func (p phrase) key() string {
-	var k strings.Builder
-	k.WriteByte('0' + p.cols)
-	for i, t := range p.tokens {
-		if p.prefix[i] {
-			k.WriteByte('*')
-		} else {
-			k.WriteByte('=')
-		}
-		k.WriteString(t)
-		k.WriteByte(0)
-	}
-	return k.String()
-}
-
-// span is the dictionary range of terms a phrase token takes.
-type span struct{ lo, hi uint32 }
-
-func (ix *Index) span(tok string, prefix bool) span {
-	lo := sort.SearchStrings(ix.terms, tok)
+// span returns the terms tok takes: itself, or with prefix every term
+// that begins with it. FTS5 compares terms as bytes, as Go's strings do.
+func (ix *Index) span(tok []byte, prefix bool) span {
+	lo := sort.Search(len(ix.terms), func(i int) bool { return ix.terms[i] >= string(tok) })
 	if !prefix {
-		if lo < len(ix.terms) && ix.terms[lo] == tok {
+		if lo < len(ix.terms) && ix.terms[lo] == string(tok) {
 			return span{uint32(lo), uint32(lo + 1)}
 		}
 		return span{uint32(lo), uint32(lo)}
 	}
-	hi := lo + sort.Search(len(ix.terms)-lo, func(i int) bool { return !strings.HasPrefix(ix.terms[lo+i], tok) })
+	hi := lo + sort.Search(len(ix.terms)-lo, func(i int) bool { return !strings.HasPrefix(ix.terms[lo+i], string(tok)) })
 	return span{uint32(lo), uint32(hi)}
 }
 
@@ -122,29 +115,31 @@ type hits struct {
 	all, named bitset
 }
 
-// find fills h with p's hits; s holds zeroed per-paper scratch space.
-func (ix *Index) find(p phrase, h *hits, s *scratch) {
+// find fills h with p's hits; freq is zeroed per-paper scratch space.
+func (ix *Index) find(p phrase, h *hits, freq []uint32) {
 	h.docs, h.freq = h.docs[:0], h.freq[:0]
 	h.all.clear()
 	h.named.clear()
-	if len(p.tokens) == 0 {
+	if len(p.spans) == 0 {
 		return // FTS5 reads a phrase without tokens as matching nothing
 	}
-	spans := make([]span, len(p.tokens))
+	if len(p.spans) == 1 && p.spans[0].hi == p.spans[0].lo+1 {
+		ix.findTerm(p.cols, p.spans[0].lo, h)
+		if p.name {
+			copy(h.named, h.all)
+		}
+		return
+	}
+	// Every instance has its driver token, the rarest, at one position:
+	// walk the driver's occurrences and check the other tokens around each.
 	driver := 0
-	for i, tok := range p.tokens {
-		spans[i] = ix.span(tok, p.prefix[i])
-		if ix.occurrences(spans[i]) < ix.occurrences(spans[driver]) {
+	for i, s := range p.spans {
+		if ix.occurrences(s) < ix.occurrences(p.spans[driver]) {
 			driver = i
 		}
 	}
-	if len(spans) == 1 && spans[0].hi == spans[0].lo+1 {
-		ix.findTerm(p.cols, spans[0].lo, h)
-		return
-	}
-	// Every instance has its driver token at one position: walk the
-	// driver's occurrences and check the other tokens around each.
-	sp := spans[driver]
+	n := uint32(len(p.spans))
+	sp := p.spans[driver]
 	for o := ix.occStart[sp.lo]; o < ix.occStart[sp.hi]; o++ {
 		dc := ix.occDocCol[o]
 		col := dc & 7
@@ -152,22 +147,26 @@ func (ix *Index) find(p phrase, h *hits, s *scratch) {
 			continue
 		}
 		start := ix.occPos[o] - uint32(driver)
-		tokens := ix.fwd[ix.colStart[dc>>3*numCols+col]:ix.colStart[dc>>3*numCols+col+1]]
-		if int(start)+len(spans) > len(tokens) || !within(tokens[start:], spans) {
+		c := dc>>3*numCols + col
+		tokens := ix.fwd[ix.colStart[c]:ix.colStart[c+1]]
+		if start+n > uint32(len(tokens)) || !within(tokens[start:], p.spans) {
 			continue
 		}
 		d := dc >> 3
-		s.freq[d] += weights[col]
+		freq[d] += weights[col]
 		h.all.set(d)
-		if p.name && ix.inOneName(d, start, uint32(len(spans))) {
+		if p.name && ix.inOneName(d, start, n) {
 			h.named.set(d)
 		}
 	}
-	h.all.each(func(d uint32) {
-		h.docs = append(h.docs, d)
-		h.freq = append(h.freq, s.freq[d])
-		s.freq[d] = 0
-	})
+	for w, bits := range h.all {
+		for ; bits != 0; bits &= bits - 1 {
+			d := uint32(w<<6 | mbits.TrailingZeros64(bits))
+			h.docs = append(h.docs, d)
+			h.freq = append(h.freq, freq[d])
+			freq[d] = 0
+		}
+	}
 }
 
 // findTerm fills h with the hits of one term in columns cols: its

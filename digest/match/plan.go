@@ -3,6 +3,7 @@ package match
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/digestd/digestd/subscribers"
@@ -15,8 +16,10 @@ var ErrInvalid = errors.New("invalid query")
 // plan is a query compiled for an index: its tree over the distinct
 // phrases it names, and the phrases relevance is computed for.
 type plan struct {
+	ix      *Index
 	root    node
 	phrases []phrase
+	spans   []span // the phrases' spans
 	// rank lists, in the order they were typed, the phrases of the
 	// query's positive text terms: digest.Matcher's bm25 expression,
 	// where each occurrence of a term is a phrase of its own.
@@ -47,47 +50,49 @@ const (
 	opUpvotes
 )
 
-// compile checks q's tree as digest.Matcher does and compiles it.
-func compile(q *subscribers.Query) (*plan, error) {
+// compile checks q's tree as digest.Matcher does and compiles it for ix.
+func (ix *Index) compile(q *subscribers.Query) (*plan, error) {
 	if q == nil || q.Root == nil {
 		return nil, fmt.Errorf("match: no query: %w", ErrInvalid)
 	}
-	p := &plan{}
-	seen := map[string]int{}
-	root, err := p.node(q.Root, seen)
+	p := &plan{ix: ix}
+	root, err := p.node(q.Root)
 	if err != nil {
 		return nil, fmt.Errorf("match %q: %w: %w", q.Text, ErrInvalid, err)
 	}
 	p.root = root
 	for _, t := range q.Terms() {
 		if t.Field != subscribers.FieldCat {
-			p.rank = append(p.rank, p.intern(newPhrase(t), false, seen))
+			p.rank = append(p.rank, p.intern(t, false))
 		}
 	}
 	return p, nil
 }
 
-// intern returns ph's index in p.phrases, adding it the first time.
-func (p *plan) intern(ph phrase, name bool, seen map[string]int) int {
-	k := ph.key()
-	i, ok := seen[k]
-	if !ok {
+// intern returns the index in p.phrases of t's phrase, adding it the
+// first time.
+func (p *plan) intern(t subscribers.Term, name bool) int {
+	var ph phrase
+	p.spans, ph = p.ix.phrase(t, p.spans)
+	i := slices.IndexFunc(p.phrases, func(o phrase) bool { return o.cols == ph.cols && slices.Equal(o.spans, ph.spans) })
+	if i < 0 {
 		i = len(p.phrases)
-		seen[k] = i
 		p.phrases = append(p.phrases, ph)
+	} else {
+		p.spans = p.spans[:len(p.spans)-len(ph.spans)]
 	}
 	p.phrases[i].name = p.phrases[i].name || name
 	return i
 }
 
-func (p *plan) node(n subscribers.Node, seen map[string]int) (node, error) {
+func (p *plan) node(n subscribers.Node) (node, error) {
 	switch n := n.(type) {
 	case subscribers.And:
-		return p.group(opAnd, n.Nodes, seen)
+		return p.group(opAnd, n.Nodes)
 	case subscribers.Or:
-		return p.group(opOr, n.Nodes, seen)
+		return p.group(opOr, n.Nodes)
 	case subscribers.Not:
-		kid, err := p.node(n.Node, seen)
+		kid, err := p.node(n.Node)
 		return node{op: opNot, kids: []node{kid}}, err
 	case subscribers.Upvotes:
 		switch n.Op {
@@ -113,19 +118,19 @@ func (p *plan) node(n subscribers.Node, seen map[string]int) (node, error) {
 			}
 		}
 		name := n.Field == subscribers.FieldAuthor && len(n.Words) > 1
-		return node{op: opPhrase, phrase: p.intern(newPhrase(n), name, seen), name: name}, nil
+		return node{op: opPhrase, phrase: p.intern(n, name), name: name}, nil
 	}
 	return node{}, fmt.Errorf("unknown query node %T", n)
 }
 
-func (p *plan) group(o op, nodes []subscribers.Node, seen map[string]int) (node, error) {
+func (p *plan) group(o op, nodes []subscribers.Node) (node, error) {
 	if len(nodes) == 0 {
 		return node{}, errors.New("empty AND or OR")
 	}
 	g := node{op: o, kids: make([]node, len(nodes))}
 	for i, n := range nodes {
 		var err error
-		if g.kids[i], err = p.node(n, seen); err != nil {
+		if g.kids[i], err = p.node(n); err != nil {
 			return node{}, err
 		}
 	}
