@@ -106,8 +106,8 @@ func (ix *Index) Top(q *subscribers.Query, f Filter, k int) ([]Match, error) {
 		}
 		for i, d := range h.docs {
 			if found.has(d) {
-				f := float64(h.freq[i])
-				s.score[d] += idf * ((f * k1p1) / (f + ix.norm[d]))
+				freq := float64(h.freq[i])
+				s.score[d] += idf * ((freq * k1p1) / (freq + ix.norm[d]))
 			}
 		}
 	}
@@ -168,7 +168,7 @@ func (ix *Index) eval(n node, s *scratch, out bitset, depth int) {
 	}
 }
 
-// categories returns the lists of papers a cat: term takes: the
+// categoryDocs returns the lists of papers a cat: term takes: the
 // category's, and for an archive those of every category in it. Like
 // digest.Matcher's SQL (lower(value) = cat, value LIKE cat || '.%'), it
 // ignores the case of ASCII letters only.
