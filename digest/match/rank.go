@@ -21,10 +21,13 @@ func before(x, y rankedDoc) bool {
 }
 
 func order(x, y rankedDoc) int {
-	if before(x, y) {
+	switch {
+	case before(x, y):
 		return -1
+	case before(y, x):
+		return 1
 	}
-	return 1 // two rankedDocs of one paper are never compared
+	return 0
 }
 
 // best reorders r so that it begins with its best k in rank order, and
