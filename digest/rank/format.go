@@ -1,0 +1,210 @@
+package rank
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"unicode/utf8"
+)
+
+// formatVersion is the first byte of a stored model. A change of the
+// features or of this layout takes a new version, and a model of another
+// version is refused: its reader's next vote retrains it.
+const formatVersion = 1
+
+// Limits of a stored model: what Train can write and Unmarshal accepts.
+const (
+	maxWeights  = 4096
+	maxNameSize = 256
+)
+
+// ErrFormat is the error of UnmarshalBinary on bytes that are no model
+// this digestd stored.
+var ErrFormat = errors.New("not a stored ranking model")
+
+// MarshalBinary encodes the model in a few kilobytes (512 weights: ~4 KB):
+//
+//	version byte, Bits byte, uvarint Examples, float64 Bias,
+//	uvarint n, n × (uvarint bucket - previous bucket, float32 weight),
+//	uvarint k, k × (uvarint weight index, uvarint length, text)
+//
+// Floats are little-endian IEEE 754; the k names are those of the
+// strongest terms, by increasing weight index.
+func (m *Model) MarshalBinary() ([]byte, error) {
+	if len(m.weights) > maxWeights {
+		return nil, fmt.Errorf("model of %d weights, more than %d", len(m.weights), maxWeights)
+	}
+	b := []byte{formatVersion, Bits}
+	b = binary.AppendUvarint(b, uint64(m.Examples))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(m.Bias))
+	b = binary.AppendUvarint(b, uint64(len(m.weights)))
+	prev := uint32(0)
+	for _, w := range m.weights {
+		b = binary.AppendUvarint(b, uint64(w.bucket-prev))
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(w.value))
+		prev = w.bucket
+	}
+	var named []int
+	for i, w := range m.weights {
+		if m.names[w.bucket] != "" {
+			named = append(named, i)
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(named)))
+	for _, i := range named {
+		name := m.names[m.weights[i].bucket]
+		if len(name) > maxNameSize {
+			return nil, fmt.Errorf("model term %q is longer than %d bytes", name[:32], maxNameSize)
+		}
+		b = binary.AppendUvarint(b, uint64(i))
+		b = binary.AppendUvarint(b, uint64(len(name)))
+		b = append(b, name...)
+	}
+	return b, nil
+}
+
+// UnmarshalBinary decodes a model MarshalBinary encoded. Bytes of another
+// version, truncated, trailing or out of range are an error wrapping
+// ErrFormat that names the byte offset; m is then left unchanged.
+func (m *Model) UnmarshalBinary(data []byte) error {
+	d := decoder{data: data}
+	if v := d.byte(); d.err == nil && v != formatVersion {
+		return fmt.Errorf("byte 0: version %d, want %d: %w", v, formatVersion, ErrFormat)
+	}
+	if bits := d.byte(); d.err == nil && bits != Bits {
+		return fmt.Errorf("byte 1: %d hash bits, want %d: %w", bits, Bits, ErrFormat)
+	}
+	out := Model{Examples: int(d.uvarint(math.MaxInt32)), Bias: d.float64()}
+	n := d.uvarint(maxWeights)
+	if d.err == nil {
+		out.weights = make([]weight, n)
+	}
+	for i := range out.weights {
+		delta := d.uvarint(1<<Bits - 1)
+		bucket := uint64(delta)
+		if i > 0 {
+			bucket += uint64(out.weights[i-1].bucket)
+			if delta == 0 && d.err == nil {
+				d.fail("weight %d repeats bucket %d", i, bucket)
+			}
+		}
+		if bucket >= 1<<Bits && d.err == nil {
+			d.fail("weight %d: bucket %d out of range", i, bucket)
+		}
+		out.weights[i] = weight{bucket: uint32(bucket), value: d.float32()}
+	}
+	k := d.uvarint(n)
+	if d.err == nil && k > 0 {
+		out.names = make(map[uint32]string, k)
+	}
+	last := -1
+	for range k {
+		i := int(d.uvarint(n - 1))
+		name := d.text(maxNameSize)
+		if d.err != nil {
+			break
+		}
+		if i <= last {
+			d.fail("name of weight %d out of order", i)
+			break
+		}
+		out.names[out.weights[i].bucket], last = name, i
+	}
+	if d.err == nil && d.off != len(data) {
+		d.fail("%d bytes after the model", len(data)-d.off)
+	}
+	if d.err != nil {
+		return d.err
+	}
+	*m = out
+	return nil
+}
+
+// decoder reads a stored model, keeping the first error.
+type decoder struct {
+	data []byte
+	off  int
+	err  error
+}
+
+func (d *decoder) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf("byte %d: %s: %w", d.off, fmt.Sprintf(format, args...), ErrFormat)
+	}
+}
+
+func (d *decoder) byte() byte {
+	if d.err != nil || d.off >= len(d.data) {
+		d.fail("truncated")
+		return 0
+	}
+	d.off++
+	return d.data[d.off-1]
+}
+
+// uvarint reads a uvarint of at most limit.
+func (d *decoder) uvarint(limit uint64) uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, size := binary.Uvarint(d.data[d.off:])
+	switch {
+	case size <= 0:
+		d.fail("truncated or overlong number")
+		return 0
+	case v > limit:
+		d.fail("number %d out of range (at most %d)", v, limit)
+		return 0
+	}
+	d.off += size
+	return v
+}
+
+// float32 reads a finite float32.
+func (d *decoder) float32() float32 {
+	return float32(d.finite(4, func(b []byte) float64 { return float64(math.Float32frombits(binary.LittleEndian.Uint32(b))) }))
+}
+
+// float64 reads a finite float64.
+func (d *decoder) float64() float64 {
+	return d.finite(8, func(b []byte) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b)) })
+}
+
+// finite reads a number of size bytes that decode makes a float64 of,
+// which must be finite.
+func (d *decoder) finite(size int, decode func([]byte) float64) float64 {
+	if d.err != nil {
+		return 0
+	}
+	if d.off+size > len(d.data) {
+		d.fail("truncated")
+		return 0
+	}
+	f := decode(d.data[d.off : d.off+size])
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		d.fail("not a finite number")
+		return 0
+	}
+	d.off += size
+	return f
+}
+
+// text reads a length-prefixed UTF-8 text of 1 to limit bytes.
+func (d *decoder) text(limit uint64) string {
+	size := d.uvarint(limit)
+	if d.err != nil {
+		return ""
+	}
+	if size == 0 || d.off+int(size) > len(d.data) {
+		d.fail("bad text length %d", size)
+		return ""
+	}
+	s := string(d.data[d.off : d.off+int(size)])
+	if !utf8.ValidString(s) {
+		d.fail("text is not UTF-8")
+		return ""
+	}
+	d.off += int(size)
+	return s
+}

@@ -1,0 +1,93 @@
+package rank
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/hf"
+)
+
+// fixturePapers are the 245 real papers of the merged Daily Papers fixture.
+func fixturePapers(tb testing.TB) []digest.Paper {
+	tb.Helper()
+	data, err := os.ReadFile("../../testdata/fixtures/hf_daily_papers_merged_14days_245items.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	page, err := hf.Parse(data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return page.Papers
+}
+
+// readerOf50 is a reader of 50 examples of real papers: up-votes on
+// agents, down-votes on the rest, and 20 more passed over.
+func readerOf50(papers []digest.Paper) []Example {
+	var ex []Example
+	for _, p := range papers[:70] {
+		kind := Down
+		switch {
+		case strings.Contains(strings.ToLower(p.Abstract), "agent"):
+			kind = Up
+		case len(ex) >= 50:
+			kind = Passed
+		}
+		ex = append(ex, Example{Paper: p, Kind: kind})
+	}
+	return ex
+}
+
+func TestStoredModelIsSmall(t *testing.T) {
+	ex := readerOf50(fixturePapers(t))
+	m := Train(ex, Options{})
+	if len(m.weights) != 512 {
+		t.Errorf("model keeps %d weights, want 512", len(m.weights))
+	}
+	data, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) > 8<<10 {
+		t.Errorf("stored model takes %d bytes, want at most 8 KB", len(data))
+	}
+	up, down := m.Terms(namedTerms)
+	if len(up) != namedTerms || len(down) != namedTerms {
+		t.Errorf("model names %d terms up and %d down, want %d each", len(up), len(down), namedTerms)
+	}
+	if !containsTerm(up, "agent") && !containsTerm(up, "agents") {
+		t.Errorf("up terms %v: want agent(s) among them", up)
+	}
+}
+
+func BenchmarkTrain50(b *testing.B) {
+	ex := readerOf50(fixturePapers(b))
+	for b.Loop() {
+		Train(ex, Options{})
+	}
+}
+
+func BenchmarkFeaturize(b *testing.B) {
+	papers := fixturePapers(b)
+	i := 0
+	for b.Loop() {
+		Featurize(papers[i%len(papers)])
+		i++
+	}
+}
+
+func BenchmarkScoreVector(b *testing.B) {
+	papers := fixturePapers(b)
+	m := Train(readerOf50(papers), Options{})
+	vectors := make([]Vector, len(papers))
+	for i, p := range papers {
+		vectors[i] = Featurize(p)
+	}
+	i := 0
+	for b.Loop() {
+		m.ScoreVector(vectors[i%len(vectors)])
+		i++
+	}
+}

@@ -1,0 +1,213 @@
+package rank
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/digestd/digestd/digest"
+)
+
+// Kind is what a reader did with a paper, which makes it an example.
+type Kind int
+
+// The kinds of example: a reader's up- and down-votes, the papers of their
+// library, and papers their digests showed them that they passed over.
+const (
+	Up Kind = iota
+	Down
+	Library
+	Passed
+)
+
+// positive reports whether the kind counts for the reader's taste.
+func (k Kind) positive() bool { return k == Up || k == Library }
+
+// Example is one paper a reader taught the model with.
+type Example struct {
+	Paper digest.Paper
+	Kind  Kind
+}
+
+// Options tune Train. The zero value means the defaults, which
+// cmd/evalranking chose (docs/RANKING.md).
+type Options struct {
+	// Lambda is the L2 penalty on the weights; 0 means 1.
+	Lambda float64
+	// PassedWeight is what a passed-over paper counts as a negative,
+	// against 1 for a vote; 0 means 0.1. A reader passes over a paper for
+	// want of time as often as for want of interest.
+	PassedWeight float64
+	// Keep is how many weights the model keeps, the largest in size; 0
+	// means 512.
+	Keep int
+}
+
+func (o Options) withDefaults() Options {
+	o.Lambda = cmp.Or(o.Lambda, 1)
+	o.PassedWeight = cmp.Or(o.PassedWeight, 0.1)
+	o.Keep = cmp.Or(o.Keep, 512)
+	return o
+}
+
+// namedTerms is how many of its strongest terms each way a model keeps the
+// text of, to explain itself.
+const namedTerms = 16
+
+// Train fits an L2-regularised logistic regression to a reader's examples:
+// up-votes and library papers are positives, down-votes negatives, and
+// passed-over papers negatives of weight PassedWeight. Each class's total
+// weight is made equal, so that a reader who mostly votes up is not taken
+// to like everything. The model keeps its Keep largest weights and the
+// text of its strongest terms.
+//
+// Without a positive and a negative among the examples there is nothing
+// to tell apart: the model scores every paper 0. A reader with a library
+// and nothing else needs negatives all the same: pass a sample of the
+// papers of the last days as Passed, the background the library stands
+// out from.
+func Train(examples []Example, opt Options) *Model {
+	opt = opt.withDefaults()
+	m := &Model{}
+	weight := make([]float64, len(examples))
+	label := make([]float64, len(examples))
+	var pos, neg float64
+	for i, e := range examples {
+		switch {
+		case e.Kind.positive():
+			weight[i], label[i] = 1, 1
+			pos++
+			m.Examples++
+		case e.Kind == Down:
+			weight[i], label[i] = 1, -1
+			neg++
+			m.Examples++
+		default:
+			weight[i], label[i] = opt.PassedWeight, -1
+			neg += opt.PassedWeight
+		}
+	}
+	if pos == 0 || neg == 0 {
+		return m
+	}
+	for i := range weight {
+		// Each class weighs as many as there are examples, half each.
+		if label[i] > 0 {
+			weight[i] *= (pos + neg) / (2 * pos)
+		} else {
+			weight[i] *= (pos + neg) / (2 * neg)
+		}
+	}
+	toks := make([][]string, len(examples))
+	for i, e := range examples {
+		toks[i] = tokens(e.Paper)
+	}
+	rows, local := design(examples, toks)
+	w, bias := fit(rows, label, weight, len(local), opt.Lambda)
+	m.Bias = bias
+	m.keep(w, local, opt.Keep)
+	m.name(examples, toks)
+	return m
+}
+
+// row is one example's features in the training's own compact numbering.
+type row struct {
+	index []int
+	value []float64
+}
+
+// design featurises the examples and numbers the buckets they use from 0:
+// rows for fit, local[j] the bucket of column j.
+func design(examples []Example, toks [][]string) (rows []row, local []uint32) {
+	column := map[uint32]int{}
+	for i, e := range examples {
+		v := featurize(e.Paper, toks[i])
+		r := row{index: make([]int, len(v.Index)), value: make([]float64, len(v.Index))}
+		for k, b := range v.Index {
+			j, ok := column[b]
+			if !ok {
+				j = len(local)
+				column[b] = j
+				local = append(local, b)
+			}
+			r.index[k], r.value[k] = j, float64(v.Value[k])
+		}
+		rows = append(rows, r)
+	}
+	return rows, local
+}
+
+// keep stores the k weights largest in size, by bucket; of equal sizes
+// at the cut, those of the lower buckets.
+func (m *Model) keep(w []float64, local []uint32, k int) {
+	size := make([]float64, 0, len(w))
+	for _, x := range w {
+		if x != 0 {
+			size = append(size, math.Abs(x))
+		}
+	}
+	if len(size) == 0 {
+		return
+	}
+	slices.Sort(size)
+	cut := size[max(len(size)-k, 0)]
+	var atCut []weight
+	for j, x := range w {
+		switch a := math.Abs(x); {
+		case a > cut:
+			m.weights = append(m.weights, weight{bucket: local[j], value: float32(x)})
+		case a == cut && x != 0:
+			atCut = append(atCut, weight{bucket: local[j], value: float32(x)})
+		}
+	}
+	slices.SortFunc(atCut, func(a, b weight) int { return cmp.Compare(a.bucket, b.bucket) })
+	m.weights = append(m.weights, atCut[:min(len(atCut), k-len(m.weights))]...)
+	slices.SortFunc(m.weights, func(a, b weight) int { return cmp.Compare(a.bucket, b.bucket) })
+}
+
+// name keeps the text of the model's strongest terms each way: for each
+// of their buckets, the feature text the examples have in it most often.
+func (m *Model) name(examples []Example, toks [][]string) {
+	seen := map[uint32]map[string]int{}
+	for _, w := range append(m.strongest(1, namedTerms), m.strongest(-1, namedTerms)...) {
+		seen[w.bucket] = map[string]int{}
+	}
+	for i, e := range examples {
+		eachTerm(toks[i], func(b uint32, last int) {
+			if texts := seen[b]; texts != nil {
+				texts[termText(toks[i], b, last)]++
+			}
+		})
+		for _, f := range meta(e.Paper) {
+			if texts := seen[f.bucket()]; texts != nil {
+				texts[f.text()]++
+			}
+		}
+	}
+	m.names = make(map[uint32]string, len(seen))
+	for b, texts := range seen {
+		best, count := "", 0
+		for text, n := range texts {
+			if n > count || n == count && text < best {
+				best, count = text, n
+			}
+		}
+		if best != "" {
+			m.names[b] = clip(best, maxNameSize)
+		}
+	}
+}
+
+// clip cuts s to valid UTF-8 of at most n bytes, at a character boundary.
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
