@@ -36,6 +36,14 @@ type Paper struct {
 	Source string
 }
 
+// StoredPaper is a paper as the database keeps it: with its row id, which
+// only grows, and the time it first arrived.
+type StoredPaper struct {
+	RowID   int64
+	Arrived time.Time
+	Paper
+}
+
 // AbstractURL is the paper's arXiv abstract page.
 func (p Paper) AbstractURL() string { return "https://arxiv.org/abs/" + p.ID }
 

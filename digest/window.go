@@ -2,6 +2,13 @@ package digest
 
 import "time"
 
+// RecentSpan is how far back from the newest paper's arrival the papers
+// go that digests are made of and that topics are matched against: a
+// reader back after a month gets the last RecentSpan's papers, and the
+// live preview and `topics test` look no further (beyond it, `topics test`
+// searches the archive).
+const RecentSpan = 14 * 24 * time.Hour
+
 // Window selects the stored papers a digest, a preview or a topic test looks
 // at. Paper row ids only grow, so an id range is exact where timestamps
 // could tie within one second.

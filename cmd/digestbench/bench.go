@@ -90,7 +90,7 @@ func newBench(ctx context.Context, path string, o options) (*bench, error) {
 	b.runner = &pipeline.Runner{
 		Store:       b.store,
 		Subscribers: b.subs,
-		Builder:     &pipeline.Builder{Store: b.store, Subscribers: b.subs, Matcher: sqlite.NewMatcher(b.db), MaxPapers: o.maxPapers},
+		Builder:     &pipeline.Builder{Store: b.store, Subscribers: b.subs, MaxPapers: o.maxPapers},
 		Renderer:    renderer,
 		Mailers:     mailers,
 		Headers: email.Headers{

@@ -29,7 +29,8 @@ type app struct {
 	db          *sql.DB
 	store       *sqlite.Store
 	subscribers *subscribers.Store
-	matcher     *sqlite.Matcher
+	matcher     *sqlite.Matcher  // the archive search, FTS5
+	recent      *pipeline.Recent // the recent papers, indexed
 	builder     *pipeline.Builder
 	renderer    *email.Renderer
 	headers     email.Headers
@@ -76,8 +77,9 @@ func openApp(ctx context.Context, configPath string, logOut io.Writer) (*app, er
 	}
 	a.subscribers = subscribers.NewStore(a.db)
 	a.matcher = sqlite.NewMatcher(a.db)
+	a.recent = &pipeline.Recent{Store: a.store, Now: a.now}
 	a.metrics = newMetrics(newStateCollector(a.store, a.subscribers))
-	a.builder = &pipeline.Builder{Store: a.store, Subscribers: a.subscribers, Matcher: a.matcher, MaxPapers: cfg.Digest.MaxPapers}
+	a.builder = &pipeline.Builder{Store: a.store, Subscribers: a.subscribers, MaxPapers: cfg.Digest.MaxPapers}
 	if cfg.SMTP.Host == "" {
 		a.outbox = &mailer.Folder{Dir: filepath.Join(filepath.Dir(cfg.Database), "outbox")}
 		a.mailer = a.outbox

@@ -34,7 +34,7 @@ func (a *app) routes() (http.Handler, error) {
 	front, err := web.New(web.Config{
 		Store:      a.subscribers,
 		Confirmer:  a.confirmations(),
-		Previewer:  &pipeline.Previews{Store: a.store, Matcher: a.matcher, Now: a.now},
+		Previewer:  &pipeline.Previews{Recent: a.recent, Now: a.now},
 		Sender:     a.runner(),
 		Papers:     archive,
 		Archive:    archive,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -89,10 +90,13 @@ func newTopicsTest(open opener) *cobra.Command {
 		Use:   "test QUERY",
 		Short: "Show which stored papers a query matches, with the matched words",
 		Long: `Show the stored papers that arrived in the last --days days and that QUERY
-matches, best first, ranked as in a digest: each with its score, the matched
-words marked *like this* in the title and in an abstract snippet, and the
-sources that carried it. --explain also prints the SQL condition and the
-FTS5 expressions the query compiles to.`,
+matches, best first: each with its score, the matched words marked *like
+this* in the title and in an abstract snippet, and the sources that carried
+it. Up to 14 days back (the recent papers digests are made of), the papers
+and their order are exactly a digest's; further back (--days 0: all), the
+whole archive is searched with SQLite's full-text index and ranked by its
+statistics. --explain also prints the SQL condition and the FTS5
+expressions the archive search compiles the query to.`,
 		Args: cobra.ExactArgs(1),
 		RunE: open.run(func(cmd *cobra.Command, a *app, args []string) error {
 			q, err := query.Parse(args[0])
@@ -107,19 +111,7 @@ FTS5 expressions the query compiles to.`,
 				}
 				fmt.Fprintln(out, plan)
 			}
-			w := digest.Window{Limit: limit}
-			if days > 0 {
-				w.ArrivedAfter = a.now().Add(-time.Duration(days) * 24 * time.Hour)
-			}
-			matches, err := a.matcher.Match(cmd.Context(), q, w)
-			if err != nil {
-				return err
-			}
-			ids := make([]int64, len(matches))
-			for i, m := range matches {
-				ids[i] = m.PaperID
-			}
-			papers, err := a.store.PapersByID(cmd.Context(), ids)
+			matches, papers, err := a.topicsTest(cmd.Context(), q, days, limit)
 			if err != nil {
 				return err
 			}
@@ -131,7 +123,7 @@ FTS5 expressions the query compiles to.`,
 				fmt.Fprintf(out, "%s match %s\n", count(len(matches), "paper"), q)
 			}
 			for _, m := range matches {
-				printMatch(out, q, papers[m.PaperID], m.Score)
+				printMatch(out, q, *papers[m.PaperID], m.Score)
 			}
 			return nil
 		}),
@@ -140,6 +132,37 @@ FTS5 expressions the query compiles to.`,
 	cmd.Flags().IntVar(&limit, "limit", 20, "show at most this many papers")
 	cmd.Flags().BoolVar(&explain, "explain", false, "also print the SQL condition and FTS5 expressions")
 	return cmd
+}
+
+// topicsTest returns the best limit papers that arrived in the last days
+// days and that q matches: among the recent papers as a digest ranks
+// them, or, further back, from the archive search.
+func (a *app) topicsTest(ctx context.Context, q *query.Query, days, limit int) ([]digest.Match, map[int64]*digest.Paper, error) {
+	since := a.now().Add(-time.Duration(days) * 24 * time.Hour)
+	if days > 0 && time.Duration(days)*24*time.Hour <= digest.RecentSpan {
+		return a.recent.Search(ctx, q, since, limit)
+	}
+	w := digest.Window{Limit: limit}
+	if days > 0 {
+		w.ArrivedAfter = since
+	}
+	matches, err := a.matcher.Match(ctx, q, w)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]int64, len(matches))
+	for i, m := range matches {
+		ids[i] = m.PaperID
+	}
+	stored, err := a.store.PapersByID(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	papers := make(map[int64]*digest.Paper, len(stored))
+	for id, p := range stored {
+		papers[id] = &p
+	}
+	return matches, papers, nil
 }
 
 // snippetRunes is the length of the abstract excerpt topics test prints.

@@ -1,6 +1,8 @@
 package match_test
 
 import (
+	"github.com/digestd/digestd/subscribers/query"
+
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -12,7 +14,6 @@ import (
 
 	"github.com/digestd/digestd/digest/hf"
 	"github.com/digestd/digestd/digest/match"
-	"github.com/digestd/digestd/subscribers"
 )
 
 // benchDocs makes n papers from the Hugging Face fixtures as digestbench
@@ -120,7 +121,7 @@ func heapMB(build func() any) float64 {
 // benchQueries are topics of both vocabularies of the issue: narrow
 // phrases and names, and broad single words (each in 10-50% of the
 // papers), two-word ANDs and OR-groups with an exclusion.
-var benchQueries = []struct{ kind, query string }{
+var benchQueries = []struct{ kind, qtext string }{
 	{"narrow", `"speculative decoding"`},
 	{"narrow", `author:"jun wang"`},
 	{"narrow", `quantiz* -cat:cs.CV`},
@@ -144,7 +145,7 @@ func BenchmarkMatch(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, bq := range benchQueries {
-		q, err := subscribers.ParseQuery(bq.query)
+		q, err := query.Parse(bq.qtext)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -157,7 +158,7 @@ func BenchmarkMatch(b *testing.B) {
 			if k == ix.Len() {
 				name = "all"
 			}
-			b.Run(bq.kind+"/"+name+"/"+bq.query, func(b *testing.B) {
+			b.Run(bq.kind+"/"+name+"/"+bq.qtext, func(b *testing.B) {
 				start := cpuTime()
 				for b.Loop() {
 					if _, err := ix.Top(q, match.Filter{}, k); err != nil {

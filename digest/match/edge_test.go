@@ -1,6 +1,8 @@
 package match_test
 
 import (
+	"github.com/digestd/digestd/subscribers/query"
+
 	"fmt"
 	"slices"
 	"testing"
@@ -8,7 +10,6 @@ import (
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/match"
-	"github.com/digestd/digestd/subscribers"
 )
 
 // edgePapers exercise one corner of the language each; their titles name
@@ -54,7 +55,7 @@ func edgeEnv(t *testing.T) ftsEnv {
 func TestEdgeCasesAgainstFTS(t *testing.T) {
 	e := edgeEnv(t)
 	ix := e.index(t)
-	tests := []struct{ name, query string }{
+	tests := []struct{ name, qtext string }{
 		{"word", "lora"},
 		{"case", "LORA"},
 		{"prefix", "quantiz*"},
@@ -113,7 +114,7 @@ func TestEdgeCasesAgainstFTS(t *testing.T) {
 		{"everything", "we OR the OR a OR long OR retrieval OR cat:cs OR upvotes:>=0"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { e.check(t, ix, tt.query, match.Filter{}) })
+		t.Run(tt.name, func(t *testing.T) { e.check(t, ix, tt.qtext, match.Filter{}) })
 	}
 }
 
@@ -123,16 +124,16 @@ func TestFilterAgainstFTS(t *testing.T) {
 		t.Fatal(err)
 	}
 	ix := e.index(t)
-	const query = "long OR rag OR we OR benchmark OR entropy OR twin OR attention"
+	const qtext = "long OR rag OR we OR benchmark OR entropy OR twin OR attention"
 	for _, f := range []match.Filter{
 		{}, {AfterID: 4}, {AfterID: 2, UntilID: 5}, {UntilID: 3}, {ArrivedAfter: 6000},
 		{AfterID: 3, ArrivedAfter: 9000}, {AfterID: 100}, {AfterID: 5, UntilID: 5},
 	} {
-		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) { e.check(t, ix, query, f) })
+		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) { e.check(t, ix, qtext, f) })
 	}
 }
 
-// TestNameWithinOneAuthor shows where the engine and digest.Matcher part:
+// TestNameWithinOneAuthor shows where the engine and sqlite.Matcher part:
 // a name of several words matches when one author's name holds it, also
 // when an instance overlapping it runs across two names, or when the
 // name's JSON text escapes a character ("&" as \u0026), which FTS5's
@@ -149,7 +150,7 @@ func TestNameWithinOneAuthor(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
-		query string
+		qtext string
 		want  []int64
 	}{
 		{`author:"li li"`, []int64{1}},
@@ -159,7 +160,7 @@ func TestNameWithinOneAuthor(t *testing.T) {
 		{`author:"t jerry"`, []int64{}},
 		{`author:"u jerry"`, []int64{3}},
 	} {
-		q, err := subscribers.ParseQuery(tt.query)
+		q, err := query.Parse(tt.qtext)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +173,7 @@ func TestNameWithinOneAuthor(t *testing.T) {
 			got = append(got, m.PaperID)
 		}
 		if !slices.Equal(got, tt.want) {
-			t.Errorf("%s: got papers %v, want %v", tt.query, got, tt.want)
+			t.Errorf("%s: got papers %v, want %v", tt.qtext, got, tt.want)
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package match_test
 
 import (
+	"github.com/digestd/digestd/digest/sqlite"
+	"github.com/digestd/digestd/subscribers/query"
+
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -12,31 +15,30 @@ import (
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/match"
-	"github.com/digestd/digestd/subscribers"
 )
 
 // ftsEnv is a digestd database and its FTS5 matcher: the reference the
 // engine must agree with.
 type ftsEnv struct {
 	db      *sql.DB
-	store   *digest.Store
-	matcher *digest.Matcher
+	store   *sqlite.Store
+	matcher *sqlite.Matcher
 }
 
 func newFTSEnv(tb testing.TB) ftsEnv {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := digest.OpenDB(ctx, filepath.Join(tb.TempDir(), "digestd.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "digestd.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	store, err := digest.NewStore(ctx, db)
+	store, err := sqlite.NewStore(ctx, db)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
-	return ftsEnv{db: db, store: store, matcher: digest.NewMatcher(db)}
+	return ftsEnv{db: db, store: store, matcher: sqlite.NewMatcher(db)}
 }
 
 // save stores papers through SavePapers, as a fetch does.
@@ -99,11 +101,11 @@ func window(f match.Filter) digest.Window {
 // diff returns how the engine's answer to q differs from FTS5's: "" when
 // both give the same papers in the same order with scores equal within
 // 1e-9 relative.
-func (e ftsEnv) diff(tb testing.TB, ix *match.Index, q *subscribers.Query, f match.Filter) string {
+func (e ftsEnv) diff(tb testing.TB, ix *match.Index, q *query.Query, f match.Filter) string {
 	tb.Helper()
 	want, err := e.matcher.Match(context.Background(), q, window(f))
 	if err != nil {
-		tb.Fatalf("digest.Matcher %q: %v", q.Text, err)
+		tb.Fatalf("sqlite.Matcher %q: %v", q.Text, err)
 	}
 	got, err := ix.Match(q, f)
 	if err != nil {
@@ -125,13 +127,13 @@ func (e ftsEnv) diff(tb testing.TB, ix *match.Index, q *subscribers.Query, f mat
 }
 
 // check fails t when the engine and FTS5 disagree on query.
-func (e ftsEnv) check(t *testing.T, ix *match.Index, query string, f match.Filter) {
+func (e ftsEnv) check(t *testing.T, ix *match.Index, qtext string, f match.Filter) {
 	t.Helper()
-	q, err := subscribers.ParseQuery(query)
+	q, err := query.Parse(qtext)
 	if err != nil {
-		t.Fatalf("ParseQuery(%q): %v", query, err)
+		t.Fatalf("query.Parse(%q): %v", qtext, err)
 	}
 	if d := e.diff(t, ix, q, f); d != "" {
-		t.Errorf("%s: %s", query, d)
+		t.Errorf("%s: %s", qtext, d)
 	}
 }

@@ -10,9 +10,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/digestd/digestd/subscribers/query"
+
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/match"
-	"github.com/digestd/digestd/subscribers"
 )
 
 // choices reads a fuzz input as a stream of decisions; past its end the
@@ -21,7 +22,7 @@ import (
 type choices struct {
 	data  []byte
 	rest  *rand.Rand
-	terms int // left for the query: eight keep it under ParseQuery's 500 characters
+	terms int // left for the query: eight keep it under query.Parse's 500 characters
 	// used holds the words the papers were written with: the query
 	// draws half its words from them, so that it matches often.
 	used map[*[]string][]string
@@ -75,7 +76,7 @@ var (
 	// use each at most once: no two tokens of its authors share a first
 	// letter, so no two instances of a name (whose first word is a word
 	// or an initial) can overlap. Where instances overlap across two
-	// names, FTS5's highlight() merges them and digest.Matcher misses a
+	// names, FTS5's highlight() merges them and sqlite.Matcher misses a
 	// name that one author does hold (TestNameWithinOneAuthor). For the
 	// same reason no name holds "&", "<" or ">": json.Marshal escapes
 	// them as \u0026..., a token that highlight() cannot mark.
@@ -249,7 +250,7 @@ func genTerm(c *choices) string {
 }
 
 // FuzzMatchAgainstFTS stores a few generated papers and compares the
-// engine with digest.Matcher on a generated query: the same papers in the
+// engine with sqlite.Matcher on a generated query: the same papers in the
 // same order, scores equal within 1e-9 relative. One database serves every
 // input of a worker, its papers replaced each time.
 func FuzzMatchAgainstFTS(f *testing.F) {
@@ -273,10 +274,10 @@ func FuzzMatchAgainstFTS(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		query := genQuery(c, 0)
-		q, err := subscribers.ParseQuery(query)
+		qtext := genQuery(c, 0)
+		q, err := query.Parse(qtext)
 		if err != nil {
-			t.Fatalf("generated query %q: %v", query, err)
+			t.Fatalf("generated query %q: %v", qtext, err)
 		}
 		filter := match.Filter{}
 		if c.next(3) == 0 {
@@ -286,7 +287,7 @@ func FuzzMatchAgainstFTS(f *testing.F) {
 			}
 		}
 		if d := e.diff(t, ix, q, filter); d != "" {
-			t.Fatalf("%s over %+v: %s", query, papers, d)
+			t.Fatalf("%s over %+v: %s", qtext, papers, d)
 		}
 	})
 }

@@ -15,11 +15,11 @@ import (
 // FTS5 matches them: whatever the case and Latin accents, a prefix term
 // every word it starts, a phrase only its words in a row. Terms scoped to
 // authors, categories or organisation are left out, since text is a title or
-// an abstract; pass q.TermsIn(subscribers.FieldTitle) rather than q.Terms()
+// an abstract; pass q.TermsIn(query.FieldTitle) rather than q.Terms()
 // to also leave abstract: terms out of a title. Joining the spans' texts
 // gives text back unchanged.
 func Highlight(text string, terms []query.Term) []digest.Span {
-	return cut(text, 0, len(text), hits(text, terms))
+	return cut(text, 0, len(text), findHits(text, terms))
 }
 
 // Snippet returns at most maxRunes characters of text, as Highlight spans:
@@ -30,7 +30,7 @@ func Snippet(text string, terms []query.Term, maxRunes int) []digest.Span {
 	if maxRunes <= 0 {
 		return nil
 	}
-	hs := hits(text, terms)
+	hs := findHits(text, terms)
 	from, to := 0, excerptEnd(text, 0, maxRunes)
 	// Starting later needs room for a leading "…" and a few words of context.
 	if len(hs) > 0 && to < hs[0].end && maxRunes >= 8 {
@@ -50,8 +50,8 @@ func Snippet(text string, terms []query.Term, maxRunes int) []digest.Span {
 // hit is the byte range of matched words in a text.
 type hit struct{ start, end int }
 
-// hits returns where terms match in text, sorted and without overlaps.
-func hits(text string, terms []query.Term) []hit {
+// findHits returns where terms match in text, sorted and without overlaps.
+func findHits(text string, terms []query.Term) []hit {
 	var words []query.Word
 	var hs []hit
 	for _, t := range terms {

@@ -1,5 +1,5 @@
 // Package match is the matching engine of digestd: an in-memory index of a
-// window of papers that answers topic queries exactly as digest.Matcher
+// window of papers that answers topic queries exactly as sqlite.Matcher
 // answers them with FTS5 over a table holding the same papers — the same
 // papers, in the same order, with the same scores — at a cost per query of
 // microseconds rather than milliseconds.
@@ -12,22 +12,24 @@
 // FTS5's bm25() for the OR of the query's positive text terms, with
 // papers_fts's column weights and this index's papers as the corpus.
 //
-// The one place where the engine departs from digest.Matcher is an
+// The one place where the engine departs from sqlite.Matcher is an
 // author's name of several words: it matches when an instance lies within
-// one author's name, as the query language says. digest.Matcher finds the
+// one author's name, as the query language says. sqlite.Matcher finds the
 // names through highlight() and misses a paper where two instances
 // overlap across names (author:"li li" against "Li Li, Li Wei") or where
 // an instance starts inside a JSON escape (\u0026 of "&").
 package match
 
 import (
+	"github.com/digestd/digestd/digest"
+
+	"github.com/digestd/digestd/subscribers/query"
+
 	"math"
 	mbits "math/bits"
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/digestd/digestd/subscribers"
 )
 
 // Filter selects the papers of an index a query may match, as a
@@ -60,14 +62,8 @@ func (ix *Index) keep(found bitset, f Filter) {
 	}
 }
 
-// Match is one paper a query matched.
-type Match struct {
-	PaperID int64 // Doc.ID
-	Score   float64
-}
-
 // Match returns every paper among those f keeps that q matches, best
-// first, as digest.Matcher.Match orders them:
+// first, as sqlite.Matcher.Match orders them:
 //
 //	score = relevance + ln(1 + upvotes)
 //	relevance = -bm25(papers_fts, 4, 1, 2, 1, 2)
@@ -75,15 +71,15 @@ type Match struct {
 // bm25 over the OR of q's positive text terms, 0 for a paper matched
 // without any, its corpus statistics those of the whole index; ties go
 // to the more recently published paper, then to the lower row id. A tree
-// ParseQuery cannot have built is an error wrapping ErrInvalid.
-func (ix *Index) Match(q *subscribers.Query, f Filter) ([]Match, error) {
+// query.Parse cannot have built is an error wrapping ErrInvalid.
+func (ix *Index) Match(q *query.Query, f Filter) ([]digest.Match, error) {
 	return ix.Top(q, f, len(ix.ids))
 }
 
 // Top returns the best k of the papers Match returns, in its order: a
 // digest needs only its first few, and ranking a broad topic's hundreds
 // of matches in full costs more than finding them.
-func (ix *Index) Top(q *subscribers.Query, f Filter, k int) ([]Match, error) {
+func (ix *Index) Top(q *query.Query, f Filter, k int) ([]digest.Match, error) {
 	p, err := ix.compile(q)
 	if err != nil {
 		return nil, err
@@ -121,9 +117,9 @@ func (ix *Index) Top(q *subscribers.Query, f Filter, k int) ([]Match, error) {
 	}
 	s.ranked = ranked
 	top := best(ranked, k)
-	matches := make([]Match, len(top))
+	matches := make([]digest.Match, len(top))
 	for i, r := range top {
-		matches[i] = Match{PaperID: ix.ids[r.doc], Score: r.score}
+		matches[i] = digest.Match{PaperID: ix.ids[r.doc], Score: r.score}
 	}
 	return matches, nil
 }
@@ -170,7 +166,7 @@ func (ix *Index) eval(n node, s *scratch, out bitset, depth int) {
 
 // categoryDocs returns the lists of papers a cat: term takes: the
 // category's, and for an archive those of every category in it. Like
-// digest.Matcher's SQL (lower(value) = cat, value LIKE cat || '.%'), it
+// sqlite.Matcher's SQL (lower(value) = cat, value LIKE cat || '.%'), it
 // ignores the case of ASCII letters only.
 func (ix *Index) categoryDocs(cat string, archive bool) [][]uint32 {
 	i, found := slices.BinarySearch(ix.categories, cat)

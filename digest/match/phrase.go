@@ -1,6 +1,8 @@
 package match
 
 import (
+	"github.com/digestd/digestd/subscribers/query"
+
 	mbits "math/bits"
 	"slices"
 	"sort"
@@ -9,10 +11,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/digestd/digestd/internal/unicode61"
-	"github.com/digestd/digestd/subscribers"
 )
 
-// phrase is a text term as FTS5 reads the expression digest.Matcher
+// phrase is a text term as FTS5 reads the expression sqlite.Matcher
 // writes for it: consecutive tokens in one of some columns, each token a
 // range of the dictionary (one term, none, or every term with a prefix).
 type phrase struct {
@@ -26,7 +27,7 @@ type phrase struct {
 // span is the dictionary range of terms a phrase token takes.
 type span struct{ lo, hi uint32 }
 
-// weights are bm25's column weights in digest.Matcher: title, abstract,
+// weights are bm25's column weights in sqlite.Matcher: title, abstract,
 // authors, categories, org. A title word counts four abstract words.
 var weights = [numCols]uint32{4, 1, 2, 1, 2}
 
@@ -35,7 +36,7 @@ var weights = [numCols]uint32{4, 1, 2, 1, 2}
 // word joined by "+", a one-letter word and a prefix's last word marked
 // "*"; each string tokenized by unicode61. Its spans go at the end of
 // spans.
-func (ix *Index) phrase(t subscribers.Term, spans []span) ([]span, phrase) {
+func (ix *Index) phrase(t query.Term, spans []span) ([]span, phrase) {
 	p := phrase{cols: columns(t.Field)}
 	first := len(spans)
 	// The last token read, and whether it is a prefix so far:
@@ -53,7 +54,7 @@ func (ix *Index) phrase(t subscribers.Term, spans []span) ([]span, phrase) {
 		})
 		prefix = star
 	}
-	if t.Field == subscribers.FieldAuthor && len(t.Words) > 1 && slices.ContainsFunc(t.Words, isInitial) {
+	if t.Field == query.FieldAuthor && len(t.Words) > 1 && slices.ContainsFunc(t.Words, isInitial) {
 		for i, w := range t.Words {
 			segment(w, isInitial(w) || t.Prefix && i == len(t.Words)-1)
 		}
@@ -69,24 +70,24 @@ func (ix *Index) phrase(t subscribers.Term, spans []span) ([]span, phrase) {
 
 // columns is the column filter of a field: an unscoped term searches the
 // title and the abstract.
-func columns(f subscribers.Field) uint8 {
+func columns(f query.Field) uint8 {
 	switch f {
-	case subscribers.FieldAny:
+	case query.FieldAny:
 		return 1<<colTitle | 1<<colAbstract
-	case subscribers.FieldTitle:
+	case query.FieldTitle:
 		return 1 << colTitle
-	case subscribers.FieldAbstract:
+	case query.FieldAbstract:
 		return 1 << colAbstract
-	case subscribers.FieldAuthor:
+	case query.FieldAuthor:
 		return 1 << colAuthors
-	case subscribers.FieldOrg:
+	case query.FieldOrg:
 		return 1 << colOrg
 	}
 	return 0
 }
 
 // isInitial reports whether a folded word is a single letter, as
-// digest.Matcher decides it.
+// sqlite.Matcher decides it.
 func isInitial(w string) bool {
 	r, size := utf8.DecodeRuneInString(w)
 	return size == len(w) && unicode.IsLetter(r)

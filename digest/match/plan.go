@@ -1,15 +1,15 @@
 package match
 
 import (
+	"github.com/digestd/digestd/subscribers/query"
+
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/digestd/digestd/subscribers"
 )
 
-// ErrInvalid is the error of Match for a syntax tree that ParseQuery
+// ErrInvalid is the error of Match for a syntax tree that query.Parse
 // cannot have built.
 var ErrInvalid = errors.New("invalid query")
 
@@ -21,7 +21,7 @@ type plan struct {
 	phrases []phrase
 	spans   []span // the phrases' spans
 	// rank lists, in the order they were typed, the phrases of the
-	// query's positive text terms: digest.Matcher's bm25 expression,
+	// query's positive text terms: sqlite.Matcher's bm25 expression,
 	// where each occurrence of a term is a phrase of its own.
 	rank []int
 }
@@ -50,8 +50,8 @@ const (
 	opUpvotes
 )
 
-// compile checks q's tree as digest.Matcher does and compiles it for ix.
-func (ix *Index) compile(q *subscribers.Query) (*plan, error) {
+// compile checks q's tree as sqlite.Matcher does and compiles it for ix.
+func (ix *Index) compile(q *query.Query) (*plan, error) {
 	if q == nil || q.Root == nil {
 		return nil, fmt.Errorf("match: no query: %w", ErrInvalid)
 	}
@@ -62,7 +62,7 @@ func (ix *Index) compile(q *subscribers.Query) (*plan, error) {
 	}
 	p.root = root
 	for _, t := range q.Terms() {
-		if t.Field != subscribers.FieldCat {
+		if t.Field != query.FieldCat {
 			p.rank = append(p.rank, p.intern(t, false))
 		}
 	}
@@ -71,7 +71,7 @@ func (ix *Index) compile(q *subscribers.Query) (*plan, error) {
 
 // intern returns the index in p.phrases of t's phrase, adding it the
 // first time.
-func (p *plan) intern(t subscribers.Term, name bool) int {
+func (p *plan) intern(t query.Term, name bool) int {
 	var ph phrase
 	p.spans, ph = p.ix.phrase(t, p.spans)
 	i := slices.IndexFunc(p.phrases, func(o phrase) bool { return o.cols == ph.cols && slices.Equal(o.spans, ph.spans) })
@@ -85,28 +85,28 @@ func (p *plan) intern(t subscribers.Term, name bool) int {
 	return i
 }
 
-func (p *plan) node(n subscribers.Node) (node, error) {
+func (p *plan) node(n query.Node) (node, error) {
 	switch n := n.(type) {
-	case subscribers.And:
+	case query.And:
 		return p.group(opAnd, n.Nodes)
-	case subscribers.Or:
+	case query.Or:
 		return p.group(opOr, n.Nodes)
-	case subscribers.Not:
+	case query.Not:
 		kid, err := p.node(n.Node)
 		return node{op: opNot, kids: []node{kid}}, err
-	case subscribers.Upvotes:
+	case query.Upvotes:
 		switch n.Op {
 		case ">", ">=", "<", "<=", "=":
 			return node{op: opUpvotes, cmp: n.Op, n: n.N}, nil
 		}
 		return node{}, fmt.Errorf("upvotes: unknown comparison %q", n.Op)
-	case subscribers.Term:
+	case query.Term:
 		switch {
 		case len(n.Words) == 0:
 			return node{}, fmt.Errorf("term %s has no words", n)
-		case n.Field == subscribers.FieldCat && len(n.Words) != 1:
+		case n.Field == query.FieldCat && len(n.Words) != 1:
 			return node{}, fmt.Errorf("term %s names more than one category", n)
-		case n.Field == subscribers.FieldCat:
+		case n.Field == query.FieldCat:
 			return node{op: opCat, cat: strings.ToLower(n.Words[0]), prefix: n.Prefix}, nil
 		case columns(n.Field) == 0:
 			return node{}, fmt.Errorf("term %s: unknown field %q", n, n.Field)
@@ -117,13 +117,13 @@ func (p *plan) node(n subscribers.Node) (node, error) {
 				return node{}, fmt.Errorf("term %s: a word holds a NUL", n)
 			}
 		}
-		name := n.Field == subscribers.FieldAuthor && len(n.Words) > 1
+		name := n.Field == query.FieldAuthor && len(n.Words) > 1
 		return node{op: opPhrase, phrase: p.intern(n, name), name: name}, nil
 	}
 	return node{}, fmt.Errorf("unknown query node %T", n)
 }
 
-func (p *plan) group(o op, nodes []subscribers.Node) (node, error) {
+func (p *plan) group(o op, nodes []query.Node) (node, error) {
 	if len(nodes) == 0 {
 		return node{}, errors.New("empty AND or OR")
 	}

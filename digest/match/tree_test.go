@@ -1,6 +1,9 @@
 package match_test
 
 import (
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/subscribers/query"
+
 	"errors"
 	"fmt"
 	"slices"
@@ -8,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/digestd/digestd/digest/match"
-	"github.com/digestd/digestd/subscribers"
 )
 
 // TestHandBuiltTreesAgainstFTS compares the engine with FTS5 on syntax
@@ -17,19 +19,19 @@ import (
 func TestHandBuiltTreesAgainstFTS(t *testing.T) {
 	e := edgeEnv(t)
 	ix := e.index(t)
-	term := func(f subscribers.Field, prefix bool, words ...string) subscribers.Term {
-		return subscribers.Term{Field: f, Words: words, Prefix: prefix}
+	term := func(f query.Field, prefix bool, words ...string) query.Term {
+		return query.Term{Field: f, Words: words, Prefix: prefix}
 	}
-	unscoped, author := subscribers.FieldAny, subscribers.FieldAuthor
+	unscoped, author := query.FieldAny, query.FieldAuthor
 	long := term(unscoped, false, "long")
 	none := term(unscoped, false, "·")
-	for _, root := range []subscribers.Node{
+	for _, root := range []query.Node{
 		term(unscoped, false, `x" OR "a`),
-		term(subscribers.FieldTitle, false, "*"),
+		term(query.FieldTitle, false, "*"),
 		term(unscoped, true, `a") OR rowid>0 OR ("`),
 		term(author, false, "NEAR(tri dao)"),
-		term(subscribers.FieldCat, true, "%"),
-		term(subscribers.FieldCat, false, "' OR 1=1 --"),
+		term(query.FieldCat, true, "%"),
+		term(query.FieldCat, false, "' OR 1=1 --"),
 		term(unscoped, false, "sparse attention"),
 		term(unscoped, true, "large", "mod"),
 		none,
@@ -38,13 +40,13 @@ func TestHandBuiltTreesAgainstFTS(t *testing.T) {
 		term(author, true, "dao", "t", "·"),
 		term(author, false, "t", "·", "dao"),
 		term(author, false, "·", "wubben"),
-		subscribers.And{Nodes: []subscribers.Node{none, long}},
-		subscribers.Or{Nodes: []subscribers.Node{none, long}},
-		subscribers.And{Nodes: []subscribers.Node{long, subscribers.Not{Node: none}}},
-		subscribers.And{Nodes: []subscribers.Node{subscribers.Not{Node: long}}},
-		subscribers.Or{Nodes: []subscribers.Node{term(author, false, "wang", "jun"), subscribers.Upvotes{Op: ">", N: 6}}},
+		query.And{Nodes: []query.Node{none, long}},
+		query.Or{Nodes: []query.Node{none, long}},
+		query.And{Nodes: []query.Node{long, query.Not{Node: none}}},
+		query.And{Nodes: []query.Node{query.Not{Node: long}}},
+		query.Or{Nodes: []query.Node{term(author, false, "wang", "jun"), query.Upvotes{Op: ">", N: 6}}},
 	} {
-		q := &subscribers.Query{Text: root.String(), Root: root}
+		q := &query.Query{Text: root.String(), Root: root}
 		t.Run(fmt.Sprintf("%#v", root), func(t *testing.T) {
 			if d := e.diff(t, ix, q, match.Filter{}); d != "" {
 				t.Error(d)
@@ -58,13 +60,13 @@ func TestInvalidTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, root := range []subscribers.Node{
-		nil, subscribers.And{}, subscribers.Term{}, subscribers.Term{Field: "venue", Words: []string{"x"}},
-		subscribers.Upvotes{Op: "!=", N: 1}, subscribers.Not{Node: subscribers.Or{}},
-		subscribers.Term{Field: subscribers.FieldCat, Words: []string{"cs", "cl"}},
-		subscribers.Term{Words: []string{"x\x00y"}},
+	for _, root := range []query.Node{
+		nil, query.And{}, query.Term{}, query.Term{Field: "venue", Words: []string{"x"}},
+		query.Upvotes{Op: "!=", N: 1}, query.Not{Node: query.Or{}},
+		query.Term{Field: query.FieldCat, Words: []string{"cs", "cl"}},
+		query.Term{Words: []string{"x\x00y"}},
 	} {
-		if _, err := ix.Match(&subscribers.Query{Root: root}, match.Filter{}); !errors.Is(err, match.ErrInvalid) {
+		if _, err := ix.Match(&query.Query{Root: root}, match.Filter{}); !errors.Is(err, match.ErrInvalid) {
 			t.Errorf("Match(%#v): got error %v, want ErrInvalid", root, err)
 		}
 	}
@@ -87,8 +89,8 @@ func TestTopIsMatchPrefix(t *testing.T) {
 	e.save(t, fixturePapers(t, "hf_daily_papers_merged_14days_245items.json"))
 	docs := e.docs(t)
 	ix := e.index(t)
-	for _, query := range queriesFor(docs) {
-		q, err := subscribers.ParseQuery(query)
+	for _, qtext := range queriesFor(docs) {
+		q, err := query.Parse(qtext)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +104,7 @@ func TestTopIsMatchPrefix(t *testing.T) {
 				t.Fatal(err)
 			}
 			if want := all[:min(k, len(all))]; !slices.Equal(top, want) {
-				t.Errorf("Top(%s, %d): got %v, want %v", query, k, top, want)
+				t.Errorf("Top(%s, %d): got %v, want %v", qtext, k, top, want)
 			}
 		}
 	}
@@ -115,10 +117,10 @@ func TestConcurrentMatch(t *testing.T) {
 	e.save(t, fixturePapers(t, "hf_daily_papers_merged_14days_245items.json"))
 	docs := e.docs(t)
 	ix := e.index(t)
-	var queries []*subscribers.Query
-	var want [][]match.Match
-	for _, query := range queriesFor(docs) {
-		q, err := subscribers.ParseQuery(query)
+	var queries []*query.Query
+	var want [][]digest.Match
+	for _, qtext := range queriesFor(docs) {
+		q, err := query.Parse(qtext)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,13 +150,13 @@ func TestEmptyIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, query := range []string{"attention", "-x y*", `author:"d. wübben"`, "cat:cs", "upvotes:0", `"a b" OR c`} {
-		q, err := subscribers.ParseQuery(query)
+	for _, qtext := range []string{"attention", "-x y*", `author:"d. wübben"`, "cat:cs", "upvotes:0", `"a b" OR c`} {
+		q, err := query.Parse(qtext)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got, err := ix.Match(q, match.Filter{}); err != nil || len(got) != 0 {
-			t.Errorf("%s: got %v (%v), want no match", query, got, err)
+			t.Errorf("%s: got %v (%v), want no match", qtext, got, err)
 		}
 	}
 }

@@ -19,10 +19,6 @@ import (
 	"github.com/digestd/digestd/subscribers/web"
 )
 
-// archiveMatchLimit bounds each topic's matches when a sent digest is
-// rebuilt: enough for the span of paper ids a weekly digest covers.
-const archiveMatchLimit = 5000
-
 // Archive serves what readers were sent: a sent digest for its "view in
 // browser" link, a paper for the "more/fewer like this" links. Sending
 // drops a digest's body from the outbox, so the page is rebuilt from
@@ -92,8 +88,24 @@ func (b *Builder) storedItems(ctx context.Context, subscriberID, digestID int64)
 	if err != nil {
 		return nil, err
 	}
-	w := digest.Window{AfterID: slices.Min(ids) - 1, UntilID: slices.Max(ids), Limit: archiveMatchLimit}
-	picks, err := b.pick(ctx, topics, w, nil)
+	papers, err := b.Store.PapersByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	// The digest's own papers, indexed: what its topics match among them.
+	docs := make([]match.Doc, 0, len(papers))
+	for id, p := range papers {
+		docs = append(docs, match.Doc{ID: id, Title: p.Title, Abstract: p.Abstract, Org: p.Org,
+			Authors: p.Authors, Categories: p.Categories, Upvotes: p.Upvotes, Published: unix(p.PublishedAt)})
+	}
+	ix, err := match.NewIndex(docs)
+	if err != nil {
+		return nil, err
+	}
+	w := digest.Window{Limit: len(ids)}
+	picks, err := b.pick(ctx, topics, w, nil, func(t *parsedTopic, need int) ([]digest.Match, error) {
+		return ix.Top(t.q, match.Filter{}, need)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -102,10 +114,6 @@ func (b *Builder) storedItems(ctx context.Context, subscriberID, digestID int64)
 		if !slices.ContainsFunc(picks, func(p pick) bool { return p.id == id }) {
 			picks = append(picks, pick{id: id})
 		}
-	}
-	papers, err := b.Store.PapersByID(ctx, ids)
-	if err != nil {
-		return nil, err
 	}
 	items := make([]digest.Item, 0, len(picks))
 	for _, p := range picks {

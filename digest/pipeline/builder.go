@@ -27,16 +27,15 @@ const snippetRunes = 280
 type Builder struct {
 	Store       *sqlite.Store
 	Subscribers *subscribers.Store
-	Matcher     *sqlite.Matcher
 	// MaxPapers caps a digest unless the subscriber set their own cap.
 	MaxPapers int
 
 	cache *passCache // set by ForPass
 }
 
-// ForPass returns a Builder for one delivery pass, which matches each
-// distinct topic once and reads each paper once for all the readers it
-// builds for. Its digests all end at the newest paper stored when the pass
+// ForPass returns a Builder for one delivery pass, which reads and
+// indexes the recent papers once and matches each distinct topic once for
+// all the readers it builds for. Its digests all end at the newest paper stored when the pass
 // began; papers stored during the pass go into the next digests.
 func (b *Builder) ForPass() *Builder {
 	pass := *b
@@ -128,7 +127,11 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*dige
 		return nil, err
 	}
 	d.WindowEnd = last.id
-	w := digest.Window{UntilID: last.id, ExcludeSentTo: sub.ID, Limit: b.MaxPapers}
+	corp, err := cache.recent(ctx, b.Store)
+	if err != nil {
+		return nil, err
+	}
+	w := digest.Window{UntilID: last.id, ExcludeSentTo: sub.ID, Limit: b.MaxPapers, ArrivedAfter: corp.start}
 	if sub.MaxPapers > 0 {
 		w.Limit = sub.MaxPapers
 	}
@@ -140,21 +143,18 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*dige
 	if last.id <= w.AfterID {
 		return d, nil
 	}
-	picks, err := b.pick(ctx, rd.topics, w, rd.sent)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]int64, len(picks))
-	for i, p := range picks {
-		ids[i] = p.id
-	}
-	papers, err := cache.papersByID(ctx, b.Store, ids)
+	picks, err := b.pick(ctx, rd.topics, w, rd.sent, func(t *parsedTopic, need int) ([]digest.Match, error) {
+		if need <= passTop {
+			return cache.match(corp, t, w)
+		}
+		return corp.ix.Top(t.q, filter(w), need)
+	})
 	if err != nil {
 		return nil, err
 	}
 	d.Items = make([]digest.Item, 0, len(picks))
-	for i, p := range picks {
-		paper := papers[i]
+	for _, p := range picks {
+		paper := corp.papers[p.id]
 		topics := p.texts()
 		m := cache.highlights(p.id, topics, func() *highlighted {
 			terms := p.terms()
@@ -200,10 +200,14 @@ func (p pick) terms() []query.Term {
 	return terms
 }
 
-// pick runs each topic over the window and merges the matches, but the
-// papers sent: a paper that several topics catch appears once, with its
-// best score and every topic.
-func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w digest.Window, sent map[int64]bool) ([]pick, error) {
+// matcher returns the best need papers of the window a topic matches.
+type matcher func(t *parsedTopic, need int) ([]digest.Match, error)
+
+// pick runs each topic over the window with find and merges the matches,
+// but the papers sent: a paper that several topics catch appears once,
+// with its best score and every topic. A reader without topics gets the
+// window's most upvoted papers.
+func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w digest.Window, sent map[int64]bool, find matcher) ([]pick, error) {
 	if len(topics) == 0 {
 		ids, err := b.Store.Trending(ctx, w)
 		if err != nil {
@@ -223,11 +227,11 @@ func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w digest
 		if err != nil {
 			return nil, err
 		}
-		all, err := cache.match(ctx, b.Matcher, q, w)
+		matches, err := unsentMatches(q, w.Max(), sent, find)
 		if err != nil {
 			return nil, fmt.Errorf("topic %q: %w", t.Query, err)
 		}
-		for _, m := range unsent(all, sent, w.Max()) {
+		for _, m := range matches {
 			i, ok := at[m.PaperID]
 			if !ok {
 				i = len(picks)
@@ -249,6 +253,25 @@ func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w digest
 		return cmp.Compare(b.id, a.id)
 	})
 	return picks[:min(len(picks), w.Max())], nil
+}
+
+// unsentMatches returns the best limit papers t matches that are not in
+// sent: of the first passTop (or limit, when it is more), or, when the
+// reader was sent some of those, of as many more as they were sent.
+func unsentMatches(t *parsedTopic, limit int, sent map[int64]bool, find matcher) ([]digest.Match, error) {
+	first := max(passTop, limit)
+	all, err := find(t, first)
+	if err != nil {
+		return nil, err
+	}
+	kept := unsent(all, sent, limit)
+	if len(kept) < limit && len(all) == first && len(sent) > 0 {
+		if all, err = find(t, first+len(sent)); err != nil {
+			return nil, err
+		}
+		kept = unsent(all, sent, limit)
+	}
+	return kept, nil
 }
 
 // termsIn keeps the terms that search field f.

@@ -2,7 +2,7 @@ package pipeline
 
 import (
 	"context"
-	"math"
+
 	"strings"
 	"sync"
 	"time"
@@ -25,24 +25,29 @@ const maxPassQueries = 20_000
 // topics matched.
 const passHighlights = 25_000
 
-// passCache is what one delivery pass shares between its readers. Most
-// readers of a pass have the same window and many share topics, so each
-// distinct topic is matched once per window, over every reader at once,
-// and each reader's already-sent papers are taken out afterwards; each
-// paper is read from the database once. Papers can change between passes
-// (upvotes, a new version), so a cache lives for one pass only.
+// passTop is how many of a topic's best matches a pass keeps: as many as
+// the largest digest holds. A reader who was sent some of them already
+// asks the engine again for more.
+const passTop = subscribers.MaxPapers
+
+// passCache is what one delivery pass shares between its readers: the
+// recent papers, read and indexed once (corpus); each distinct topic
+// matched once per window, over every reader at once, each reader's
+// already-sent papers taken out afterwards; each paper highlighted once
+// for each set of topics. Papers can change between passes (upvotes, a
+// new version), so a cache lives for one pass only.
 //
 // The pass's builders share it: two may match the same topic at once,
-// which only costs a second query.
+// which only costs a second match.
 type passCache struct {
 	mu          sync.Mutex
 	topics      *recent.Map[string, *parsedTopic]
 	matches     *recent.Map[matchKey, []digest.Match]
-	papers      map[int64]*digest.Paper
 	highlighted *recent.Map[highlightKey, *highlighted]
 	// last is the newest paper when the pass began: every digest of a
 	// pass ends there, and papers stored meanwhile go into the next ones.
-	last *lastPaper
+	last   *lastPaper
+	corpus *corpus
 }
 
 // lastPaper is the row id and arrival time of the newest stored paper.
@@ -84,7 +89,6 @@ func newPassCache() *passCache {
 	return &passCache{
 		topics:      recent.New[string, *parsedTopic](maxPassQueries),
 		matches:     recent.New[matchKey, []digest.Match](maxPassQueries),
-		papers:      map[int64]*digest.Paper{},
 		highlighted: recent.New[highlightKey, *highlighted](passHighlights),
 	}
 }
@@ -116,6 +120,23 @@ func (c *passCache) lastPaper(ctx context.Context, s *sqlite.Store) (lastPaper, 
 	return *c.last, nil
 }
 
+// recent returns the pass's corpus, loading it the first time: the papers
+// up to the newest when the pass began.
+func (c *passCache) recent(ctx context.Context, s *sqlite.Store) (*corpus, error) {
+	last, err := c.lastPaper(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.corpus == nil {
+		if c.corpus, err = loadCorpus(ctx, s, last); err != nil {
+			return nil, err
+		}
+	}
+	return c.corpus, nil
+}
+
 // parsed returns t's query parsed, parsing it the first time the pass
 // meets it.
 func (c *passCache) parsed(t subscribers.Topic) (*parsedTopic, error) {
@@ -131,59 +152,19 @@ func (c *passCache) parsed(t subscribers.Topic) (*parsedTopic, error) {
 	return p, nil
 }
 
-// match returns every paper in w that t matches, best first, for any
-// reader: w's ExcludeSentTo and Limit are not applied.
-func (c *passCache) match(ctx context.Context, m *sqlite.Matcher, t *parsedTopic, w digest.Window) ([]digest.Match, error) {
-	key := matchKey{t.canon, w.AfterID, w.UntilID, w.ArrivedAfter.Unix()}
+// match returns the best passTop papers of the corpus in w that t
+// matches, for any reader: w's ExcludeSentTo and Limit are not applied.
+func (c *passCache) match(corp *corpus, t *parsedTopic, w digest.Window) ([]digest.Match, error) {
+	key := matchKey{t.canon, w.AfterID, w.UntilID, unix(w.ArrivedAfter)}
 	if got, ok := c.matches.Get(key); ok {
 		return got, nil
 	}
-	all := w
-	all.ExcludeSentTo, all.Limit = 0, math.MaxInt32
-	got, err := m.Match(ctx, t.q, all)
+	got, err := corp.ix.Top(t.q, filter(w), passTop)
 	if err != nil {
 		return nil, err
 	}
 	c.matches.Put(key, got)
 	return got, nil
-}
-
-// papersByID returns stored papers by row id, in the order of ids,
-// reading from the database only the ones this pass has not read yet. A
-// paper no longer stored is the zero Paper.
-func (c *passCache) papersByID(ctx context.Context, s *sqlite.Store, ids []int64) ([]*digest.Paper, error) {
-	papers := make([]*digest.Paper, len(ids))
-	var missing []int64
-	c.mu.Lock()
-	for i, id := range ids {
-		if papers[i] = c.papers[id]; papers[i] == nil {
-			missing = append(missing, id)
-		}
-	}
-	c.mu.Unlock()
-	if len(missing) == 0 {
-		return papers, nil
-	}
-	read, err := s.PapersByID(ctx, missing)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.papers)+len(read) > maxPassQueries {
-		clear(c.papers)
-	}
-	for i, id := range ids {
-		if papers[i] != nil {
-			continue
-		}
-		p, ok := read[id]
-		papers[i] = &p
-		if ok {
-			c.papers[id] = papers[i]
-		}
-	}
-	return papers, nil
 }
 
 // unsent keeps the first limit matches not in sent.

@@ -8,8 +8,6 @@ import (
 
 	"github.com/digestd/digestd/digest/match"
 
-	"github.com/digestd/digestd/digest/sqlite"
-
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers/query"
 	"github.com/digestd/digestd/subscribers/web"
@@ -23,8 +21,7 @@ const previewSnippetRunes = 160
 // the web front's live preview shows them: ranked as in a digest, matched
 // words highlighted. It implements web.Previewer.
 type Previews struct {
-	Store   *sqlite.Store
-	Matcher *sqlite.Matcher
+	Recent *Recent
 	// Days is how far back it looks; 0 means web.PreviewDays.
 	Days int
 	Now  func() time.Time
@@ -41,22 +38,13 @@ func (p *Previews) Preview(ctx context.Context, q *query.Query, limit int) ([]we
 	if p.Now != nil {
 		now = p.Now
 	}
-	w := digest.Window{ArrivedAfter: now().AddDate(0, 0, -days), Limit: limit}
-	matches, err := p.Matcher.Match(ctx, q, w)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]int64, len(matches))
-	for i, m := range matches {
-		ids[i] = m.PaperID
-	}
-	papers, err := p.Store.PapersByID(ctx, ids)
+	matches, papers, err := p.Recent.Search(ctx, q, now().AddDate(0, 0, -days), limit)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]web.PreviewPaper, 0, len(matches))
 	for _, m := range matches {
-		paper := papers[m.PaperID]
+		paper := *papers[m.PaperID]
 		v := email.NewItemView(digest.Item{
 			Paper:   paper,
 			Title:   match.Highlight(paper.Title, q.TermsIn(query.FieldTitle)),

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/digest/digesttest"
-	"github.com/digestd/digestd/digest/sqlite"
 
 	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/digestd/digestd/subscribers/query"
@@ -34,7 +33,7 @@ func TestPreview(t *testing.T) {
 		time.Now().AddDate(0, 0, -8).Unix()); err != nil {
 		t.Fatal(err)
 	}
-	p := &pipeline.Previews{Store: store, Matcher: sqlite.NewMatcher(db)}
+	p := &pipeline.Previews{Recent: &pipeline.Recent{Store: store}}
 	tests := []struct {
 		qtext string
 		limit int

@@ -74,7 +74,7 @@ func sender(t *testing.T, port int) *mailer.SMTP {
 func (p *harness) runner(t *testing.T, m pipeline.Mailer) *pipeline.Runner {
 	return &pipeline.Runner{
 		Store: p.store, Subscribers: p.subs, Renderer: p.ren, Mailers: []pipeline.Mailer{m}, Headers: mailHeaders,
-		Builder: &pipeline.Builder{Store: p.store, Subscribers: p.subs, Matcher: sqlite.NewMatcher(p.db)},
+		Builder: &pipeline.Builder{Store: p.store, Subscribers: p.subs},
 		BaseURL: "https://papers.example.org", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now: func() time.Time { return p.now },
 	}

@@ -1,6 +1,8 @@
 package rank
 
 import (
+	"github.com/digestd/digestd/subscribers/query"
+
 	"cmp"
 	"math"
 	"slices"
@@ -8,7 +10,6 @@ import (
 	"unicode"
 
 	"github.com/digestd/digestd/digest"
-	"github.com/digestd/digestd/subscribers"
 )
 
 // Bits is how many bits of a feature's hash name its bucket: 2^20 buckets,
@@ -137,9 +138,9 @@ func normalised(entries []entry) Vector {
 // stop words, single characters or bare numbers. A "" stands for each
 // word left out, and between title and abstract: no bigram spans one.
 func tokens(p digest.Paper) []string {
-	title, abstract := subscribers.Words(p.Title), subscribers.Words(p.Abstract)
+	title, abstract := query.Words(p.Title), query.Words(p.Abstract)
 	toks := make([]string, 0, len(title)+len(abstract)+2)
-	for _, words := range [][]subscribers.Word{title, abstract} {
+	for _, words := range [][]query.Word{title, abstract} {
 		for _, w := range words {
 			if keep(w.Text) {
 				toks = append(toks, w.Text)

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"math"
+
 	"github.com/digestd/digestd/digest"
 
 	"context"
@@ -155,16 +157,18 @@ const paperColumns = `id, arxiv_id, version, title, abstract, authors, categorie
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanPaper(row scanner) (digest.Paper, int64, error) {
+// scanPaper reads the paperColumns of a row, and after them into more.
+func scanPaper(row scanner, more ...any) (digest.Paper, int64, error) {
 	var (
 		p                             digest.Paper
 		id                            int64
 		authors, categories, keywords string
 		published, textAt, featured   int64
 	)
-	err := row.Scan(&id, &p.ID, &p.Version, &p.Title, &p.Abstract, &authors, &categories, &p.Org,
+	dest := append([]any{&id, &p.ID, &p.Version, &p.Title, &p.Abstract, &authors, &categories, &p.Org,
 		&p.Upvotes, &published, &textAt, &featured, &p.AISummary, &keywords, &p.GithubRepo,
-		&p.ProjectPage, &p.Comment, &p.DOI, &p.JournalRef, &p.Source)
+		&p.ProjectPage, &p.Comment, &p.DOI, &p.JournalRef, &p.Source}, more...)
+	err := row.Scan(dest...)
 	if err != nil {
 		return p, 0, err
 	}
@@ -276,4 +280,32 @@ func (s *Store) PaperByArxivID(ctx context.Context, arxivID string) (digest.Pape
 		return p, fmt.Errorf("paper %s: %w", arxivID, digest.ErrNotFound)
 	}
 	return p, err
+}
+
+// Recent returns the papers that arrived after arrivedAfter, up to row id
+// untilID (0: the newest), in row id order.
+func (s *Store) Recent(ctx context.Context, arrivedAfter time.Time, untilID int64) ([]digest.StoredPaper, error) {
+	if untilID == 0 {
+		untilID = math.MaxInt64
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+paperColumns+`, arrived_at FROM papers
+		WHERE arrived_at > ? AND id <= ? ORDER BY id`, unix(arrivedAfter), untilID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var papers []digest.StoredPaper
+	for rows.Next() {
+		var (
+			sp      digest.StoredPaper
+			arrived int64
+		)
+		sp.Paper, sp.RowID, err = scanPaper(rows, &arrived)
+		if err != nil {
+			return nil, err
+		}
+		sp.Arrived = fromUnix(arrived)
+		papers = append(papers, sp)
+	}
+	return papers, rows.Err()
 }
