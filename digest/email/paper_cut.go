@@ -8,20 +8,19 @@ import (
 	"github.com/digestd/digestd/internal/qp"
 )
 
-// paperCut is a "paper" template's output cut at its placeholders, into the
-// segments between the links to the reader's manage page (any number of
-// them, anywhere). A segment is the template's text with placeholders for the
-// parts that depend on the topics that matched the paper, in any order; a
-// segment without any is encoded once, for every set of topics.
+// paperCut is a "paper" template's output cut at its placeholders, into
+// the segments between the links to the reader's manage page (any number
+// of them, anywhere). A segment is a list of runs: the template's text,
+// encoded once, and the field of the placeholder after it — the parts that
+// depend on the topics that matched the paper, in any order.
 type paperCut struct {
 	segments [][]run
-	fixed    []qp.Piece // segment i encoded, when it holds no topic's part
 }
 
-// run is a template's text before a placeholder, and the placeholder's field;
-// paperFields after the last.
+// run is a template's text before a placeholder, and the placeholder's
+// field; paperFields after the last.
 type run struct {
-	text  string
+	text  qp.Piece
 	field int
 }
 
@@ -32,7 +31,7 @@ func (fs *frames) cutPaper(out string) (paperCut, error) {
 	for {
 		i := strings.Index(out, fs.prefix)
 		if i < 0 {
-			seg = append(seg, run{out, paperFields})
+			seg = append(seg, run{qp.Shared(out), paperFields})
 			break
 		}
 		end := i + len(fs.prefix) + 2
@@ -41,55 +40,44 @@ func (fs *frames) cutPaper(out string) (paperCut, error) {
 		case err != nil || f < 0 || f >= paperFields || f != fieldManage && f < fields:
 			return paperCut{}, fmt.Errorf("unknown placeholder %q", out[i:end])
 		case f == fieldManage:
-			c.segments = append(c.segments, append(seg, run{out[:i], paperFields}))
+			c.segments = append(c.segments, append(seg, run{qp.Shared(out[:i]), paperFields}))
 			seg = nil
 		default:
-			seg = append(seg, run{out[:i], f})
+			seg = append(seg, run{qp.Shared(out[:i]), f})
 		}
 		out = out[end:]
 	}
 	c.segments = append(c.segments, seg)
-	c.fixed = make([]qp.Piece, len(c.segments))
-	for i, seg := range c.segments {
-		if len(seg) == 1 {
-			c.fixed[i] = qp.Shared(seg[0].text)
-		}
-	}
 	return c, nil
 }
 
-// fill is the paper with the parts v holds put in: a piece for each
-// segment, the reader's manage URL to go between them.
-func (c *paperCut) fill(v *paperValues) []qp.Piece {
-	pieces := make([]qp.Piece, len(c.segments))
-	var b strings.Builder
-	for i, seg := range c.segments {
-		if len(seg) == 1 {
-			pieces[i] = c.fixed[i]
-			continue
+// parts are a paper's parts that depend on the topics that matched it —
+// title, snippet, "matched" line, by field from fieldTitle — each encoded
+// once for every digest that carries it.
+type parts [paperFields - fieldTitle]qp.Piece
+
+// write writes the paper into b: its segments with the parts put in, the
+// reader's manage URL between them (link gives the piece for the kth).
+func (c *paperCut) write(b *qp.Body, ps *parts, link func(k int) qp.Piece) {
+	for k, seg := range c.segments {
+		if k > 0 {
+			b.Add(link(k - 1))
 		}
-		b.Reset()
-		for _, t := range seg {
-			b.WriteString(t.text)
-			if t.field < paperFields {
-				b.WriteString(v[t.field])
+		for _, r := range seg {
+			b.Add(r.text)
+			if r.field < paperFields {
+				b.Add(ps[r.field-fieldTitle])
 			}
 		}
-		pieces[i] = qp.Shared(b.String())
 	}
-	return pieces
 }
 
-// paperValues are a paper's parts that depend on its topics, by field.
-type paperValues [paperFields]string
-
-// renderedPaper is one paper of a digest rendered for the topics that
-// matched it, cut where the reader's manage URL goes, kept encoded as a
-// message carries it.
-type renderedPaper struct {
-	html, text   []qp.Piece
-	title        string // plain, for the subject and the preheader
-	starredTitle string // matched words *starred*, for the text part
+// title is a paper's title as a set of topics highlights it: the pieces of
+// both parts that show it, and what the digest around it needs.
+type title struct {
+	html    qp.Piece
+	plain   string // for the subject and the preheader
+	starred string // matched words *starred*, for the text part
 	// headings are how the text part heads the paper as one of papers 1
 	// to 9 and 10 to 99: the starred title wrapped after "1." and "10.",
 	// the number left out (heading).
@@ -99,20 +87,20 @@ type renderedPaper struct {
 // heading is how the text part heads the paper when it is the nth of its
 // digest, textHeading in two pieces: "n." and the rest. (A piece ending
 // in a space would have it encoded, =20.)
-func (p *renderedPaper) heading(n int) (num string, rest qp.Piece) {
+func (t *title) heading(n int) (num string, rest qp.Piece) {
 	num = strconv.Itoa(n) + "."
-	if w := len(num) - 2; w < len(p.headings) && p.headings[w].Len() > 0 {
-		return num, p.headings[w]
+	if w := len(num) - 2; w < len(t.headings) && t.headings[w].Len() > 0 {
+		return num, t.headings[w]
 	}
-	return "", qp.Repeated(textHeading(n, p.starredTitle))
+	return "", qp.Repeated(textHeading(n, t.starred))
 }
 
 // setHeadings wraps the starred title after "1." and "10.".
-func (p *renderedPaper) setHeadings() {
+func (t *title) setHeadings() {
 	for w, n := range []int{1, 10} {
 		prefix := strconv.Itoa(n) + ". "
-		if h := textHeading(n, p.starredTitle); len(h) > len(prefix) {
-			p.headings[w] = qp.Repeated(h[len(prefix)-1:])
+		if h := textHeading(n, t.starred); len(h) > len(prefix) {
+			t.headings[w] = qp.Repeated(h[len(prefix)-1:])
 		}
 	}
 }

@@ -2,7 +2,9 @@ package email
 
 import (
 	"fmt"
+	"hash/fnv"
 	htmpl "html/template"
+	"strconv"
 	"strings"
 
 	"github.com/digestd/digestd/digest"
@@ -12,26 +14,30 @@ import (
 
 // PassRenderer renders the digests of one delivery pass as Renderer does,
 // word for word, at a fraction of the cost: the digest templates were
-// rendered once with placeholders for each digest's values (frames), each paper
-// is rendered once for all the readers whose topics placeholder it alike, and
-// the text many digests share is kept quoted-printable encoded, so that
-// composing a digest copies it (qp.Body). NewRenderer checks that the
-// two agree on a sample digest, and the tests check it on random ones.
-// It is safe for concurrent use.
+// rendered once with placeholders for each digest's values (frames); each
+// paper is rendered once with placeholders for its title, snippet and
+// "matched" line, and each of those once for every digest that shows it
+// alike; all of it is kept quoted-printable encoded, so that composing a
+// digest copies it (qp.Body). NewRenderer checks that the two agree on
+// sample digests, and the tests check it on random ones. It is safe for
+// concurrent use.
 type PassRenderer struct {
 	r *Renderer
-	// paperCuts are the papers rendered with placeholders, by row id, and papers
-	// each paper rendered for each set of topics that matched it.
+	// paperCuts are the papers rendered with placeholders, by row id.
 	paperCuts *recent.Map[int64, *[2]paperCut]
-	papers    *recent.Map[paperKey, *renderedPaper]
+	// items are a paper's parts for a set of topics; titles, snippets and
+	// matched are the parts themselves, which many sets of topics share.
+	items    *recent.Map[paperKey, *item]
+	titles   *recent.Map[spansKey, *title]
+	snippets *recent.Map[spansKey, *[2]qp.Piece]
+	matched  *recent.Map[string, *[2]qp.Piece]
 }
 
-// passPapers is how many papers a pass keeps rendered, a generation (see
-// recent.Map): each ~2.7 KB, the papers many readers get with the same
-// topics matched.
-const passPapers = 25_000
+// passPapers is how many of each a pass keeps rendered, a generation (see
+// recent.Map): what many readers' digests carry alike.
+const passPapers = 8_000
 
-// paperKey is one paper as the topics that matched it placeholder it: within a
+// paperKey is one paper as the topics that matched it show it: within a
 // pass, the items with the same key render the same (the pass reads each
 // paper once, so a row id names the same paper all pass long).
 type paperKey struct {
@@ -39,11 +45,28 @@ type paperKey struct {
 	topics string // the topics' queries, one a line
 }
 
+// spansKey is a paper's title or snippet as highlighted: which of its
+// runs are hits, and how long each is.
+type spansKey struct {
+	paper int64
+	spans string
+}
+
+// item is a paper rendered for a set of topics: its title and its parts
+// in the HTML and the text part.
+type item struct {
+	title      *title
+	html, text parts
+}
+
 // ForPass returns a PassRenderer for one delivery pass.
 func (r *Renderer) ForPass() *PassRenderer {
 	return &PassRenderer{r: r,
 		paperCuts: recent.New[int64, *[2]paperCut](passPapers),
-		papers:    recent.New[paperKey, *renderedPaper](passPapers)}
+		items:     recent.New[paperKey, *item](passPapers),
+		titles:    recent.New[spansKey, *title](passPapers),
+		snippets:  recent.New[spansKey, *[2]qp.Piece](passPapers),
+		matched:   recent.New[string, *[2]qp.Piece](passPapers)}
 }
 
 // Render builds the email for one digest, as Renderer.Render does.
@@ -51,14 +74,18 @@ func (p *PassRenderer) Render(d *digest.Digest) (Rendered, error) {
 	if err := checkDigest(d); err != nil {
 		return Rendered{}, err
 	}
-	papers := make([]*renderedPaper, len(d.Items))
+	items := make([]*item, len(d.Items))
+	cuts := make([]*[2]paperCut, len(d.Items))
 	titles := make([]string, len(d.Items))
 	for i, it := range d.Items {
-		rp, err := p.paper(it)
-		if err != nil {
+		var err error
+		if cuts[i], err = p.cuts(it); err != nil {
 			return Rendered{}, err
 		}
-		papers[i], titles[i] = rp, rp.title
+		if items[i], err = p.item(it); err != nil {
+			return Rendered{}, err
+		}
+		titles[i] = items[i].title.plain
 	}
 	view, err := p.r.view(d, titles)
 	if err != nil {
@@ -87,78 +114,138 @@ func (p *PassRenderer) Render(d *digest.Digest) (Rendered, error) {
 	// The reader's manage URL goes between the segments of each paper: a
 	// piece for each place, which most papers reach at the same column.
 	var htmlLinks, textLinks []qp.Piece
-	link := func(links *[]qp.Piece, k int, url string) qp.Piece {
-		for len(*links) <= k {
-			*links = append(*links, qp.Repeated(url))
-		}
-		return (*links)[k]
-	}
-	f.html.fill(&out.HTML, &hv, len(papers), 5, func(b *qp.Body, i int) {
-		for k, seg := range papers[i].html {
-			if k > 0 {
-				b.Add(link(&htmlLinks, k-1, hv[fieldManage]))
+	link := func(links *[]qp.Piece, url string) func(int) qp.Piece {
+		return func(k int) qp.Piece {
+			for len(*links) <= k {
+				*links = append(*links, qp.Repeated(url))
 			}
-			b.Add(seg)
+			return (*links)[k]
 		}
+	}
+	htmlLink, textLink := link(&htmlLinks, hv[fieldManage]), link(&textLinks, d.ManageURL)
+	f.html.fill(&out.HTML, &hv, len(items), 9, func(b *qp.Body, i int) {
+		cuts[i][0].write(b, &items[i].html, htmlLink)
 	})
-	f.text.fill(&out.Text, &v, len(papers), 8, func(b *qp.Body, i int) {
-		rp := papers[i]
-		num, rest := rp.heading(i + 1)
+	f.text.fill(&out.Text, &v, len(items), 10, func(b *qp.Body, i int) {
+		num, rest := items[i].title.heading(i + 1)
 		b.AddString(num)
 		b.Add(rest)
 		b.AddString("\n")
-		for k, seg := range rp.text {
-			if k > 0 {
-				b.Add(link(&textLinks, k-1, d.ManageURL))
-			}
-			b.Add(seg)
-		}
+		cuts[i][1].write(b, &items[i].text, textLink)
 	})
 	return out, nil
 }
 
-// paper renders one paper of a digest, once for each set of topics that
-// placeholders it: its cut "paper" templates with the parts the topics make
-// filled in. Its links to the reader's manage page are left for Render.
-func (p *PassRenderer) paper(it digest.Item) (*renderedPaper, error) {
+// item renders the parts of one paper of a digest that depend on the
+// topics that matched it, once for each set of topics, each part once for
+// every set that shows it alike.
+func (p *PassRenderer) item(it digest.Item) (*item, error) {
 	key := paperKey{it.PaperID, strings.Join(it.Topics, "\n")}
-	if rp, ok := p.papers.Get(key); ok {
-		return rp, nil
+	if x, ok := p.items.Get(key); ok {
+		return x, nil
 	}
-	cuts, err := p.cuts(it)
+	titleSpans, snippet, matched := highlights(it)
+	x := &item{}
+	var err error
+	if x.title, err = p.title(it, titleSpans); err != nil {
+		return nil, err
+	}
+	s, err := p.snippet(it, snippet)
 	if err != nil {
 		return nil, err
 	}
-	title, snippet, matched := highlights(it)
-	var h, t paperValues
-	var b strings.Builder
-	for _, part := range []struct {
-		tmpl  executor
-		name  string
-		data  any
-		value *string
-	}{
-		{p.r.html, "spans", title, &h[fieldTitle]},
-		{p.r.html, "spans", snippet, &h[fieldSnippet]},
-		{p.r.html, "matched", matched, &h[fieldMatched]},
-		{p.r.text, "snippet", snippet, &t[fieldSnippet]},
-		{p.r.text, "matched", matched, &t[fieldMatched]},
-	} {
-		b.Reset()
-		if err := part.tmpl.ExecuteTemplate(&b, part.name, part.data); err != nil {
-			return nil, fmt.Errorf("render paper %s: %w", it.Paper.ID, err)
-		}
-		*part.value = b.String()
+	m, err := p.matchedLine(matched)
+	if err != nil {
+		return nil, err
 	}
-	rp := &renderedPaper{html: cuts[0].fill(&h), text: cuts[1].fill(&t), title: plainSpans(title), starredTitle: Star(title)}
-	rp.setHeadings()
-	p.papers.Put(key, rp)
-	return rp, nil
+	x.html = parts{x.title.html, s[0], m[0]}
+	x.text = parts{{}, s[1], m[1]}
+	p.items.Put(key, x)
+	return x, nil
+}
+
+// title renders a paper's title as highlighted, once a pass.
+func (p *PassRenderer) title(it digest.Item, spans []digest.Span) (*title, error) {
+	key := spansKey{it.PaperID, spansSignature(spans)}
+	if t, ok := p.titles.Get(key); ok {
+		return t, nil
+	}
+	html, err := execute(p.r.html, "spans", spans)
+	if err != nil {
+		return nil, fmt.Errorf("render paper %s: %w", it.Paper.ID, err)
+	}
+	t := &title{html: qp.Shared(html), plain: plainSpans(spans), starred: Star(spans)}
+	t.setHeadings()
+	p.titles.Put(key, t)
+	return t, nil
+}
+
+// snippet renders a paper's snippet as highlighted, HTML and text, once a
+// pass.
+func (p *PassRenderer) snippet(it digest.Item, spans []digest.Span) (*[2]qp.Piece, error) {
+	key := spansKey{it.PaperID, spansSignature(spans)}
+	if s, ok := p.snippets.Get(key); ok {
+		return s, nil
+	}
+	html, err := execute(p.r.html, "spans", spans)
+	if err != nil {
+		return nil, fmt.Errorf("render paper %s: %w", it.Paper.ID, err)
+	}
+	text, err := execute(p.r.text, "snippet", spans)
+	if err != nil {
+		return nil, fmt.Errorf("render paper %s: %w", it.Paper.ID, err)
+	}
+	s := &[2]qp.Piece{qp.Shared(html), qp.Shared(text)}
+	p.snippets.Put(key, s)
+	return s, nil
+}
+
+// matchedLine renders the line naming the topics that matched, HTML and
+// text, once a pass: it is the same for every paper they match.
+func (p *PassRenderer) matchedLine(matched string) (*[2]qp.Piece, error) {
+	if m, ok := p.matched.Get(matched); ok {
+		return m, nil
+	}
+	html, err := execute(p.r.html, "matched", matched)
+	if err != nil {
+		return nil, err
+	}
+	text, err := execute(p.r.text, "matched", matched)
+	if err != nil {
+		return nil, err
+	}
+	m := &[2]qp.Piece{qp.Shared(html), qp.Shared(text)}
+	p.matched.Put(matched, m)
+	return m, nil
+}
+
+// execute runs the template name of t over data.
+func execute(t executor, name string, data any) (string, error) {
+	var b strings.Builder
+	err := t.ExecuteTemplate(&b, name, data)
+	return b.String(), err
+}
+
+// spansSignature is which of spans are hits, how long each is and a hash
+// of their text: of one paper's title or snippet, the same signature is
+// the same spans.
+func spansSignature(spans []digest.Span) string {
+	h := fnv.New64a()
+	b := make([]byte, 0, 8*len(spans)+8)
+	for _, s := range spans {
+		if s.Hit {
+			b = append(b, '*')
+		}
+		b = strconv.AppendInt(b, int64(len(s.Text)), 10)
+		b = append(b, ' ')
+		h.Write([]byte(s.Text))
+	}
+	return string(h.Sum(b))
 }
 
 // cuts renders the "paper" templates, HTML and text, for the item's paper
-// with placeholders for what depends on the topics and for the reader's manage
-// URL, once a pass.
+// with placeholders for what depends on the topics and for the reader's
+// manage URL, once a pass.
 func (p *PassRenderer) cuts(it digest.Item) (*[2]paperCut, error) {
 	if c, ok := p.paperCuts.Get(it.PaperID); ok {
 		return c, nil
@@ -173,12 +260,11 @@ func (p *PassRenderer) cuts(it digest.Item) (*[2]paperCut, error) {
 	}
 	var cuts [2]paperCut
 	for i, tmpl := range []executor{p.r.html, p.r.text} {
-		var b strings.Builder
-		if err := tmpl.ExecuteTemplate(&b, "paper", &v); err != nil {
+		out, err := execute(tmpl, "paper", &v)
+		if err != nil {
 			return nil, fmt.Errorf("render paper %s: %w", it.Paper.ID, err)
 		}
-		var err error
-		if cuts[i], err = fs.cutPaper(b.String()); err != nil {
+		if cuts[i], err = fs.cutPaper(out); err != nil {
 			return nil, fmt.Errorf("render paper %s: %w", it.Paper.ID, err)
 		}
 	}

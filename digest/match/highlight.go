@@ -3,10 +3,12 @@ package match
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/internal/unicode61"
 
 	"github.com/digestd/digestd/subscribers/query"
 )
@@ -19,7 +21,7 @@ import (
 // to also leave abstract: terms out of a title. Joining the spans' texts
 // gives text back unchanged.
 func Highlight(text string, terms []query.Term) []digest.Span {
-	return cut(text, 0, len(text), findHits(text, terms))
+	return NewText(text).Highlight(terms)
 }
 
 // Snippet returns at most maxRunes characters of text, as Highlight spans:
@@ -27,10 +29,51 @@ func Highlight(text string, terms []query.Term) []digest.Span {
 // before the first hit. The excerpt ends at a word boundary; "…" stands for
 // what is cut at either end.
 func Snippet(text string, terms []query.Term, maxRunes int) []digest.Span {
+	return NewText(text).Snippet(terms, maxRunes)
+}
+
+// Text is a title or an abstract split into its words once, for the many
+// highlights a pass makes of it for different readers' topics.
+type Text struct {
+	s     string
+	words []word
+	// folded holds the words' folded forms, one after the other.
+	folded string
+
+	mu   sync.Mutex
+	memo map[string][]hit // where each term matches, by its canonical form
+}
+
+// word is one word of a Text: where it stands in the text, and where its
+// folded form stands in Text.folded.
+type word struct {
+	start, end, fold, foldEnd int32
+}
+
+// NewText splits s into its words as the index does.
+func NewText(s string) *Text {
+	t := &Text{s: s}
+	var folded []byte
+	unicode61.Scan(s, func(text []byte, start, end int) {
+		t.words = append(t.words, word{int32(start), int32(end), int32(len(folded)), int32(len(folded) + len(text))})
+		folded = append(folded, text...)
+	})
+	t.folded = string(folded)
+	return t
+}
+
+// Highlight is Highlight of the text.
+func (t *Text) Highlight(terms []query.Term) []digest.Span {
+	return cut(t.s, 0, len(t.s), t.hits(terms))
+}
+
+// Snippet is Snippet of the text.
+func (t *Text) Snippet(terms []query.Term, maxRunes int) []digest.Span {
 	if maxRunes <= 0 {
 		return nil
 	}
-	hs := findHits(text, terms)
+	text := t.s
+	hs := t.hits(terms)
 	from, to := 0, excerptEnd(text, 0, maxRunes)
 	// Starting later needs room for a leading "…" and a few words of context.
 	if len(hs) > 0 && to < hs[0].end && maxRunes >= 8 {
@@ -50,22 +93,15 @@ func Snippet(text string, terms []query.Term, maxRunes int) []digest.Span {
 // hit is the byte range of matched words in a text.
 type hit struct{ start, end int }
 
-// findHits returns where terms match in text, sorted and without overlaps.
-func findHits(text string, terms []query.Term) []hit {
-	var words []query.Word
+// hits returns where terms match in the text, sorted and without
+// overlaps.
+func (t *Text) hits(terms []query.Term) []hit {
 	var hs []hit
-	for _, t := range terms {
-		if len(t.Words) == 0 || !t.Searches(query.FieldTitle) && !t.Searches(query.FieldAbstract) {
+	for _, term := range terms {
+		if len(term.Words) == 0 || !term.Searches(query.FieldTitle) && !term.Searches(query.FieldAbstract) {
 			continue
 		}
-		if words == nil {
-			words = query.Words(text)
-		}
-		for i := range words {
-			if end, ok := matchAt(words[i:], t); ok {
-				hs = append(hs, hit{words[i].Start, end})
-			}
-		}
+		hs = append(hs, t.termHits(term)...)
 	}
 	slices.SortFunc(hs, func(a, b hit) int { return a.start - b.start })
 	var merged []hit
@@ -79,25 +115,47 @@ func findHits(text string, terms []query.Term) []hit {
 	return merged
 }
 
+// termHits returns where term matches in the text, finding it the first
+// time: the many readers who share a word share its search.
+func (t *Text) termHits(term query.Term) []hit {
+	key := term.String()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if hs, ok := t.memo[key]; ok {
+		return hs
+	}
+	var hs []hit
+	for i := range t.words {
+		if end, ok := t.matchAt(i, term); ok {
+			hs = append(hs, hit{int(t.words[i].start), end})
+		}
+	}
+	if t.memo == nil {
+		t.memo = map[string][]hit{}
+	}
+	t.memo[key] = hs
+	return hs
+}
+
 // Names returns the names the query's author terms match, each as the
 // matcher matches it: within one name, a one-letter word as an initial.
 func Names(names []string, terms []query.Term) []string {
 	var hit []string
 	for _, name := range names {
-		if nameMatches(query.Words(name), terms) {
+		if NewText(name).nameMatches(terms) {
 			hit = append(hit, name)
 		}
 	}
 	return hit
 }
 
-func nameMatches(words []query.Word, terms []query.Term) bool {
-	for _, t := range terms {
-		if t.Field != query.FieldAuthor || len(t.Words) == 0 {
+func (t *Text) nameMatches(terms []query.Term) bool {
+	for _, term := range terms {
+		if term.Field != query.FieldAuthor || len(term.Words) == 0 {
 			continue
 		}
-		for i := range words {
-			if _, ok := matchAt(words[i:], t); ok {
+		for i := range t.words {
+			if _, ok := t.matchAt(i, term); ok {
 				return true
 			}
 		}
@@ -105,19 +163,20 @@ func nameMatches(words []query.Word, terms []query.Term) bool {
 	return false
 }
 
-// matchAt reports whether t matches the words starting at words[0], and
+// matchAt reports whether term matches the words from the ith on, and
 // where the match ends.
-func matchAt(words []query.Word, t query.Term) (end int, ok bool) {
-	if len(words) < len(t.Words) {
+func (t *Text) matchAt(i int, term query.Term) (end int, ok bool) {
+	if len(t.words)-i < len(term.Words) {
 		return 0, false
 	}
-	for i, w := range t.Words {
-		prefix := i == len(t.Words)-1 && t.Prefix || t.IsName() && query.IsInitial(w)
-		if got := words[i].Text; got != w && !(prefix && strings.HasPrefix(got, w)) {
+	for j, w := range term.Words {
+		prefix := j == len(term.Words)-1 && term.Prefix || term.IsName() && query.IsInitial(w)
+		tw := t.words[i+j]
+		if got := t.folded[tw.fold:tw.foldEnd]; got != w && !(prefix && strings.HasPrefix(got, w)) {
 			return 0, false
 		}
 	}
-	return words[len(t.Words)-1].End, true
+	return int(t.words[i+len(term.Words)-1].end), true
 }
 
 // cut returns text[from:to] as spans, the parts inside hs marked.

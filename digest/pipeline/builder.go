@@ -7,8 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/digestd/digestd/digest/match"
-
 	"github.com/digestd/digestd/digest/sqlite"
 
 	"github.com/digestd/digestd/digest"
@@ -157,10 +155,10 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*dige
 		paper := corp.papers[p.id]
 		topics := p.texts()
 		m := cache.highlights(p.id, topics, func() *highlighted {
-			terms := p.terms()
+			terms, text := p.terms(), cache.text(p.id, paper)
 			return &highlighted{
-				title:   match.Highlight(paper.Title, termsIn(terms, query.FieldTitle)),
-				snippet: match.Snippet(paper.Abstract, termsIn(terms, query.FieldAbstract), snippetRunes),
+				title:   text.title.Highlight(termsIn(terms, query.FieldTitle)),
+				snippet: text.abstract.Snippet(termsIn(terms, query.FieldAbstract), snippetRunes),
 			}
 		})
 		d.Items = append(d.Items, digest.Item{

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/digestd/digestd/digest/match"
 	"github.com/digestd/digestd/digest/sqlite"
 
 	"github.com/digestd/digestd/digest"
@@ -23,7 +24,7 @@ const maxPassQueries = 20_000
 // passHighlights is how many highlighted papers a pass remembers a
 // generation (see recent.Map): the papers many readers get with the same
 // topics matched.
-const passHighlights = 25_000
+const passHighlights = 8_000
 
 // passTop is how many of a topic's best matches a pass keeps: as many as
 // the largest digest holds. A reader who was sent some of them already
@@ -44,6 +45,7 @@ type passCache struct {
 	topics      *recent.Map[string, *parsedTopic]
 	matches     *recent.Map[matchKey, []digest.Match]
 	highlighted *recent.Map[highlightKey, *highlighted]
+	texts       *recent.Map[int64, *paperText]
 	// last is the newest paper when the pass began: every digest of a
 	// pass ends there, and papers stored meanwhile go into the next ones.
 	last   *lastPaper
@@ -90,6 +92,7 @@ func newPassCache() *passCache {
 		topics:      recent.New[string, *parsedTopic](maxPassQueries),
 		matches:     recent.New[matchKey, []digest.Match](maxPassQueries),
 		highlighted: recent.New[highlightKey, *highlighted](passHighlights),
+		texts:       recent.New[int64, *paperText](passHighlights),
 	}
 }
 
@@ -104,6 +107,22 @@ func (c *passCache) highlights(id int64, topics []string, highlight func() *high
 	m := highlight()
 	c.highlighted.Put(key, m)
 	return m
+}
+
+// paperText is a paper's title and abstract split into words once a pass.
+type paperText struct {
+	title, abstract *match.Text
+}
+
+// text returns the paper's title and abstract split into words, splitting
+// them the first time the pass meets the paper.
+func (c *passCache) text(id int64, p *digest.Paper) *paperText {
+	if t, ok := c.texts.Get(id); ok {
+		return t
+	}
+	t := &paperText{match.NewText(p.Title), match.NewText(p.Abstract)}
+	c.texts.Put(id, t)
+	return t
 }
 
 // lastPaper returns the newest stored paper, reading it the first time.
