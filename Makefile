@@ -32,7 +32,7 @@ test: fmt-check vet chromium bin/mailpit
 # prints one figure line per property; the whole output is kept in
 # bin/torture.log.
 TORTURE_TESTS := TestCrashLosesNoDigest|TestRunUnderMixedSMTPFaults|TestSourceFaults|TestHostilePaperIsInert|TestWebAbuse|TestWebUnderLoadDuringDelivery|TestBackupWhileServingAndSending|TestSecretsStayOutOfOutput
-FUZZ_TARGETS  := ./subscribers/query:FuzzParse ./digest/hf:FuzzParse ./digest/arxiv:FuzzParse ./subscribers:FuzzParseAddress ./subscribers:FuzzReadCSV ./digest/email:FuzzQuotedPrintable
+FUZZ_TARGETS  := ./subscribers/query:FuzzParse ./digest/hf:FuzzParse ./digest/arxiv:FuzzParse ./subscribers:FuzzParseAddress ./subscribers:FuzzReadCSV ./internal/qp:FuzzQuotedPrintable ./digest/match:FuzzMatchAgainstFTS ./internal/unicode61:FuzzTokens ./subscribers/library:FuzzParse
 FUZZEXECS     ?= 300000
 FIGURES       := ^ +[a-z_]+_test\.go:[0-9]+: (crash|smtp|source|hostile|web|concurrency|backup|secrets):|^--- FAIL|^FAIL|^panic
 torture: SHELL := /bin/bash
