@@ -123,7 +123,7 @@ expressions the archive search compiles the query to.`,
 				fmt.Fprintf(out, "%s match %s\n", count(len(matches), "paper"), q)
 			}
 			for _, m := range matches {
-				printMatch(out, q, *papers[m.PaperID], m.Score)
+				printMatch(out, q, papers[m.PaperID], m.Score)
 			}
 			return nil
 		}),
@@ -137,7 +137,7 @@ expressions the archive search compiles the query to.`,
 // topicsTest returns the best limit papers that arrived in the last days
 // days and that q matches: among the recent papers as a digest ranks
 // them, or, further back, from the archive search.
-func (a *app) topicsTest(ctx context.Context, q *query.Query, days, limit int) ([]digest.Match, map[int64]*digest.Paper, error) {
+func (a *app) topicsTest(ctx context.Context, q *query.Query, days, limit int) ([]digest.Match, map[int64]digest.Paper, error) {
 	since := a.now().Add(-time.Duration(days) * 24 * time.Hour)
 	if days > 0 && time.Duration(days)*24*time.Hour <= digest.RecentSpan {
 		return a.recent.Search(ctx, q, since, limit)
@@ -154,15 +154,8 @@ func (a *app) topicsTest(ctx context.Context, q *query.Query, days, limit int) (
 	for i, m := range matches {
 		ids[i] = m.PaperID
 	}
-	stored, err := a.store.PapersByID(ctx, ids)
-	if err != nil {
-		return nil, nil, err
-	}
-	papers := make(map[int64]*digest.Paper, len(stored))
-	for id, p := range stored {
-		papers[id] = &p
-	}
-	return matches, papers, nil
+	papers, err := a.store.PapersByID(ctx, ids)
+	return matches, papers, err
 }
 
 // snippetRunes is the length of the abstract excerpt topics test prints.

@@ -150,9 +150,17 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*dige
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]int64, len(picks))
+	for i, p := range picks {
+		ids[i] = p.id
+	}
+	papers, err := cache.papersByID(ctx, b.Store, ids)
+	if err != nil {
+		return nil, err
+	}
 	d.Items = make([]digest.Item, 0, len(picks))
-	for _, p := range picks {
-		paper := corp.papers[p.id]
+	for i, p := range picks {
+		paper := papers[i]
 		topics := p.texts()
 		m := cache.highlights(p.id, topics, func() *highlighted {
 			terms, text := p.terms(), cache.text(p.id, paper)

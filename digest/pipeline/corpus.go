@@ -12,12 +12,11 @@ import (
 )
 
 // corpus is the recent papers, loaded for matching: the engine's index of
-// them, which is also their relevance statistics, and the papers by row
-// id. A pass loads one and keeps it to its end; the live preview and
-// `topics test` share a Recent one.
+// them, which is also their relevance statistics. A pass loads one and
+// keeps it to its end; the live preview and `topics test` share a Recent
+// one.
 type corpus struct {
-	ix     *match.Index
-	papers map[int64]*digest.Paper
+	ix *match.Index
 	// start is the arrival after which papers are in: digest.RecentSpan
 	// before the newest paper's.
 	start time.Time
@@ -32,20 +31,18 @@ func loadCorpus(ctx context.Context, s *sqlite.Store, newest lastPaper) (*corpus
 		return nil, err
 	}
 	docs := make([]match.Doc, len(stored))
-	papers := make(map[int64]*digest.Paper, len(stored))
 	for i := range stored {
 		sp := &stored[i]
 		p := &sp.Paper
 		docs[i] = match.Doc{ID: sp.RowID, Title: p.Title, Abstract: p.Abstract, Org: p.Org,
 			Authors: p.Authors, Categories: p.Categories, Upvotes: p.Upvotes,
 			Published: unix(p.PublishedAt), Arrived: unix(sp.Arrived)}
-		papers[sp.RowID] = p
 	}
 	ix, err := match.NewIndex(docs)
 	if err != nil {
 		return nil, err
 	}
-	return &corpus{ix: ix, papers: papers, start: start}, nil
+	return &corpus{ix: ix, start: start}, nil
 }
 
 // filter is w as the engine takes it.
@@ -107,11 +104,19 @@ func (r *Recent) now() time.Time {
 // Search returns the best limit papers of the recent ones that arrived
 // after arrivedAfter and that q matches, ranked as a digest ranks them,
 // and the papers by row id.
-func (r *Recent) Search(ctx context.Context, q *query.Query, arrivedAfter time.Time, limit int) ([]digest.Match, map[int64]*digest.Paper, error) {
+func (r *Recent) Search(ctx context.Context, q *query.Query, arrivedAfter time.Time, limit int) ([]digest.Match, map[int64]digest.Paper, error) {
 	c, err := r.corpus(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	matches, err := c.ix.Top(q, match.Filter{ArrivedAfter: unix(arrivedAfter)}, limit)
-	return matches, c.papers, err
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]int64, len(matches))
+	for i, m := range matches {
+		ids[i] = m.PaperID
+	}
+	papers, err := r.Store.PapersByID(ctx, ids)
+	return matches, papers, err
 }

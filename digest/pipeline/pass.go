@@ -46,6 +46,8 @@ type passCache struct {
 	matches     *recent.Map[matchKey, []digest.Match]
 	highlighted *recent.Map[highlightKey, *highlighted]
 	texts       *recent.Map[int64, *paperText]
+	// papers are the papers in digests, read once a pass.
+	papers map[int64]*digest.Paper
 	// last is the newest paper when the pass began: every digest of a
 	// pass ends there, and papers stored meanwhile go into the next ones.
 	last   *lastPaper
@@ -91,6 +93,7 @@ func newPassCache() *passCache {
 	return &passCache{
 		topics:      recent.New[string, *parsedTopic](maxPassQueries),
 		matches:     recent.New[matchKey, []digest.Match](maxPassQueries),
+		papers:      map[int64]*digest.Paper{},
 		highlighted: recent.New[highlightKey, *highlighted](passHighlights),
 		texts:       recent.New[int64, *paperText](passHighlights),
 	}
@@ -184,6 +187,44 @@ func (c *passCache) match(corp *corpus, t *parsedTopic, w digest.Window) ([]dige
 	}
 	c.matches.Put(key, got)
 	return got, nil
+}
+
+// papersByID returns stored papers by row id, in the order of ids,
+// reading from the database only the ones this pass has not read yet. A
+// paper no longer stored is the zero Paper.
+func (c *passCache) papersByID(ctx context.Context, s *sqlite.Store, ids []int64) ([]*digest.Paper, error) {
+	papers := make([]*digest.Paper, len(ids))
+	var missing []int64
+	c.mu.Lock()
+	for i, id := range ids {
+		if papers[i] = c.papers[id]; papers[i] == nil {
+			missing = append(missing, id)
+		}
+	}
+	c.mu.Unlock()
+	if len(missing) == 0 {
+		return papers, nil
+	}
+	read, err := s.PapersByID(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.papers)+len(read) > maxPassQueries {
+		clear(c.papers)
+	}
+	for i, id := range ids {
+		if papers[i] != nil {
+			continue
+		}
+		p, ok := read[id]
+		papers[i] = &p
+		if ok {
+			c.papers[id] = papers[i]
+		}
+	}
+	return papers, nil
 }
 
 // unsent keeps the first limit matches not in sent.

@@ -44,7 +44,7 @@ func (p *Previews) Preview(ctx context.Context, q *query.Query, limit int) ([]we
 	}
 	out := make([]web.PreviewPaper, 0, len(matches))
 	for _, m := range matches {
-		paper := *papers[m.PaperID]
+		paper := papers[m.PaperID]
 		v := email.NewItemView(digest.Item{
 			Paper:   paper,
 			Title:   match.Highlight(paper.Title, q.TermsIn(query.FieldTitle)),
