@@ -34,6 +34,7 @@ type config struct {
 	seed     uint64
 	testFrom time.Time // the first test day; the days before it train
 	shown    int
+	flip     float64   // the share of a simulated reader's votes that go the wrong way
 	daily    bool      // rank each test day's digest apart, not the test days' together
 	verbose  io.Writer // where each reader's interest, topic and votes go; nil: nowhere
 	opt      rank.Options
@@ -43,10 +44,11 @@ func main() {
 	var cfg config
 	var testFrom string
 	flag.StringVar(&cfg.fixtures, "fixtures", "testdata/fixtures", "directory of the hf_*.json fixtures")
-	flag.IntVar(&cfg.readers, "readers", 400, "simulated readers")
+	flag.IntVar(&cfg.readers, "readers", 1000, "simulated readers")
 	flag.Uint64Var(&cfg.seed, "seed", 1, "seed of the simulation")
 	flag.StringVar(&testFrom, "test-from", "2026-07-22", "first test day (YYYY-MM-DD); the days before it train")
 	flag.IntVar(&cfg.shown, "shown", 10, "papers a digest shows, which a reader votes on")
+	flag.Float64Var(&cfg.flip, "flip", 0.15, "share of a simulated reader's votes that go the wrong way")
 	flag.BoolVar(&cfg.daily, "daily", false, "rank each test day's digest apart instead of the test days' papers together")
 	flag.Float64Var(&cfg.opt.Lambda, "lambda", 0, "L2 penalty of the model (0: rank's default)")
 	flag.Float64Var(&cfg.opt.PassedWeight, "passed-weight", 0, "weight of a passed-over paper as a negative (0: rank's default)")
@@ -92,8 +94,8 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 
 // simulate runs cfg.readers simulated readers: the training days with
 // their votes, then the test days ranked with models of their first V.
-// Only readers who cast the largest V during the training days count, so
-// that every row ranks the same readers' lists.
+// The row of V counts the readers who cast V votes or more during the
+// training days.
 func simulate(ctx context.Context, c *corpus, cfg config) (*table, error) {
 	lastTrain, trainDays, testDays, err := c.split(cfg.testFrom)
 	if err != nil {
@@ -108,7 +110,7 @@ func simulate(ctx context.Context, c *corpus, cfg config) (*table, error) {
 	maxVotes := voteCounts[len(voteCounts)-1]
 	t := newTable()
 	for i := range cfg.readers {
-		r, err := pop.reader(rng)
+		r, err := pop.reader(rng, cfg.flip)
 		if err != nil {
 			return nil, err
 		}
@@ -118,9 +120,6 @@ func simulate(ctx context.Context, c *corpus, cfg config) (*table, error) {
 		}
 		if cfg.verbose != nil {
 			describe(cfg.verbose, i, r, h)
-		}
-		if h.votes() < maxVotes {
-			continue
 		}
 		if !cfg.daily {
 			if err := s.evaluate(ctx, t, i, r, h, lastTrain, testDays[len(testDays)-1].until); err != nil {

@@ -21,7 +21,7 @@ func testConfig(t *testing.T) config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return config{fixtures: fixtures, readers: 30, seed: 1, testFrom: from, shown: 10}
+	return config{fixtures: fixtures, readers: 30, seed: 1, testFrom: from, shown: 10, flip: 0.15}
 }
 
 var line = regexp.MustCompile(`^eval: votes=(\d+) readers=(\d+) ndcg_filters=(\d\.\d{3}) ndcg_learned=(\d\.\d{3}) p5_filters=(\d\.\d{3}) p5_learned=(\d\.\d{3})$`)
@@ -187,7 +187,7 @@ func TestTopicsAreNotTheInterests(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range 200 {
-		r, err := pop.reader(rng)
+		r, err := pop.reader(rng, 0.15)
 		if err != nil {
 			t.Fatal(err)
 		}

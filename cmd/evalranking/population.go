@@ -75,17 +75,18 @@ func newPopulation(c *corpus, lastTrain int64) (*population, error) {
 	return p, nil
 }
 
-// reader draws one reader: an interest of two or three keywords that meet
-// at least minRelevant training papers, and a topic of three words ORed:
-// one of the interest's own words, broader than it ("matching" for "flow
-// matching"), when one is no broader than maxWordShare; a word found with
-// the interest at least twice as often as without ("near"); and a word
-// found with it less often than without ("off"), which brings papers of
-// no interest to the reader into their digest, as the topics of real
-// readers do.
-func (p *population) reader(rng *rand.Rand) (*reader, error) {
+// reader draws one reader, whose votes go the wrong way at the rate flip.
+// Their interest is two or three keywords that together meet at least
+// minRelevant training papers. Their topic ORs three words, none of them
+// an interest keyword itself: a word of a multi-word keyword, broader than
+// it ("matching" for "flow matching"; left out when the interest has none
+// no broader than maxWordShare); a keyword word whose papers meet the
+// interest at least twice as often as papers at large ("near"); and one
+// whose papers meet it less often than chance ("off"), which brings papers
+// of no interest into the digest, as real readers' topics do.
+func (p *population) reader(rng *rand.Rand, flip float64) (*reader, error) {
 	for range 1000 {
-		r := &reader{rng: rng, marks: map[string]bool{}}
+		r := &reader{rng: rng, flip: flip, marks: map[string]bool{}}
 		for _, i := range rng.Perm(len(p.pool))[:2+rng.IntN(2)] {
 			r.interest = append(r.interest, p.pool[i])
 		}

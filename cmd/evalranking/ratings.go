@@ -104,8 +104,8 @@ func replayFile(c *corpus, path string, opt rank.Options, out io.Writer) error {
 // left out) as votes, in time order: their first V train a model, and
 // the papers they rated later than their first maxVotes make the list
 // ranked, by upvotes alone (the digest of a reader without topics) and by
-// the blend. Users who rated fewer than maxVotes first, or liked none of
-// the later ones, are left out.
+// the blend. Users with maxVotes ratings or fewer, or who liked none of
+// the later papers, are left out.
 func replay(c *corpus, ratings []rating, opt rank.Options) *table {
 	byUser := map[string][]rating{}
 	for _, r := range ratings {

@@ -13,12 +13,12 @@ import (
 // How a simulated reader votes on the papers a digest shows: a paper that
 // meets their interest gets an up-vote at upRate, one clearly outside it
 // (none of the interest's distinctive words) a down-vote at downRate, the
-// rest are passed over; and flipRate of the votes cast go the wrong way (a
-// slip, a change of mind, a vote on the title alone).
+// rest are passed over; and a share of the votes cast, the flip rate
+// (-flip, 0.15 by default), go the wrong way: a slip, a change of mind, a
+// vote on the title alone.
 const (
 	upRate   = 0.7
 	downRate = 0.6
-	flipRate = 0.15
 )
 
 // reader is a simulated reader: a hidden interest (keyword phrases of the
@@ -30,6 +30,7 @@ type reader struct {
 	// them is not clearly outside it.
 	marks map[string]bool
 	topic *subscribers.Query
+	flip  float64 // the share of votes that go the wrong way
 	rng   *rand.Rand
 }
 
@@ -96,7 +97,7 @@ func (r *reader) vote(text []string) int {
 			v = -1
 		}
 	}
-	if v != 0 && r.rng.Float64() < flipRate {
+	if v != 0 && r.rng.Float64() < r.flip {
 		v = -v
 	}
 	return v

@@ -111,8 +111,9 @@ func (s *simulation) vector(id int64) rank.Vector {
 }
 
 // evaluate adds reader i's list of the papers after < id <= until to the
-// table, once for each row's number of votes. A list with no paper of
-// interest to the reader has nothing to rank and is left out.
+// table, once for each row's number of votes V the reader cast. A list
+// with no paper of interest to the reader has nothing to rank and is left
+// out.
 func (s *simulation) evaluate(ctx context.Context, t *table, i int, r *reader, h history, after, until int64) error {
 	ms, err := s.corpus.match(ctx, r.topic, after, until)
 	if err != nil {
@@ -128,6 +129,9 @@ func (s *simulation) evaluate(ctx context.Context, t *table, i int, r *reader, h
 		return nil
 	}
 	for row, v := range voteCounts {
+		if h.votes() < v {
+			continue
+		}
 		order := s.order(ms, h.examples(s.corpus, v))
 		learned := make([]int, len(order))
 		for j, k := range order {

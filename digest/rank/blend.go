@@ -9,7 +9,7 @@ import (
 // HalfShare is the number of examples (votes and library papers) at which
 // the model's share of a reader's order reaches one half: its share is
 // n/(n+HalfShare).
-const HalfShare = 10
+const HalfShare = 5
 
 // Blend mixes the base scores of a reader's candidates (relevance +
 // ln(1 + upvotes), the filters' order) with the model's scores of the same

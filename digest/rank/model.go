@@ -65,23 +65,24 @@ type Term struct {
 }
 
 // Terms returns up to n of the model's strongest terms each way: up, those
-// that raise a paper most, and down, those that lower it most.
+// that raise a paper most, and down, those that lower it most. Only the
+// strongest terms have their text kept, 16 each way.
 func (m *Model) Terms(n int) (up, down []Term) {
-	for _, w := range m.strongest(1, n) {
+	for _, w := range m.strongest(1, n, true) {
 		up = append(up, Term{m.names[w.bucket], float64(w.value)})
 	}
-	for _, w := range m.strongest(-1, n) {
+	for _, w := range m.strongest(-1, n, true) {
 		down = append(down, Term{m.names[w.bucket], float64(w.value)})
 	}
 	return up, down
 }
 
-// strongest returns up to n of the named (after training: all) weights of
-// the given sign, strongest first.
-func (m *Model) strongest(sign float32, n int) []weight {
+// strongest returns up to n of the weights of the given sign, strongest
+// first; with named, only those whose text the model kept.
+func (m *Model) strongest(sign float32, n int, named bool) []weight {
 	var ws []weight
 	for _, w := range m.weights {
-		if w.value*sign > 0 && (m.names == nil || m.names[w.bucket] != "") {
+		if w.value*sign > 0 && (!named || m.names[w.bucket] != "") {
 			ws = append(ws, w)
 		}
 	}

@@ -23,17 +23,17 @@ func fixturePapers(tb testing.TB) []digest.Paper {
 	return page.Papers
 }
 
-// readerOf50 is a reader of 50 examples of real papers: up-votes on
-// agents, down-votes on the rest, and 20 more passed over.
+// readerOf50 is a reader of 50 votes on real papers, up on agents and
+// down on the rest, and 20 more papers passed over.
 func readerOf50(papers []digest.Paper) []Example {
 	var ex []Example
 	for _, p := range papers[:70] {
 		kind := Down
 		switch {
-		case strings.Contains(strings.ToLower(p.Abstract), "agent"):
-			kind = Up
 		case len(ex) >= 50:
 			kind = Passed
+		case strings.Contains(strings.ToLower(p.Abstract), "agent"):
+			kind = Up
 		}
 		ex = append(ex, Example{Paper: p, Kind: kind})
 	}
@@ -53,6 +53,7 @@ func TestStoredModelIsSmall(t *testing.T) {
 	if len(data) > 8<<10 {
 		t.Errorf("stored model takes %d bytes, want at most 8 KB", len(data))
 	}
+	t.Logf("a model of %d examples keeps %d weights in %d bytes", m.Examples, len(m.weights), len(data))
 	up, down := m.Terms(namedTerms)
 	if len(up) != namedTerms || len(down) != namedTerms {
 		t.Errorf("model names %d terms up and %d down, want %d each", len(up), len(down), namedTerms)
@@ -89,5 +90,18 @@ func BenchmarkScoreVector(b *testing.B) {
 	for b.Loop() {
 		m.ScoreVector(vectors[i%len(vectors)])
 		i++
+	}
+}
+
+func BenchmarkUnmarshal(b *testing.B) {
+	data, err := Train(readerOf50(fixturePapers(b)), Options{}).MarshalBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		var m Model
+		if err := m.UnmarshalBinary(data); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -34,21 +34,28 @@ type Example struct {
 // Options tune Train. The zero value means the defaults, which
 // cmd/evalranking chose (docs/RANKING.md).
 type Options struct {
-	// Lambda is the L2 penalty on the weights; 0 means 1.
+	// Lambda is the L2 penalty on the weights; 0 or less means 1.
 	Lambda float64
 	// PassedWeight is what a passed-over paper counts as a negative,
-	// against 1 for a vote; 0 means 0.1. A reader passes over a paper for
-	// want of time as often as for want of interest.
+	// against 1 for a vote; 0 or less means 0.1. A reader passes over a
+	// paper for want of time as often as for want of interest.
 	PassedWeight float64
-	// Keep is how many weights the model keeps, the largest in size; 0
-	// means 512.
+	// Keep is how many weights the model keeps, the largest in size; 0 or
+	// less means 512, and a stored model holds at most 4096.
 	Keep int
 }
 
 func (o Options) withDefaults() Options {
-	o.Lambda = cmp.Or(o.Lambda, 1)
-	o.PassedWeight = cmp.Or(o.PassedWeight, 0.1)
-	o.Keep = cmp.Or(o.Keep, 512)
+	if !(o.Lambda > 0) { // NaN too
+		o.Lambda = 1
+	}
+	if !(o.PassedWeight > 0) {
+		o.PassedWeight = 0.1
+	}
+	if o.Keep <= 0 {
+		o.Keep = 512
+	}
+	o.Keep = min(o.Keep, maxWeights)
 	return o
 }
 
@@ -121,10 +128,17 @@ type row struct {
 // design featurises the examples and numbers the buckets they use from 0:
 // rows for fit, local[j] the bucket of column j.
 func design(examples []Example, toks [][]string) (rows []row, local []uint32) {
-	column := map[uint32]int{}
+	vectors := make([]Vector, len(examples))
+	size := 0
 	for i, e := range examples {
-		v := featurize(e.Paper, toks[i])
-		r := row{index: make([]int, len(v.Index)), value: make([]float64, len(v.Index))}
+		vectors[i] = featurize(e.Paper, toks[i])
+		size += len(vectors[i].Index)
+	}
+	column := make(map[uint32]int, size)
+	index, value := make([]int, size), make([]float64, size)
+	for _, v := range vectors {
+		r := row{index: index[:len(v.Index):len(v.Index)], value: value[:len(v.Index):len(v.Index)]}
+		index, value = index[len(v.Index):], value[len(v.Index):]
 		for k, b := range v.Index {
 			j, ok := column[b]
 			if !ok {
@@ -171,7 +185,7 @@ func (m *Model) keep(w []float64, local []uint32, k int) {
 // of their buckets, the feature text the examples have in it most often.
 func (m *Model) name(examples []Example, toks [][]string) {
 	seen := map[uint32]map[string]int{}
-	for _, w := range append(m.strongest(1, namedTerms), m.strongest(-1, namedTerms)...) {
+	for _, w := range append(m.strongest(1, namedTerms, false), m.strongest(-1, namedTerms, false)...) {
 		seen[w.bucket] = map[string]int{}
 	}
 	for i, e := range examples {
