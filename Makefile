@@ -13,7 +13,7 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.built=$(B
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 
-.PHONY: build run test torture bench bench-scale fmt-check vet chromium clean install uninstall
+.PHONY: build run test torture bench bench-scale eval-ranking fmt-check vet chromium clean install uninstall
 
 build:
 	$(GO) build -tags $(TAGS) -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/digestd
@@ -68,6 +68,12 @@ bench-scale:
 		tee -a bin/bench-scale.log | awk '/^bench:/ { for (i = 2; i <= NF; i++) { split($$i, kv, "="); v[kv[1]] = kv[2] } \
 		printf "%7s %8s %12s %9s %10s %9s %7s %12s\n", v["topics"], v["archive"], v["subscribers"], v["total_s"], \
 		v["digests_per_s"], v["smtp_limit_per_s"], v["ratio"], v["peak_rss_mb"] }' || exit 1; done
+
+# make eval-ranking: simulated readers vote on their digests of the fixture
+# papers; one line per number of votes (docs/RANKING.md). EVAL_FLAGS adds
+# evalranking flags; DIGESTD_EVAL_RATINGS=FILE replays a real ratings file.
+eval-ranking:
+	$(GO) run -tags $(TAGS) ./cmd/evalranking $(EVAL_FLAGS)
 
 # The end-to-end delivery test sends to Mailpit, a real SMTP server with a
 # REST API; the first make test installs it into ./bin (a minute to build).

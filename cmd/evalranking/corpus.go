@@ -1,6 +1,12 @@
 package main
 
 import (
+	"github.com/digestd/digestd/digest/match"
+
+	"github.com/digestd/digestd/digest/sqlite"
+
+	"github.com/digestd/digestd/subscribers/query"
+
 	"cmp"
 	"context"
 	"database/sql"
@@ -14,16 +20,15 @@ import (
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/hf"
-	"github.com/digestd/digestd/subscribers"
 )
 
 // corpus is the fixtures' Hugging Face papers stored day by day in a
 // database of their own, as the nightly fetch would have stored them, and
-// matched by the real matcher.
+// matched by the engine a delivery pass matches with.
 type corpus struct {
 	db      *sql.DB
-	store   *digest.Store
-	matcher *digest.Matcher
+	store   *sqlite.Store
+	ix      *match.Index
 	days    []day
 	papers  map[int64]digest.Paper // by row id
 	byArxiv map[string]int64       // row id by arXiv id
@@ -76,15 +81,14 @@ func openCorpus(ctx context.Context, dir, tmp string) (*corpus, error) {
 	for _, p := range first {
 		byDay[p.FeaturedOn] = append(byDay[p.FeaturedOn], p)
 	}
-	c.db, err = digest.OpenDB(ctx, filepath.Join(tmp, "eval.db"))
+	c.db, err = sqlite.Open(ctx, filepath.Join(tmp, "eval.db"))
 	if err != nil {
 		return nil, err
 	}
-	if c.store, err = digest.NewStore(ctx, c.db); err != nil {
+	if c.store, err = sqlite.NewStore(ctx, c.db); err != nil {
 		c.db.Close()
 		return nil, err
 	}
-	c.matcher = digest.NewMatcher(c.db)
 	if err := c.save(ctx, byDay); err != nil {
 		c.close()
 		return nil, err
@@ -96,7 +100,6 @@ func openCorpus(ctx context.Context, dir, tmp string) (*corpus, error) {
 // ids follow the days, and reads them back as the matcher sees them.
 func (c *corpus) save(ctx context.Context, byDay map[time.Time][]digest.Paper) error {
 	var after int64
-	var ids []int64
 	for _, date := range slices.SortedFunc(maps.Keys(byDay), time.Time.Compare) {
 		papers := byDay[date]
 		slices.SortFunc(papers, func(a, b digest.Paper) int { return cmp.Compare(a.ID, b.ID) })
@@ -107,27 +110,28 @@ func (c *corpus) save(ctx context.Context, byDay map[time.Time][]digest.Paper) e
 		if err != nil {
 			return err
 		}
-		for id := after + 1; id <= until; id++ {
-			ids = append(ids, id)
-		}
 		c.days = append(c.days, day{date: date, after: after, until: until})
 		after = until
 	}
-	papers, err := c.store.PapersByID(ctx, ids)
+	stored, err := c.store.Recent(ctx, time.Time{}, 0)
 	if err != nil {
 		return err
 	}
-	for id, p := range papers {
-		c.papers[id] = p
-		c.byArxiv[p.ID] = id
+	docs := make([]match.Doc, len(stored))
+	for i, sp := range stored {
+		c.papers[sp.RowID] = sp.Paper
+		c.byArxiv[sp.ID] = sp.RowID
+		docs[i] = match.Doc{ID: sp.RowID, Title: sp.Title, Abstract: sp.Abstract, Org: sp.Org, Authors: sp.Authors,
+			Categories: sp.Categories, Upvotes: sp.Upvotes, Published: sp.PublishedAt.Unix(), Arrived: sp.Arrived.Unix()}
 	}
-	return nil
+	c.ix, err = match.NewIndex(docs)
+	return err
 }
 
 // match runs a topic over the papers after < id <= until, as a digest
 // does: every match, best first by relevance + ln(1 + upvotes).
-func (c *corpus) match(ctx context.Context, q *subscribers.Query, after, until int64) ([]digest.Match, error) {
-	return c.matcher.Match(ctx, q, digest.Window{AfterID: after, UntilID: until, Limit: 10_000})
+func (c *corpus) match(q *query.Query, after, until int64) ([]digest.Match, error) {
+	return c.ix.Match(q, match.Filter{AfterID: after, UntilID: until})
 }
 
 // split returns the last row id of the training days: the days before

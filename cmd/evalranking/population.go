@@ -1,13 +1,13 @@
 package main
 
 import (
+	"github.com/digestd/digestd/subscribers/query"
+
 	"fmt"
 	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
-
-	"github.com/digestd/digestd/subscribers"
 )
 
 // population draws simulated readers from what the training days show:
@@ -118,7 +118,7 @@ func (p *population) reader(rng *rand.Rand, flip float64) (*reader, error) {
 		if len(broad) > 0 {
 			terms = append(terms, broad[rng.IntN(len(broad))])
 		}
-		q, err := subscribers.ParseQuery(strings.Join(terms, " OR "))
+		q, err := query.Parse(strings.Join(terms, " OR "))
 		if err != nil {
 			return nil, fmt.Errorf("topic %q: %w", strings.Join(terms, " OR "), err)
 		}

@@ -1,13 +1,14 @@
 package main
 
 import (
+	"github.com/digestd/digestd/subscribers/query"
+
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"strings"
 
 	"github.com/digestd/digestd/digest"
-	"github.com/digestd/digestd/subscribers"
 )
 
 // How a simulated reader votes on the papers a digest shows: a paper that
@@ -29,7 +30,7 @@ type reader struct {
 	// marks are the interest's distinctive words: a paper with one of
 	// them is not clearly outside it.
 	marks map[string]bool
-	topic *subscribers.Query
+	topic *query.Query
 	flip  float64 // the share of votes that go the wrong way
 	rng   *rand.Rand
 }
@@ -40,7 +41,7 @@ type phrase []string
 // words are the folded words of s, as topics and the index cut them.
 func words(s string) []string {
 	var ws []string
-	for _, w := range subscribers.Words(s) {
+	for _, w := range query.Words(s) {
 		ws = append(ws, w.Text)
 	}
 	return ws

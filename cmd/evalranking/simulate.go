@@ -65,7 +65,7 @@ func (s seen) paper(c *corpus) digest.Paper { return c.papers[s.id] }
 func (s *simulation) live(ctx context.Context, r *reader, days []day, maxVotes int) (history, error) {
 	var h history
 	for _, d := range days {
-		ms, err := s.corpus.match(ctx, r.topic, d.after, d.until)
+		ms, err := s.corpus.match(r.topic, d.after, d.until)
 		if err != nil {
 			return nil, err
 		}
@@ -115,7 +115,7 @@ func (s *simulation) vector(id int64) rank.Vector {
 // with no paper of interest to the reader has nothing to rank and is left
 // out.
 func (s *simulation) evaluate(ctx context.Context, t *table, i int, r *reader, h history, after, until int64) error {
-	ms, err := s.corpus.match(ctx, r.topic, after, until)
+	ms, err := s.corpus.match(r.topic, after, until)
 	if err != nil {
 		return err
 	}
