@@ -11,7 +11,7 @@ import (
 // formatVersion is the first byte of a stored model. A change of the
 // features or of this layout takes a new version, and a model of another
 // version is refused: its reader's next vote retrains it.
-const formatVersion = 1
+const formatVersion = 2
 
 // Limits of a stored model: what Train can write and Unmarshal accepts.
 const (
@@ -28,9 +28,12 @@ var ErrFormat = errors.New("not a stored ranking model")
 //	version byte, Bits byte, uvarint Examples, float64 Bias,
 //	uvarint n, n × (uvarint bucket - previous bucket, float32 weight),
 //	uvarint k, k × (uvarint weight index, uvarint length, text)
+//	uvarint l, l × (uvarint length, title, uvarint f,
+//	                f × (uvarint bucket - previous bucket, float32 value))
 //
 // Floats are little-endian IEEE 754; the k names are those of the
-// strongest terms, by increasing weight index.
+// strongest terms, by increasing weight index; the l papers are the
+// latest liked, with their strongest features.
 func (m *Model) MarshalBinary() ([]byte, error) {
 	if len(m.weights) > maxWeights {
 		return nil, fmt.Errorf("model of %d weights, more than %d", len(m.weights), maxWeights)
@@ -60,6 +63,18 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 		b = binary.AppendUvarint(b, uint64(i))
 		b = binary.AppendUvarint(b, uint64(len(name)))
 		b = append(b, name...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(m.liked)))
+	for _, l := range m.liked {
+		b = binary.AppendUvarint(b, uint64(len(l.title)))
+		b = append(b, l.title...)
+		b = binary.AppendUvarint(b, uint64(len(l.v.Index)))
+		prev := uint32(0)
+		for k, bucket := range l.v.Index {
+			b = binary.AppendUvarint(b, uint64(bucket-prev))
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(l.v.Value[k]))
+			prev = bucket
+		}
 	}
 	return b, nil
 }
@@ -110,6 +125,26 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 			break
 		}
 		out.names[out.weights[i].bucket], last = name, i
+	}
+	nl := d.uvarint(likedKept)
+	for range nl {
+		l := likedPaper{title: d.text(maxNameSize)}
+		f := d.uvarint(likedFeatures)
+		if d.err != nil {
+			break
+		}
+		l.v = Vector{Index: make([]uint32, f), Value: make([]float32, f)}
+		for k := range l.v.Index {
+			bucket := d.uvarint(1<<Bits - 1)
+			if k > 0 {
+				bucket += uint64(l.v.Index[k-1])
+			}
+			if bucket >= 1<<Bits && d.err == nil {
+				d.fail("liked paper feature %d out of range", k)
+			}
+			l.v.Index[k], l.v.Value[k] = uint32(bucket), d.float32()
+		}
+		out.liked = append(out.liked, l)
 	}
 	if d.err == nil && d.off != len(data) {
 		d.fail("%d bytes after the model", len(data)-d.off)

@@ -75,7 +75,7 @@ func TestUnmarshalRefusesGarbage(t *testing.T) {
 	}{
 		{"empty", nil},
 		{"text", []byte("not a model at all")},
-		{"other version", with(0, 2)},
+		{"other version", with(0, 1)},
 		{"other hash bits", with(1, 18)},
 		{"trailing byte", append(slices.Clone(good), 0)},
 		{"too many weights", with(11, 0xff, 0xff, 0x03)},

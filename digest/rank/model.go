@@ -18,6 +18,52 @@ type Model struct {
 	Examples int
 	weights  []weight          // by bucket, ascending
 	names    map[uint32]string // the strongest terms' text
+	liked    []likedPaper      // the latest papers liked, for LikeOf
+}
+
+// likedPaper is a paper the reader liked, as the model keeps it to explain a
+// digest's order: its title, and its strongest features.
+type likedPaper struct {
+	title string
+	v     Vector
+}
+
+// likedKept is how many liked papers a model keeps, the latest, and
+// likedFeatures how many features of each.
+const (
+	likedKept     = 10
+	likedFeatures = 24
+)
+
+// LikeOf returns the title of the liked paper the model keeps that a
+// featurised candidate is most like: the "like ‹a paper you liked›" of a
+// digest's "why this paper"; ok is false when it shares no feature with
+// any.
+func (m *Model) LikeOf(v Vector) (title string, ok bool) {
+	vs := make([]Vector, len(m.liked))
+	for i, l := range m.liked {
+		vs[i] = l.v
+	}
+	if i, _ := Like(v, vs); i >= 0 {
+		return m.liked[i].title, true
+	}
+	return "", false
+}
+
+// strongestFeatures keeps the n largest features of v, by bucket.
+func strongestFeatures(v Vector, n int) Vector {
+	order := make([]int, len(v.Index))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(v.Value[b], v.Value[a]) })
+	order = order[:min(n, len(order))]
+	slices.Sort(order)
+	out := Vector{Index: make([]uint32, len(order)), Value: make([]float32, len(order))}
+	for k, i := range order {
+		out.Index[k], out.Value[k] = v.Index[i], v.Value[i]
+	}
+	return out
 }
 
 // weight is one kept weight of a model.

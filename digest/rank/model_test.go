@@ -105,3 +105,26 @@ func BenchmarkUnmarshal(b *testing.B) {
 		}
 	}
 }
+
+// TestLikeOf: the model names the liked paper a candidate is most like,
+// through a stored model too, and nothing for a paper like none of them.
+func TestLikeOf(t *testing.T) {
+	m := Train(examples(liked, disliked, passedOver), Options{})
+	b, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored Model
+	if err := stored.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	candidate := Featurize(paper("2603.00001", "KV cache compression for faster inference", "We compress the KV cache."))
+	for name, model := range map[string]*Model{"trained": m, "stored": &stored} {
+		if got, ok := model.LikeOf(candidate); !ok || got != liked[2].Title {
+			t.Errorf("%s: got %q, %v; want %q", name, got, ok, liked[2].Title)
+		}
+		if got, ok := model.LikeOf(Featurize(paper("2603.00002", "Zebra migration", "Herds cross rivers."))); ok {
+			t.Errorf("%s: a paper like none got %q", name, got)
+		}
+	}
+}

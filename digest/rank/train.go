@@ -111,11 +111,17 @@ func Train(examples []Example, opt Options) *Model {
 	for i, e := range examples {
 		toks[i] = tokens(e.Paper)
 	}
-	rows, local := design(examples, toks)
+	rows, local, vectors := design(examples, toks)
 	w, bias := fit(rows, label, weight, len(local), opt.Lambda)
 	m.Bias = bias
 	m.keep(w, local, opt.Keep)
 	m.name(examples, toks)
+	for i, e := range examples {
+		if e.Kind.positive() {
+			m.liked = append(m.liked, likedPaper{title: likedTitle(e.Paper.Title), v: strongestFeatures(vectors[i], likedFeatures)})
+		}
+	}
+	m.liked = m.liked[max(len(m.liked)-likedKept, 0):]
 	return m
 }
 
@@ -127,8 +133,8 @@ type row struct {
 
 // design featurises the examples and numbers the buckets they use from 0:
 // rows for fit, local[j] the bucket of column j.
-func design(examples []Example, toks [][]string) (rows []row, local []uint32) {
-	vectors := make([]Vector, len(examples))
+func design(examples []Example, toks [][]string) (rows []row, local []uint32, vectors []Vector) {
+	vectors = make([]Vector, len(examples))
 	size := 0
 	for i, e := range examples {
 		vectors[i] = featurize(e.Paper, toks[i])
@@ -150,7 +156,21 @@ func design(examples []Example, toks [][]string) (rows []row, local []uint32) {
 		}
 		rows = append(rows, r)
 	}
-	return rows, local
+	return rows, local, vectors
+}
+
+// likedTitle is a liked paper's title as a model keeps it: one line, cut
+// to what a stored model holds.
+func likedTitle(t string) string {
+	t = strings.Join(strings.Fields(t), " ")
+	if len(t) <= maxNameSize {
+		return t
+	}
+	cut := maxNameSize
+	for cut > 0 && !utf8.RuneStart(t[cut]) {
+		cut--
+	}
+	return t[:cut]
 }
 
 // keep stores the k weights largest in size, by bucket; of equal sizes
