@@ -35,6 +35,10 @@ type Item struct {
 	Title   []Span
 	Snippet []Span
 	Score   float64
+	// Like is the title of a paper the reader liked that this one is like,
+	// when the reader's model (their votes and library) raised it above
+	// where their topics alone put it; "" otherwise.
+	Like string
 }
 
 // Span is a piece of text; Hit says whether a topic matched its words.

@@ -51,6 +51,25 @@ CREATE TABLE feeds (
 	created_at    INTEGER NOT NULL
 );
 `,
+		// What a reader taught their digest: "more/fewer like this" votes
+		// (the last vote on a paper wins) and the papers of their library,
+		// by arXiv id or DOI ("doi:10.…"), whether stored or not.
+		`
+CREATE TABLE votes (
+	subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+	arxiv_id      TEXT NOT NULL,
+	up            INTEGER NOT NULL CHECK (up IN (0, 1)),
+	at            INTEGER NOT NULL,
+	PRIMARY KEY (subscriber_id, arxiv_id)
+) WITHOUT ROWID;
+CREATE TABLE library (
+	subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+	ref           TEXT NOT NULL,
+	title         TEXT NOT NULL DEFAULT '',
+	added_at      INTEGER NOT NULL,
+	PRIMARY KEY (subscriber_id, ref)
+) WITHOUT ROWID;
+`,
 	},
 	Legacy: []int{1, 3},
 }

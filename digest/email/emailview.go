@@ -44,7 +44,8 @@ func NewItemView(it digest.Item) ItemView {
 }
 
 // highlights is what of the item depends on the topics that matched it:
-// its title and snippet cleaned and cut to size, and the topics.
+// its title and snippet cleaned and cut to size, and the topics (with the
+// liked paper it is like, when the reader's model raised it).
 func highlights(it digest.Item) (title, snippet []digest.Span, matched string) {
 	p := it.Paper
 	title = cleanSpans(it.Title)
@@ -58,13 +59,16 @@ func highlights(it digest.Item) (title, snippet []digest.Span, matched string) {
 	if len(snippet) == 0 {
 		snippet = cleanSpans([]digest.Span{{Text: p.Abstract}})
 	}
-	var topics []string
+	var why []string
 	for _, t := range it.Topics {
 		if t = oneLine(t); t != "" {
-			topics = append(topics, t)
+			why = append(why, t)
 		}
 	}
-	return cutSpans(title, maxTitleRunes), cutSpans(snippet, maxSnippetRunes), shorten(strings.Join(topics, " · "), 200)
+	if like := oneLine(it.Like); like != "" {
+		why = append(why, "like “"+shorten(like, 80)+"”")
+	}
+	return cutSpans(title, maxTitleRunes), cutSpans(snippet, maxSnippetRunes), shorten(strings.Join(why, " · "), 200)
 }
 
 func newPaperInfo(p digest.Paper) paperInfo {

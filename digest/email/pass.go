@@ -41,8 +41,8 @@ const passPapers = 8_000
 // pass, the items with the same key render the same (the pass reads each
 // paper once, so a row id names the same paper all pass long).
 type paperKey struct {
-	paper  int64
-	topics string // the topics' queries, one a line
+	paper int64
+	why   string // the topics' queries and the paper liked, one a line
 }
 
 // spansKey is a paper's title or snippet as highlighted: which of its
@@ -140,7 +140,7 @@ func (p *PassRenderer) Render(d *digest.Digest) (Rendered, error) {
 // topics that matched it, once for each set of topics, each part once for
 // every set that shows it alike.
 func (p *PassRenderer) item(it digest.Item) (*item, error) {
-	key := paperKey{it.PaperID, strings.Join(it.Topics, "\n")}
+	key := paperKey{it.PaperID, strings.Join(it.Topics, "\n") + "\n" + it.Like}
 	if x, ok := p.items.Get(key); ok {
 		return x, nil
 	}

@@ -139,6 +139,17 @@ INSERT INTO sent_papers_new (subscriber_id, paper_id, digest_id)
 DROP TABLE sent_papers;
 ALTER TABLE sent_papers_new RENAME TO sent_papers;
 `,
+		// Each reader's ranking model (digest/rank), as trained on their
+		// votes and library: taste says on which, so that a pass retrains
+		// only the readers who changed it since.
+		`
+CREATE TABLE models (
+	subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers(id) ON DELETE CASCADE,
+	taste         TEXT NOT NULL,
+	model         BLOB NOT NULL,
+	trained_at    INTEGER NOT NULL
+);
+`,
 	},
 	Legacy: []int{1, 2, 4, 5, 6},
 }
