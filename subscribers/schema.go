@@ -3,7 +3,7 @@ package subscribers
 import "github.com/digestd/digestd/internal/schema"
 
 // Schema is the migrations of the tables this package owns: subscribers,
-// topics, tokens and feeds. Append only; see schema.Set. Times are Unix
+// topics, tokens, feeds and signups. Append only; see schema.Set. Times are Unix
 // seconds (UTC).
 var Schema = schema.Set{
 	Owner: "subscribers",
@@ -50,6 +50,22 @@ CREATE TABLE feeds (
 	hash          BLOB NOT NULL UNIQUE,
 	created_at    INTEGER NOT NULL
 );
+`,
+		// What a subscribe form asked for, held with its confirmation token
+		// until the address's owner confirms (a row goes with its token);
+		// an index for the purge of expired tokens, and one over the
+		// confirmation tokens alone, which count against the hourly mail cap.
+		`
+CREATE TABLE signups (
+	hash      BLOB PRIMARY KEY REFERENCES tokens(hash) ON DELETE CASCADE,
+	frequency TEXT NOT NULL CHECK (frequency IN ('daily', 'weekly')),
+	weekday   INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+	hour      INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+	timezone  TEXT NOT NULL,
+	topics    TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX tokens_expiry ON tokens(expires_at);
+CREATE INDEX tokens_confirmations ON tokens(created_at) WHERE kind = 'confirm';
 `,
 	},
 	Legacy: []int{1, 3},
