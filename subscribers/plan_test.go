@@ -26,7 +26,7 @@ func TestTokenQueriesSeekAnIndex(t *testing.T) {
 	}
 	tests := []struct{ name, query, want string }{
 		{"purge", purgeQuery, "USING COVERING INDEX tokens_expiry (expires_at<?)"},
-		{"confirmations in the hour", confirmationsQuery, "USING COVERING INDEX tokens_confirmations (created_at>?)"},
+		{"confirmations in the hour", confirmationsQuery, "USING COVERING INDEX tokens_confirmations (mailed_at>?)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -53,8 +53,9 @@ CREATE TABLE feeds (
 `,
 		// What a subscribe form asked for, held with its confirmation token
 		// until the address's owner confirms (a row goes with its token);
-		// an index for the purge of expired tokens, and one over the
-		// confirmation tokens alone, which count against the hourly mail cap.
+		// when a confirmation's link was mailed, which counts against the
+		// hourly mail cap; an index for the purge of expired tokens, and
+		// one over the confirmation tokens alone for the hourly count.
 		`
 CREATE TABLE signups (
 	hash      BLOB PRIMARY KEY REFERENCES tokens(hash) ON DELETE CASCADE,
@@ -64,8 +65,9 @@ CREATE TABLE signups (
 	timezone  TEXT NOT NULL,
 	topics    TEXT NOT NULL
 ) WITHOUT ROWID;
+ALTER TABLE tokens ADD COLUMN mailed_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX tokens_expiry ON tokens(expires_at);
-CREATE INDEX tokens_confirmations ON tokens(created_at) WHERE kind = 'confirm';
+CREATE INDEX tokens_confirmations ON tokens(mailed_at) WHERE kind = 'confirm';
 `,
 	},
 	Legacy: []int{1, 3},

@@ -191,7 +191,7 @@ const purgeBatch = 5000
 const (
 	purgeQuery = `DELETE FROM tokens WHERE hash IN
 		(SELECT hash FROM tokens WHERE expires_at <= ? LIMIT ?)`
-	confirmationsQuery = `SELECT count(*) FROM tokens WHERE kind = 'confirm' AND created_at > ?`
+	confirmationsQuery = `SELECT count(*) FROM tokens WHERE kind = 'confirm' AND mailed_at > ?`
 )
 
 // PurgeExpired deletes the expired tokens, with the signups held with
@@ -218,10 +218,21 @@ func (s *Store) PurgeExpired(ctx context.Context) (int64, error) {
 	}
 }
 
-// ConfirmationsSince counts the confirmation tokens minted since t, by any
-// process: each one went out in a mail, which counts against the hourly
-// mail cap beside the digests.
-func (s *Store) ConfirmationsSince(ctx context.Context, t time.Time) (int, error) {
+// ConfirmationMailed records that the link of a confirmation token went
+// out in a mail: from then it counts against the hourly mail cap.
+func (s *Store) ConfirmationMailed(ctx context.Context, text string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE tokens SET mailed_at = ? WHERE hash = ? AND kind = 'confirm'`,
+		s.now().Unix(), hashToken(text))
+	if err != nil {
+		return fmt.Errorf("confirmation token: %w", err)
+	}
+	return mustAffect(res, "confirmation token")
+}
+
+// ConfirmationsMailedSince counts the confirmation links mailed since t,
+// by any process: they count against the hourly mail cap beside the
+// digests. A link minted and never mailed (the queue dropped it) does not.
+func (s *Store) ConfirmationsMailedSince(ctx context.Context, t time.Time) (int, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, confirmationsQuery, t.Unix()).Scan(&n)
 	if err != nil {

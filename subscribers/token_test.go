@@ -208,27 +208,40 @@ func TestPurgeExpired(t *testing.T) {
 	}
 }
 
-// TestConfirmationsSince counts confirmation links of every reader minted
-// in the window, and nothing else.
-func TestConfirmationsSince(t *testing.T) {
+// TestConfirmationsMailedSince counts the confirmation links of every
+// reader mailed in the window: not those minted and never mailed, not
+// those mailed before, not manage links.
+func TestConfirmationsMailedSince(t *testing.T) {
 	st, db := newStore(t)
+	var mailed []string
 	for _, email := range []string{"ann@example.org", "bob@example.org"} {
 		sub := add(t, st, email, subscribers.StatusPending)
-		for _, kind := range []subscribers.TokenKind{subscribers.TokenConfirm, subscribers.TokenConfirm, subscribers.TokenManage} {
-			if _, err := st.NewToken(t.Context(), sub.ID, kind); err != nil {
+		for _, kind := range []subscribers.TokenKind{subscribers.TokenConfirm, subscribers.TokenConfirm, subscribers.TokenConfirm, subscribers.TokenManage} {
+			text, err := st.NewToken(t.Context(), sub.ID, kind)
+			if err != nil {
 				t.Fatal(err)
+			}
+			if kind == subscribers.TokenConfirm && len(mailed) < 5 {
+				mailed = append(mailed, text)
 			}
 		}
 	}
-	if _, err := db.ExecContext(t.Context(), `UPDATE tokens SET created_at = created_at - 7200
-		WHERE hash = (SELECT hash FROM tokens WHERE kind = 'confirm' ORDER BY hash LIMIT 1)`); err != nil {
+	for _, text := range mailed {
+		if err := st.ConfirmationMailed(t.Context(), text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(t.Context(), `UPDATE tokens SET mailed_at = mailed_at - 7200 WHERE hash = ?`, hashOf(mailed[0])); err != nil {
 		t.Fatal(err)
 	}
-	got, err := st.ConfirmationsSince(t.Context(), time.Now().Add(-time.Hour))
+	got, err := st.ConfirmationsMailedSince(t.Context(), time.Now().Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != 3 {
-		t.Errorf("confirmations in the last hour: got %d, want 3 (4 minted, 1 two hours ago)", got)
+	if got != 4 {
+		t.Errorf("confirmations mailed in the last hour: got %d, want 4 (6 minted, 5 mailed, 1 of them two hours ago)", got)
+	}
+	if err := st.ConfirmationMailed(t.Context(), "unknown"); !errors.Is(err, subscribers.ErrNotFound) {
+		t.Errorf("an unknown token mailed: got %v, want ErrNotFound", err)
 	}
 }

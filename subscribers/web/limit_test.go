@@ -2,7 +2,10 @@ package web
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -13,22 +16,29 @@ func TestLimiter(t *testing.T) {
 	l.now = func() time.Time { return now }
 	var got []bool
 	for range 4 {
-		got = append(got, l.allow("a"))
+		ok, _ := l.allow("a")
+		got = append(got, ok)
 	}
 	if fmt.Sprint(got) != "[true true true false]" {
 		t.Errorf("a burst of 4 with room for 3: got %v", got)
 	}
-	if !l.allow("b") {
-		t.Error("another address shares a's bucket")
+	if _, wait := l.allow("a"); wait != time.Second {
+		t.Errorf("wait after the burst: got %v, want 1s", wait)
+	}
+	if ok, _ := l.allow("b"); !ok {
+		t.Error("another key shares a's bucket")
 	}
 	now = now.Add(time.Second)
-	if !l.allow("a") || l.allow("a") {
-		t.Error("one second later: want exactly one more post")
+	if ok, _ := l.allow("a"); !ok {
+		t.Error("one second later: got refused, want one more")
+	}
+	if ok, _ := l.allow("a"); ok {
+		t.Error("one second later: got two more, want one")
 	}
 }
 
-// TestLimiterBounded floods the limiter with addresses: it keeps at most
-// its maximum, and once they are idle forgets them all.
+// TestLimiterBounded floods the limiter with keys: it keeps at most its
+// maximum, and once they are idle forgets them all.
 func TestLimiterBounded(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	l := newLimiter(2, time.Second, 100)
@@ -36,7 +46,7 @@ func TestLimiterBounded(t *testing.T) {
 	for i := range 1000 {
 		l.allow(fmt.Sprint("10.0.", i/256, ".", i%256))
 		if len(l.buckets) > 100 {
-			t.Fatalf("after %d addresses: %d buckets, want at most 100", i+1, len(l.buckets))
+			t.Fatalf("after %d keys: %d buckets, want at most 100", i+1, len(l.buckets))
 		}
 	}
 	now = now.Add(2 * time.Second) // every bucket is full again
@@ -46,28 +56,39 @@ func TestLimiterBounded(t *testing.T) {
 	}
 }
 
-func TestClientIP(t *testing.T) {
+func TestClient(t *testing.T) {
+	local := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}
+	chain := append([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, local...)
 	tests := []struct {
-		name, remote string
-		fwd          []string
-		want         string
+		name    string
+		trusted []netip.Prefix
+		remote  string
+		fwd     []string
+		want    string
 	}{
-		{"direct", "203.0.113.7:5000", nil, "203.0.113.7"},
-		{"direct, forged header", "203.0.113.7:5000", []string{"198.51.100.1"}, "203.0.113.7"},
-		{"local proxy", "127.0.0.1:5000", []string{"198.51.100.1"}, "198.51.100.1"},
-		{"local proxy, client wrote a hop", "[::1]:5000", []string{"10.0.0.1, 198.51.100.1"}, "198.51.100.1"},
-		{"local proxy, two headers", "127.0.0.1:5000", []string{"10.0.0.1", "198.51.100.1"}, "198.51.100.1"},
-		{"local proxy, garbage", "127.0.0.1:5000", []string{"evil"}, "127.0.0.1"},
-		{"local, no proxy", "127.0.0.1:5000", nil, "127.0.0.1"},
+		{"direct", nil, "203.0.113.7:5000", nil, "203.0.113.7"},
+		{"direct, forged header", local, "203.0.113.7:5000", []string{"198.51.100.1"}, "203.0.113.7"},
+		{"local proxy not trusted", nil, "127.0.0.1:5000", []string{"198.51.100.1"}, "127.0.0.1"},
+		{"local proxy trusted", local, "127.0.0.1:5000", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"client wrote a hop", local, "[::1]:5000", []string{"10.9.9.9, 198.51.100.1"}, "198.51.100.1"},
+		{"two headers", local, "127.0.0.1:5000", []string{"10.9.9.9", "198.51.100.1"}, "198.51.100.1"},
+		{"two trusted proxies", chain, "127.0.0.1:5000", []string{"6.6.6.6, 198.51.100.1, 10.1.2.3"}, "198.51.100.1"},
+		{"garbage hop", local, "127.0.0.1:5000", []string{"evil"}, "127.0.0.1"},
+		{"trusted, no header", local, "127.0.0.1:5000", nil, "127.0.0.1"},
+		{"IPv6 by its /64", nil, "[2001:db8:1:2:aaaa::1]:5000", nil, "2001:db8:1:2::/64"},
+		{"IPv6 neighbour in the /64", nil, "[2001:db8:1:2:ffff::9]:5000", nil, "2001:db8:1:2::/64"},
+		{"IPv6 forwarded", local, "127.0.0.1:5000", []string{"2001:db8:1:2:3:4:5:6"}, "2001:db8:1:2::/64"},
+		{"IPv4-mapped IPv6", nil, "[::ffff:203.0.113.7]:5000", nil, "203.0.113.7"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			w := &Front{proxies: tt.trusted, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 			r := httptest.NewRequest("POST", "/subscribe", nil)
 			r.RemoteAddr = tt.remote
 			for _, v := range tt.fwd {
 				r.Header.Add("X-Forwarded-For", v)
 			}
-			if got := clientIP(r); got != tt.want {
+			if got := w.client(r); got != tt.want {
 				t.Errorf("got %s, want %s", got, tt.want)
 			}
 		})
