@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -205,5 +206,27 @@ func TestHeaders(t *testing.T) {
 	}
 	if resp, _ := w.do(t, "GET", "/static/app.js", ""); !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") {
 		t.Errorf("app.js Content-Type: got %q", resp.Header.Get("Content-Type"))
+	}
+}
+
+// capped is the error a Sender returns when the hourly mail cap is spent.
+type capped struct{}
+
+func (capped) Error() string             { return "smtp.max_per_hour (10) reached" }
+func (capped) RetryAfter() time.Duration { return 15 * time.Minute }
+
+type cappedSender struct{}
+
+func (cappedSender) SendNow(context.Context, subscribers.Subscriber) (int, error) { return 0, capped{} }
+
+// TestSendNowAtTheHourlyCap: "send me my digest now" once the hour's mail
+// is spent says so, and when to try again.
+func TestSendNowAtTheHourlyCap(t *testing.T) {
+	w := newWeb(t, web.Config{Sender: cappedSender{}})
+	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	resp, body := w.post(t, "/manage/"+token(t, w.store, sub.ID, subscribers.TokenManage)+"/send", "x=1")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "900" ||
+		!strings.Contains(body, "Try again in 15 minutes") {
+		t.Errorf("got %d, Retry-After %q\n%s\nwant 429, 900 and when to try again", resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
 }

@@ -59,8 +59,8 @@ type Config struct {
 	// /help/topics: trusted HTML, rendered from docs/TOPICS.md.
 	TopicsHelp template.HTML
 	Log        *slog.Logger
-	// BaseURL is the public address, for absolute links; an https one also
-	// marks the form cookie Secure.
+	// BaseURL is the public address, for absolute links; forms posted
+	// from its origin pass the cross-origin check.
 	BaseURL string
 	// Pages holds layout.html, settings.html, preview.html, one file per
 	// page, style.css and app.js.

@@ -106,7 +106,7 @@ func (c *countingSender) SendNow(_ context.Context, sub subscribers.Subscriber) 
 }
 
 // newWeb serves the web front as cmd/digestd wires it, over a fresh
-// database; cfg may change the POST rate limit.
+// database; cfg may change the POST rate limit and the Sender.
 func newWeb(t *testing.T, cfg ...web.Config) *webServer {
 	t.Helper()
 	st, db := newStore(t)
@@ -120,7 +120,10 @@ func newWeb(t *testing.T, cfg ...web.Config) *webServer {
 		c = cfg[0]
 	}
 	sends := &countingSender{}
-	c.Store, c.Confirmer, c.Previewer, c.Sender, c.Pages = st, conf, stubPreviewer{}, sends, pages
+	c.Store, c.Confirmer, c.Previewer, c.Pages = st, conf, stubPreviewer{}, pages
+	if c.Sender == nil {
+		c.Sender = sends
+	}
 	c.Papers, c.Archive, c.TopicsHelp = stubPapers{}, stubArchive{}, "<h1>Topics: the query language</h1>"
 	c.History = digesttest.NewStore(t, db)
 	if c.MaxPapers == 0 {
