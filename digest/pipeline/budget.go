@@ -15,15 +15,15 @@ import (
 // the database says went out in the last hour, whichever process sent it:
 // the digests the relay accepted and the confirmation links mailed.
 type Budget struct {
-	Limits      Limits
-	Store       *sqlite.Store
-	Subscribers *subscribers.Store
-	pace        *pacer
+	limits Limits
+	store  *sqlite.Store
+	subs   *subscribers.Store
+	pace   *pacer
 }
 
 // NewBudget returns the budget the senders of one process share.
 func NewBudget(limits Limits, store *sqlite.Store, subs *subscribers.Store) *Budget {
-	return &Budget{Limits: limits, Store: store, Subscribers: subs, pace: newPacer(limits.RatePerSecond, time.Now, sleep)}
+	return &Budget{limits: limits, store: store, subs: subs, pace: newPacer(limits.RatePerSecond, time.Now, sleep)}
 }
 
 // strangerShare is the part of the hourly cap that confirmations asked for
@@ -48,30 +48,30 @@ func (e *CapError) RetryAfter() time.Duration { return capRetry }
 // sent counts the messages of the last hour the cap holds: digests sent
 // and confirmations.
 func (b *Budget) sent(ctx context.Context) (digests, confirmations int, err error) {
-	if digests, err = b.Store.SentWithin(ctx, time.Hour); err != nil {
+	if digests, err = b.store.SentWithin(ctx, time.Hour); err != nil {
 		return 0, 0, fmt.Errorf("read outbox: %w", err)
 	}
-	confirmations, err = b.Subscribers.ConfirmationsMailedSince(ctx, time.Now().Add(-time.Hour))
+	confirmations, err = b.subs.ConfirmationsMailedSince(ctx, time.Now().Add(-time.Hour))
 	return digests, confirmations, err
 }
 
 // Left returns how many more messages the hourly cap allows now; -1
 // without a cap.
 func (b *Budget) Left(ctx context.Context) (int, error) {
-	if b.Limits.MaxPerHour <= 0 {
+	if b.limits.MaxPerHour <= 0 {
 		return -1, nil
 	}
 	digests, confirmations, err := b.sent(ctx)
 	if err != nil {
 		return 0, err
 	}
-	return max(b.Limits.MaxPerHour-digests-confirmations, 0), nil
+	return max(b.limits.MaxPerHour-digests-confirmations, 0), nil
 }
 
 // mayConfirm reports whether one more confirmation may go: under the
 // cap, and for one asked for on the web, under its share of it.
 func (b *Budget) mayConfirm(ctx context.Context, web bool) (bool, error) {
-	limit := b.Limits.MaxPerHour
+	limit := b.limits.MaxPerHour
 	if limit <= 0 {
 		return true, nil
 	}
@@ -91,5 +91,5 @@ func (r *Runner) budget() *Budget {
 	if r.Budget != nil {
 		return r.Budget
 	}
-	return &Budget{Limits: r.Limits, Store: r.Store, Subscribers: r.Subscribers, pace: newPacer(r.Limits.RatePerSecond, r.Now, r.sleep)}
+	return &Budget{limits: r.Limits, store: r.Store, subs: r.Subscribers, pace: newPacer(r.Limits.RatePerSecond, r.Now, r.sleep)}
 }

@@ -92,7 +92,7 @@ func (c *Confirmations) send(ctx context.Context, su subscribers.Signup, web boo
 	to := su.Subscriber.Email
 	ok, err := c.Budget.mayConfirm(ctx, web)
 	if err == nil && !ok {
-		err = &CapError{Max: c.Budget.Limits.MaxPerHour}
+		err = &CapError{Max: c.Budget.limits.MaxPerHour}
 	}
 	if err == nil {
 		err = c.Budget.pace.wait(ctx)

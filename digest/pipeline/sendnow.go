@@ -25,7 +25,7 @@ func (r *Runner) SendNow(ctx context.Context, sub subscribers.Subscriber) (int, 
 	budget := r.budget()
 	if left, err := budget.Left(ctx); err != nil || left == 0 {
 		if err == nil {
-			err = &CapError{Max: budget.Limits.MaxPerHour}
+			err = &CapError{Max: budget.limits.MaxPerHour}
 		}
 		return 0, err
 	}

@@ -131,7 +131,8 @@ func New(cfg Config) (*Front, error) {
 	// The one-click unsubscribe may come cross-site (RFC 8058); its link
 	// is its only credential, as it is for the button that sends it.
 	w.origins.AddInsecureBypassPattern("POST /unsubscribe/{token}")
-	// A proxy that rewrites Host still serves the pages of base_url.
+	// Forms on base_url's pages pass even through a proxy that rewrites
+	// Host, for browsers that send Origin but not Sec-Fetch-Site.
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
 		if err := w.origins.AddTrustedOrigin(u.Scheme + "://" + u.Host); err != nil {
 			return nil, fmt.Errorf("base_url %q: %w", cfg.BaseURL, err)
