@@ -153,7 +153,7 @@ func TestReadsCountPerLink(t *testing.T) {
 		burst                 int
 		every                 time.Duration
 	}{
-		{"preview", "/manage/" + tok + "/preview?q=lora", "/manage/" + otherTok + "/preview?q=lora", 30, time.Second},
+		{"preview", "/manage/" + tok + "/preview?q=lora", "/manage/" + otherTok + "/preview?q=lora", 60, 300 * time.Millisecond},
 		{"feed", "/feed/" + feed + ".atom", "", 5, time.Minute},
 	}
 	for _, tt := range tests {

@@ -16,8 +16,9 @@ const (
 	// One-click unsubscribe and its button, per link.
 	unsubscribeBurst, unsubscribeEvery = 5, 10 * time.Second
 	// Preview, "more/fewer like this" and "view in browser", per link:
-	// the preview follows typing, a request at most every 300 ms.
-	viewBurst, viewEvery = 30, time.Second
+	// the preview follows typing, a request at most every 300 ms, so a
+	// reader typing without pause stays within it; a script gets no more.
+	viewBurst, viewEvery = 60, 300 * time.Millisecond
 	// The Atom feed, per feed link; readers poll every few minutes at most.
 	feedBurst, feedEvery = 5, time.Minute
 )
