@@ -3,7 +3,7 @@ package subscribers
 import "github.com/digestd/digestd/internal/schema"
 
 // Schema is the migrations of the tables this package owns: subscribers,
-// topics, tokens and feeds. Append only; see schema.Set. Times are Unix
+// topics, tokens, feeds and signups. Append only; see schema.Set. Times are Unix
 // seconds (UTC).
 var Schema = schema.Set{
 	Owner: "subscribers",
@@ -50,6 +50,24 @@ CREATE TABLE feeds (
 	hash          BLOB NOT NULL UNIQUE,
 	created_at    INTEGER NOT NULL
 );
+`,
+		// What a subscribe form asked for, held with its confirmation token
+		// until the address's owner confirms (a row goes with its token);
+		// when a confirmation's link was mailed, which counts against the
+		// hourly mail cap; an index for the purge of expired tokens, and
+		// one over the confirmation tokens alone for the hourly count.
+		`
+CREATE TABLE signups (
+	hash      BLOB PRIMARY KEY REFERENCES tokens(hash) ON DELETE CASCADE,
+	frequency TEXT NOT NULL CHECK (frequency IN ('daily', 'weekly')),
+	weekday   INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+	hour      INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+	timezone  TEXT NOT NULL,
+	topics    TEXT NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE tokens ADD COLUMN mailed_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tokens_expiry ON tokens(expires_at);
+CREATE INDEX tokens_confirmations ON tokens(mailed_at) WHERE kind = 'confirm';
 `,
 		// What a reader taught their digest: "more/fewer like this" votes
 		// (the last vote on a paper wins) and the papers of their library,

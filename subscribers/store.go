@@ -237,15 +237,6 @@ func (s *Store) Update(ctx context.Context, id int64, set Settings, topics []str
 	return tx.Commit()
 }
 
-// ConfirmationSentWithin reports whether a confirmation mail went to the
-// subscriber in the last d.
-func (s *Store) ConfirmationSentWithin(ctx context.Context, id int64, d time.Duration) (bool, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM tokens WHERE subscriber_id = ? AND kind = 'confirm'
-		AND created_at > ?`, id, s.now().Add(-d).Unix()).Scan(&n)
-	return n > 0, err
-}
-
 // Export is everything stored about one subscriber, as they download it.
 type Export struct {
 	Email       string         `json:"email"`

@@ -62,6 +62,11 @@ type Subscriber struct {
 	ConfirmedAt time.Time
 }
 
+// Settings returns the subscriber's delivery settings.
+func (s Subscriber) Settings() Settings {
+	return Settings{Frequency: s.Frequency, Weekday: s.Weekday, Hour: s.Hour, Timezone: s.Timezone, MaxPapers: s.MaxPapers}
+}
+
 // Location returns the subscriber's time zone, UTC when it cannot be loaded
 // (a zone removed from the system's database must not stop deliveries).
 // Zones are read from the system's database once per process: a delivery

@@ -128,35 +128,6 @@ func (s *Store) ByToken(ctx context.Context, text string, kind TokenKind) (Subsc
 	return s.ByID(ctx, id)
 }
 
-// Confirm uses a confirmation token: the pending subscriber becomes active.
-// A token works once.
-func (s *Store) Confirm(ctx context.Context, text string) (Subscriber, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return Subscriber{}, err
-	}
-	defer tx.Rollback()
-	now := s.now().Unix()
-	var id int64
-	err = tx.QueryRowContext(ctx, `UPDATE tokens SET used_at = ?
-		WHERE hash = ? AND kind = 'confirm' AND expires_at > ? AND used_at = 0
-		RETURNING subscriber_id`, now, hashToken(text), now).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Subscriber{}, fmt.Errorf("confirmation token: %w", ErrNotFound)
-	}
-	if err != nil {
-		return Subscriber{}, err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'active', confirmed_at = ?, updated_at = ?
-		WHERE id = ? AND status IN ('pending', 'unsubscribed')`, now, now, id); err != nil {
-		return Subscriber{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return Subscriber{}, err
-	}
-	return s.ByID(ctx, id)
-}
-
 // RotateTokens revokes every manage token of a subscriber, those in digests
 // already sent included, and their feed link, and returns the one new
 // manage token, in one transaction.
@@ -209,4 +180,63 @@ func (s *Store) ByFeedToken(ctx context.Context, text string) (Subscriber, error
 		return Subscriber{}, err
 	}
 	return s.ByID(ctx, id)
+}
+
+// purgeBatch bounds one statement of the purge, so that it never holds the
+// write lock for long: a pass stores its digests between the batches.
+const purgeBatch = 5000
+
+// The purge's and the hourly count's queries, each a range of an index
+// (TestTokenQueriesSeekAnIndex).
+const (
+	purgeQuery = `DELETE FROM tokens WHERE hash IN
+		(SELECT hash FROM tokens WHERE expires_at <= ? LIMIT ?)`
+	confirmationsQuery = `SELECT count(*) FROM tokens WHERE kind = 'confirm' AND mailed_at > ?`
+)
+
+// PurgeExpired deletes the expired tokens, with the signups held with
+// them, a batch at a time, and returns how many went. An expired token
+// opens nothing; a year of digests, each with a manage token, would
+// otherwise keep them all. The index on expires_at makes it a range, not a
+// scan of the table.
+func (s *Store) PurgeExpired(ctx context.Context) (int64, error) {
+	now := s.now().Unix()
+	var total int64
+	for {
+		res, err := s.db.ExecContext(ctx, purgeQuery, now, purgeBatch)
+		if err != nil {
+			return total, fmt.Errorf("purge expired tokens: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < purgeBatch {
+			return total, nil
+		}
+	}
+}
+
+// ConfirmationMailed records that the link of a confirmation token went
+// out in a mail: from then it counts against the hourly mail cap.
+func (s *Store) ConfirmationMailed(ctx context.Context, text string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE tokens SET mailed_at = ? WHERE hash = ? AND kind = 'confirm'`,
+		s.now().Unix(), hashToken(text))
+	if err != nil {
+		return fmt.Errorf("confirmation token: %w", err)
+	}
+	return mustAffect(res, "confirmation token")
+}
+
+// ConfirmationsMailedSince counts the confirmation links mailed since t,
+// by any process: they count against the hourly mail cap beside the
+// digests. A link minted and never mailed (the queue dropped it) does not.
+func (s *Store) ConfirmationsMailedSince(ctx context.Context, t time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, confirmationsQuery, t.Unix()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count confirmations: %w", err)
+	}
+	return n, nil
 }

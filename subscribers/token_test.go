@@ -156,39 +156,92 @@ func TestConfirmRefusesOtherTokens(t *testing.T) {
 	}
 }
 
-func TestConfirmationSentWithin(t *testing.T) {
-	tests := []struct {
-		name string
-		kind subscribers.TokenKind // "" mints no token
-		age  time.Duration
-		want bool
-	}{
-		{"never sent", "", 0, false},
-		{"just sent", subscribers.TokenConfirm, 0, true},
-		{"sent nine minutes ago", subscribers.TokenConfirm, 9 * time.Minute, true},
-		{"sent eleven minutes ago", subscribers.TokenConfirm, 11 * time.Minute, false},
-		{"manage link only", subscribers.TokenManage, 0, false},
+// hashOf is a token's stored form.
+func hashOf(text string) []byte {
+	sum := sha256.Sum256([]byte(text))
+	return sum[:]
+}
+
+// TestPurgeExpired stores more expired tokens than one batch deletes, some
+// holding a signup, beside live ones: the expired go with their signups,
+// the live still open their pages.
+func TestPurgeExpired(t *testing.T) {
+	st, db := newStore(t)
+	sub := add(t, st, "ann@example.org", subscribers.StatusActive)
+	live := map[subscribers.TokenKind]string{}
+	for _, kind := range []subscribers.TokenKind{subscribers.TokenConfirm, subscribers.TokenManage} {
+		text, err := st.NewToken(t.Context(), sub.ID, kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		live[kind] = text
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st, db := newStore(t)
-			sub := add(t, st, "ann@example.org", subscribers.StatusPending)
-			if tt.kind != "" {
-				if _, err := st.NewToken(t.Context(), sub.ID, tt.kind); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := db.ExecContext(t.Context(), `UPDATE tokens SET created_at = created_at - ?`,
-					int64(tt.age.Seconds())); err != nil {
-					t.Fatal(err)
-				}
-			}
-			got, err := st.ConfirmationSentWithin(t.Context(), sub.ID, 10*time.Minute)
+	if _, err := st.SignUp(t.Context(), "bob@example.org", subscribers.DefaultSettings(), []string{"rag"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(t.Context(), `UPDATE tokens SET expires_at = 1 WHERE subscriber_id <> ?`, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	const bulk = 12_000
+	if _, err := db.ExecContext(t.Context(), `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+		INSERT INTO tokens (hash, subscriber_id, kind, created_at, expires_at) SELECT randomblob(32), ?, 'manage', 0, 100 FROM n`,
+		bulk, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	n, err := st.PurgeExpired(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != bulk+1 {
+		t.Errorf("purged: got %d, want %d", n, bulk+1)
+	}
+	if got := count(t, db, `SELECT count(*) FROM tokens`); got != 2 {
+		t.Errorf("tokens left: got %d, want the 2 live ones", got)
+	}
+	if got := count(t, db, `SELECT count(*) FROM signups`); got != 0 {
+		t.Errorf("signups left: got %d, want 0 (they go with their token)", got)
+	}
+	for kind, text := range live {
+		if _, err := st.ByToken(t.Context(), text, kind); err != nil {
+			t.Errorf("live %s token after the purge: %v", kind, err)
+		}
+	}
+}
+
+// TestConfirmationsMailedSince counts the confirmation links of every
+// reader mailed in the window: not those minted and never mailed, not
+// those mailed before, not manage links.
+func TestConfirmationsMailedSince(t *testing.T) {
+	st, db := newStore(t)
+	var mailed []string
+	for _, email := range []string{"ann@example.org", "bob@example.org"} {
+		sub := add(t, st, email, subscribers.StatusPending)
+		for _, kind := range []subscribers.TokenKind{subscribers.TokenConfirm, subscribers.TokenConfirm, subscribers.TokenConfirm, subscribers.TokenManage} {
+			text, err := st.NewToken(t.Context(), sub.ID, kind)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != tt.want {
-				t.Errorf("got %v, want %v", got, tt.want)
+			if kind == subscribers.TokenConfirm && len(mailed) < 5 {
+				mailed = append(mailed, text)
 			}
-		})
+		}
+	}
+	for _, text := range mailed {
+		if err := st.ConfirmationMailed(t.Context(), text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(t.Context(), `UPDATE tokens SET mailed_at = mailed_at - 7200 WHERE hash = ?`, hashOf(mailed[0])); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.ConfirmationsMailedSince(t.Context(), time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != 4 {
+		t.Errorf("confirmations mailed in the last hour: got %d, want 4 (6 minted, 5 mailed, 1 of them two hours ago)", got)
+	}
+	if err := st.ConfirmationMailed(t.Context(), "unknown"); !errors.Is(err, subscribers.ErrNotFound) {
+		t.Errorf("an unknown token mailed: got %v, want ErrNotFound", err)
 	}
 }

@@ -37,8 +37,12 @@ type app struct {
 	mailer      sender
 	outbox      *mailer.Folder // set in outbox mode (no smtp.host)
 	workers     []*mailer.SMTP // delivery connections beyond mailer
-	metrics     *metrics
-	now         func() time.Time
+	// budget is the relay limits every sender of the process shares:
+	// passes, send-now and confirm, whose queue serve's worker drains.
+	budget  *pipeline.Budget
+	confirm *pipeline.Confirmations
+	metrics *metrics
+	now     func() time.Time
 }
 
 // sender is what the app sends through: an SMTP relay or the outbox folder.
@@ -100,7 +104,15 @@ func openApp(ctx context.Context, configPath string, logOut io.Writer) (*app, er
 			return nil, usageError{fmt.Errorf("config %s: smtp: %w", orDefaults(file), err)}
 		}
 	}
+	a.budget = pipeline.NewBudget(a.limits(), a.store, a.subscribers)
+	a.confirm = &pipeline.Confirmations{Subscribers: a.subscribers, Renderer: a.renderer, Headers: a.headers,
+		Mailer: a.mailer, BaseURL: cfg.BaseURL, Budget: a.budget, Logger: a.log}
 	return a, nil
+}
+
+// limits are smtp.rate_per_second and smtp.max_per_hour.
+func (a *app) limits() pipeline.Limits {
+	return pipeline.Limits{RatePerSecond: a.cfg.SMTP.RatePerSecond, MaxPerHour: a.cfg.SMTP.MaxPerHour}
 }
 
 // Close releases the database and the relay connection.
@@ -133,7 +145,8 @@ func (a *app) runner() *pipeline.Runner {
 		Renderer:        a.renderer,
 		Mailers:         a.deliveryMailers(),
 		Headers:         a.headers,
-		Limits:          pipeline.Limits{RatePerSecond: a.cfg.SMTP.RatePerSecond, MaxPerHour: a.cfg.SMTP.MaxPerHour},
+		Limits:          a.limits(),
+		Budget:          a.budget,
 		Retry:           pipeline.Retry{Attempts: a.cfg.SMTP.RetryAttempts, Backoff: a.cfg.SMTP.RetryBackoff},
 		HardBounceLimit: a.cfg.SMTP.HardBounceLimit,
 		Observer:        a.metrics,

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -73,4 +75,55 @@ func TestBackupWhileServingAndSending(t *testing.T) {
 	}
 	restored.mustRun("doctor")
 	t.Logf("backup: readers=%d sent_before_copy=%d integrity=ok restored_sent=%d", readers, during, resent)
+}
+
+// TestBackupIsPrivateAndNeverOverwrites: the copy holds every reader's
+// address, so only its owner may read it; and a file that takes its name
+// while the copy is made (another backup, another program) is left as it
+// is, not replaced.
+func TestBackupIsPrivateAndNeverOverwrites(t *testing.T) {
+	e := newEnv(t, startSources(t), nil)
+	e.mustRun("subscribers", "add", "ada@example.org", "--confirmed")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "backup.db")
+	e.mustRun("backup", file)
+	if info, err := os.Stat(file); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("backup file: got %v (%v), want mode 0600", info.Mode().Perm(), err)
+	}
+
+	// The name is taken after the command's first look: backup itself
+	// must refuse it, not replace it.
+	taken := filepath.Join(dir, "taken.db")
+	if err := os.WriteFile(taken, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := backup(t.Context(), e.db(), taken)
+	if !strings.Contains(fmt.Sprint(err), "exists") {
+		t.Errorf("backup onto a name taken meanwhile: got %v, want an error saying it exists", err)
+	}
+	if b, _ := os.ReadFile(taken); string(b) != "precious" {
+		t.Errorf("the file that took the name: got %d bytes starting %q, want it untouched", len(b), b[:min(len(b), 16)])
+	}
+	// Where hard links fail, the copy goes to a file opened O_EXCL.
+	if err := copyNew(file, taken); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("copy onto a taken name: got %v, want ErrExist", err)
+	}
+	copied := filepath.Join(dir, "copied.db")
+	if err := copyNew(file, copied); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Stat(copied); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("copied file: got %v (%v), want mode 0600", info.Mode().Perm(), err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, de := range entries {
+		names = append(names, de.Name())
+	}
+	if want := "backup.db copied.db taken.db"; strings.Join(names, " ") != want {
+		t.Errorf("files left: got %q, want %q (no temporary copy)", names, want)
+	}
 }

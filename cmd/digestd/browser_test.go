@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -138,9 +137,15 @@ func TestBrowserSubscribeManageUnsubscribe(t *testing.T) {
 	b.shoot("check-inbox")
 
 	link := confirmLink(t, relay, base)
-	b.do("confirm", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	b.do("open the confirmation link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("main form button")))
+	if got := b.text("main h1"); got != "Confirm your subscription" {
+		t.Fatalf("confirm link: got heading %q, want Confirm your subscription", got)
+	}
+	b.shoot("confirm")
+	b.do("confirm", chromedp.Click(chromedp.CSS("main form button")),
+		chromedp.WaitNotPresent(chromedp.CSS("main form")), chromedp.WaitVisible(chromedp.CSS("main h1")))
 	if got := b.text("main h1"); got != "You're subscribed" {
-		t.Fatalf("confirm link: got heading %q, want You're subscribed", got)
+		t.Fatalf("after the button: got heading %q, want You're subscribed", got)
 	}
 	b.shoot("confirmed")
 	manage, err := chromedp.Run(b.ctx, chromedp.AttributeValue(chromedp.CSS("main a.button"), "href"))
@@ -201,11 +206,11 @@ func TestBrowserSubscribeManageUnsubscribe(t *testing.T) {
 }
 
 // startServe runs `digestd serve` in-process with its mail going to relay,
-// its base_url the local address, and waits until its start-up fetch and
-// delivery pass are done. No scheduled pass runs during the test, so the
-// mails the test counts are its own. The daemon is stopped when the test
-// ends.
-func startServe(t *testing.T, relay *smtptest.Server) (string, *env) {
+// its base_url the local address and extra config lines, and waits until
+// its start-up fetch and delivery pass are done. No scheduled pass runs
+// during the test, so the mails the test counts are its own. The daemon is
+// stopped when the test ends.
+func startServe(t *testing.T, relay *smtptest.Server, extra ...string) (string, *env) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -216,7 +221,7 @@ func startServe(t *testing.T, relay *smtptest.Server) (string, *env) {
 	base := "http://" + addr
 	t.Setenv("DIGESTD_BASE_URL", base)
 	t.Setenv("DIGESTD_SCHEDULE_DELIVER", "0 0 1 1 *")
-	e := newEnv(t, startSources(t), relay, "listen: "+addr)
+	e := newEnv(t, startSources(t), relay, append([]string{"listen: " + addr}, extra...)...)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() { done <- execute(ctx, []string{"--config", e.config, "serve"}, io.Discard, io.Discard) }()
@@ -246,10 +251,15 @@ func startServe(t *testing.T, relay *smtptest.Server) (string, *env) {
 	return base, e
 }
 
+// confirmLinkRE matches a confirmation link of the web front at base.
+func confirmLinkRE(base string) *regexp.Regexp {
+	return regexp.MustCompile(regexp.QuoteMeta(base) + `/confirm/[A-Za-z0-9_-]+`)
+}
+
 // confirmLink waits for the confirmation mail and returns its link.
 func confirmLink(t *testing.T, relay *smtptest.Server, base string) string {
 	t.Helper()
-	re := regexp.MustCompile(regexp.QuoteMeta(base) + `/confirm/[A-Za-z0-9_-]+`)
+	re := confirmLinkRE(base)
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		for _, m := range relay.Messages() {
 			if link := re.FindString(parseDigest(t, m.Data).text); link != "" {
@@ -261,28 +271,28 @@ func confirmLink(t *testing.T, relay *smtptest.Server, base string) string {
 	return ""
 }
 
-// postForm posts a form as a browser would: it loads the subscribe page
-// first for the form cookie and token.
+// postForm posts a form as a browser on one of base's pages would: with
+// base as its Origin.
 func postForm(t *testing.T, base, path string, form url.Values) (*http.Response, error) {
 	t.Helper()
-	jar, err := cookiejar.New(nil)
+	req, err := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := &http.Client{Jar: jar}
-	resp, err := client.Get(base + "/")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	return http.DefaultClient.Do(req)
+}
+
+// press posts the empty form of a button on one of base's pages to path
+// and returns the answer's status.
+func press(t *testing.T, base, path string) int {
+	t.Helper()
+	resp, err := postForm(t, base, path, url.Values{})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("POST %s: %v", path, err)
 	}
-	page, err := io.ReadAll(resp.Body)
+	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
-	if m == nil {
-		t.Fatalf("GET /: no form token in\n%s", page)
-	}
-	form.Set("csrf", string(m[1]))
-	return client.PostForm(base+path, form)
+	return resp.StatusCode
 }

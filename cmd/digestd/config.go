@@ -73,6 +73,9 @@ type Config struct {
 	Health struct {
 		MaxFetchAge time.Duration `mapstructure:"max_fetch_age"`
 	} `mapstructure:"health"`
+	Web struct {
+		TrustedProxies []string `mapstructure:"trusted_proxies"`
+	} `mapstructure:"web"`
 }
 
 // LogConfig sets up slog.
@@ -109,6 +112,7 @@ func defaultConfig() Config {
 	c.Digest.MaxPapers = 20
 	c.Digest.Subject = email.DefaultSubject
 	c.Health.MaxFetchAge = 26 * time.Hour
+	c.Web.TrustedProxies = []string{}
 	return c
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -94,8 +95,49 @@ func (c Config) validate() error {
 	if c.Health.MaxFetchAge <= 0 {
 		bad("health.max_fetch_age", "%s: want a positive duration such as 26h", c.Health.MaxFetchAge)
 	}
+	if _, err := trustedProxies(c.Web.TrustedProxies); err != nil {
+		errs = append(errs, err)
+	}
 	errs = append(errs, c.validateDelivery()...)
 	return errors.Join(errs...)
+}
+
+// trustedProxies reads web.trusted_proxies: CIDRs, or single addresses.
+func trustedProxies(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range list {
+		s = strings.TrimSpace(s)
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			ip, ierr := netip.ParseAddr(s)
+			if ierr != nil {
+				return nil, fmt.Errorf("web.trusted_proxies: %q: want an address or a CIDR such as 127.0.0.1/32", s)
+			}
+			p = netip.PrefixFrom(ip, ip.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// outboxExposed is what serve and doctor say when outbox mode listens
+// beyond loopback: its messages hold readers' addresses and secret links.
+const outboxExposed = "outbox mode listens beyond loopback: /outbox answers only loopback clients that came through no proxy, " +
+	"but a reverse proxy that adds no X-Forwarded-For would pass it on"
+
+// beyondLoopback reports whether a listen address takes connections from
+// other hosts: a wildcard, a non-loopback address, or a name other than
+// localhost (which this cannot tell).
+func beyondLoopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return true
+	}
+	if host == "localhost" {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err != nil || !ip.IsLoopback()
 }
 
 var arxivCategory = regexp.MustCompile(`^[a-z]+(-[a-z]+)?(\.[A-Za-z]{2,})?$`)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -34,6 +35,9 @@ func TestConfigRejectsBadInput(t *testing.T) {
 		{"bad base_url", "base_url: papers.example.org\n", "", "base_url"},
 		{"environment checked too", "", "DIGESTD_SMTP_TLS=sometimes", `smtp.tls: "sometimes"`},
 		{"environment type", "", "DIGESTD_DIGEST_MAX_PAPERS=lots", `"digest.max_papers"`},
+		{"trusted proxy not a CIDR", "web:\n  trusted_proxies: [127.0.0.1/32, localhost]\n", "",
+			`web.trusted_proxies: "localhost": want an address or a CIDR`},
+		{"trusted proxy from the environment", "", "DIGESTD_WEB_TRUSTED_PROXIES=10.0.0.0/33", `web.trusted_proxies: "10.0.0.0/33"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,5 +104,14 @@ func TestConfigEnvironmentOverrides(t *testing.T) {
 	}
 	if want := []string{"cs.IR", "stat.ML"}; !reflect.DeepEqual(c.Sources.Arxiv.Categories, want) {
 		t.Errorf("sources.arxiv.categories: got %q, want %q", c.Sources.Arxiv.Categories, want)
+	}
+	t.Setenv("DIGESTD_WEB_TRUSTED_PROXIES", "127.0.0.1/32,::1")
+	c, _, err = loadConfig("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxies, err := trustedProxies(c.Web.TrustedProxies)
+	if got := fmt.Sprint(proxies); err != nil || got != "[127.0.0.1/32 ::1/128]" {
+		t.Errorf("web.trusted_proxies: got %s (%v), want [127.0.0.1/32 ::1/128]", got, err)
 	}
 }

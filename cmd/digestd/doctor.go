@@ -49,6 +49,12 @@ func (d *doctor) pass(name, format string, args ...any) {
 	fmt.Fprintf(d.w, "ok    %s: %s\n", name, fmt.Sprintf(format, args...))
 }
 
+// warn reports something that works but should not stay so; it fails
+// nothing.
+func (d *doctor) warn(name, msg, hint string) {
+	fmt.Fprintf(d.w, "WARN  %s: %s (hint: %s)\n", name, msg, hint)
+}
+
 func (d *doctor) fail(name string, err error, hint string) {
 	d.failed++
 	fmt.Fprintf(d.w, "FAIL  %s: %s (hint: %s)\n", name, oneLine(err.Error(), 200), hint)
@@ -106,6 +112,10 @@ func (d *doctor) checkSMTP(ctx context.Context, cfg Config) {
 	if cfg.SMTP.Host == "" {
 		d.pass("smtp", "no smtp.host: mail is written as .eml files to %s",
 			filepath.Join(filepath.Dir(cfg.Database), "outbox"))
+		if beyondLoopback(cfg.Listen) {
+			d.warn("web", fmt.Sprintf("%s (listen %s)", outboxExposed, cfg.Listen),
+				"set smtp.host to send mail, or listen on 127.0.0.1 (docs/SECURITY.md)")
+		}
 		return
 	}
 	name := fmt.Sprintf("smtp %s:%d", cfg.SMTP.Host, cfg.SMTP.Port)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -41,6 +42,7 @@ they are submitted.`,
 			f.Observer = fetchProgress{bar, a.metrics}
 			results, err := f.Run(cmd.Context(), from, to)
 			bar.done()
+			a.purgeTokens(cmd.Context())
 			for _, r := range results {
 				if r.Err == nil {
 					fmt.Fprintf(cmd.OutOrStdout(), "%s: %d papers (%d new, %d updated)\n", r.Source, r.Papers, r.New, r.Updated)
@@ -57,4 +59,19 @@ they are submitted.`,
 // fetcher returns a Fetcher over the configured sources.
 func (a *app) fetcher() *pipeline.Fetcher {
 	return &pipeline.Fetcher{Store: a.store, Sources: a.sources(), Logger: a.log, Observer: a.metrics}
+}
+
+// purgeTokens deletes the expired link tokens with every fetch: serve's on
+// schedule.fetch, or `digestd fetch` from cron. That is a few times a day,
+// never on a request; an index makes it a range, not a scan. A failure is
+// logged: the fetch itself went well.
+func (a *app) purgeTokens(ctx context.Context) {
+	n, err := a.subscribers.PurgeExpired(ctx)
+	if err != nil {
+		a.log.Error("purge expired tokens", "error", err)
+		return
+	}
+	if n > 0 {
+		a.log.Info("expired tokens purged", "tokens", n)
+	}
 }

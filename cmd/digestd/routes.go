@@ -19,7 +19,8 @@ import (
 )
 
 // routes builds the web front: the subscriber pages, health, and in outbox
-// mode the list of written messages, all with the same security headers.
+// mode the list of written messages (to loopback clients only), all with
+// the same security headers.
 func (a *app) routes() (http.Handler, error) {
 	pages, err := fs.Sub(templates.FS, "pages")
 	if err != nil {
@@ -31,19 +32,24 @@ func (a *app) routes() (http.Handler, error) {
 	}
 	archive := &pipeline.Archive{Store: a.store, Subscribers: a.subscribers, Builder: a.builder,
 		Renderer: a.renderer, BaseURL: a.cfg.BaseURL}
+	proxies, err := trustedProxies(a.cfg.Web.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
 	front, err := web.New(web.Config{
-		Store:      a.subscribers,
-		Confirmer:  a.confirmations(),
-		Previewer:  &pipeline.Previews{Recent: a.recent, Now: a.now},
-		Sender:     a.runner(),
-		Papers:     archive,
-		Archive:    archive,
-		History:    a.store,
-		MaxPapers:  a.cfg.Digest.MaxPapers,
-		TopicsHelp: help,
-		Log:        a.log,
-		BaseURL:    a.cfg.BaseURL,
-		Pages:      pages,
+		Store:          a.subscribers,
+		Confirmer:      a.confirm,
+		Previewer:      &pipeline.Previews{Recent: a.recent, Now: a.now},
+		Sender:         a.runner(),
+		Papers:         archive,
+		Archive:        archive,
+		History:        a.store,
+		MaxPapers:      a.cfg.Digest.MaxPapers,
+		TopicsHelp:     help,
+		Log:            a.log,
+		BaseURL:        a.cfg.BaseURL,
+		Pages:          pages,
+		TrustedProxies: proxies,
 	})
 	if err != nil {
 		return nil, err
@@ -73,17 +79,6 @@ func (a *app) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write([]byte("ok\n"))
-}
-
-// confirmations sends double opt-in mail through the app's mailer.
-func (a *app) confirmations() *pipeline.Confirmations {
-	return &pipeline.Confirmations{
-		Subscribers: a.subscribers,
-		Renderer:    a.renderer,
-		Headers:     a.headers,
-		Mailer:      a.mailer,
-		BaseURL:     a.cfg.BaseURL,
-	}
 }
 
 // topicsHelp renders docs/TOPICS.md, embedded, for the /help/topics page,

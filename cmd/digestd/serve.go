@@ -51,6 +51,9 @@ func (a *app) serve(ctx context.Context) error {
 	a.log.Info("digestd serving", "addr", "http://"+ln.Addr().String(), "base_url", a.cfg.BaseURL,
 		"database", a.cfg.Database, "config", orDefaults(a.configFile))
 	a.log.Info(a.mailDestination())
+	if a.outbox != nil && beyondLoopback(a.cfg.Listen) {
+		a.log.Warn(outboxExposed, "listen", a.cfg.Listen)
+	}
 
 	jobs := &jobRunner{app: a, ctx: ctx}
 	sched, err := jobs.schedule()
@@ -59,6 +62,10 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	sched.Start()
 	go jobs.startup()
+	// The confirmation mails the web front queues go out from here.
+	confirmCtx, stopConfirm := context.WithCancel(ctx)
+	var confirming sync.WaitGroup
+	confirming.Go(func() { a.confirm.Run(confirmCtx) })
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -70,6 +77,8 @@ func (a *app) serve(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	srv.Shutdown(shutdownCtx)
+	stopConfirm()
+	confirming.Wait()
 	<-sched.Stop().Done()
 	jobs.wait()
 	if errors.Is(err, http.ErrServerClosed) {
@@ -117,6 +126,7 @@ func (j *jobRunner) fetch() {
 		from := to.AddDate(0, 0, 1-j.app.cfg.Sources.Days)
 		// Errors are logged per source by the fetcher.
 		j.app.fetcher().Run(j.ctx, from, to)
+		j.app.purgeTokens(j.ctx)
 	})
 }
 

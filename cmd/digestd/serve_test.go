@@ -17,8 +17,8 @@ import (
 
 // TestServeSubscribeConfirmAndStop runs `digestd serve` in outbox mode: the
 // pages answer, a subscription's confirmation mail lands in the outbox and
-// is listed at /outbox, its link confirms, and SIGTERM (context cancel)
-// stops the daemon with status 0.
+// is listed at /outbox, its link's button confirms, and SIGTERM (context
+// cancel) stops the daemon with status 0.
 func TestServeSubscribeConfirmAndStop(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -60,10 +60,14 @@ func TestServeSubscribeConfirmAndStop(t *testing.T) {
 		t.Fatalf("POST /subscribe: got %d %q, want 200 and Check your inbox", resp.StatusCode, page)
 	}
 
-	listing := get(t, base+"/outbox", http.StatusOK)
-	name := regexp.MustCompile(`[\w.-]+ada[\w.-]*\.eml`).FindString(listing)
+	// The confirmation goes out in the background, a moment after the page.
+	var listing, name string
+	for deadline := time.Now().Add(10 * time.Second); name == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		listing = get(t, base+"/outbox", http.StatusOK)
+		name = regexp.MustCompile(`[\w.-]+ada[\w.-]*\.eml`).FindString(listing)
+	}
 	if name == "" {
-		t.Fatalf("GET /outbox lists no message to ada:\n%s", listing)
+		t.Fatalf("GET /outbox lists no message to ada within 10s:\n%s", listing)
 	}
 	if _, err := os.Stat(filepath.Join(e.dir, "data", "outbox", name)); err != nil {
 		t.Errorf("outbox file: %v", err)
@@ -76,7 +80,15 @@ func TestServeSubscribeConfirmAndStop(t *testing.T) {
 	if got := e.count(`SELECT count(*) FROM subscribers WHERE status = 'pending'`); got != 1 {
 		t.Errorf("pending subscribers before the click: got %d, want 1", got)
 	}
-	get(t, base+link[1], http.StatusOK)
+	if page := get(t, base+link[1], http.StatusOK); !strings.Contains(page, "Confirm and subscribe") {
+		t.Errorf("confirmation link: got\n%s\nwant a page with the button", page)
+	}
+	if got := e.count(`SELECT count(*) FROM subscribers WHERE status = 'pending'`); got != 1 {
+		t.Errorf("pending subscribers after opening the link: got %d, want 1 (a GET confirms nothing)", got)
+	}
+	if code := press(t, base, link[1]); code != http.StatusOK {
+		t.Fatalf("the confirmation button: got %d, want 200", code)
+	}
 	if got := e.count(`SELECT count(*) FROM subscribers WHERE email = 'ada@example.org' AND status = 'active' AND timezone = 'Europe/Berlin'`); got != 1 {
 		t.Errorf("active subscribers after the click: got %d, want 1", got)
 	}

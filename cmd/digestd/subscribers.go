@@ -74,7 +74,7 @@ func newSubscribersAdd(open opener) *cobra.Command {
 				return storeError(err)
 			}
 			if !confirmed {
-				if err := a.confirmations().SendConfirmation(cmd.Context(), sub); err != nil {
+				if err := a.confirm.SendConfirmation(cmd.Context(), sub); err != nil {
 					return fmt.Errorf("subscriber %s added as pending, but the confirmation email failed: %w", sub.Email, err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s added (pending): confirmation email sent\n", sub.Email)
@@ -195,7 +195,7 @@ Rejected rows are reported with their line numbers; the others are imported.`,
 				}
 				added++
 				if byEmail {
-					if err := a.confirmations().SendConfirmation(cmd.Context(), sub); err != nil {
+					if err := a.confirm.SendConfirmation(cmd.Context(), sub); err != nil {
 						return fmt.Errorf("line %d: %s: confirmation email: %w", row.Line, sub.Email, err)
 					}
 				}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	htmpl "html/template"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -140,12 +141,38 @@ var outboxPage = htmpl.Must(htmpl.New("outbox").Parse(`<!DOCTYPE html>
 // source inline (message/rfc822 makes browsers download it), with nosniff so
 // the HTML part is never rendered; ?download=1 gives message/rfc822 for a
 // mail client.
+//
+// Every message holds a reader's address and their secret links, so only
+// a client on this host's loopback that came through no proxy is answered;
+// anyone else gets 404, as if there were no outbox.
 func (o *Folder) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /outbox", o.serveList)
 	mux.HandleFunc("GET /outbox/{$}", o.serveList)
 	mux.HandleFunc("GET /outbox/{name}", o.serveMessage)
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !local(r) {
+			http.NotFound(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// forwardingHeaders are those a proxy adds naming the client it forwards.
+var forwardingHeaders = []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"}
+
+// local reports whether r comes from this host's loopback and carries no
+// forwarding header: a reverse proxy on the same host connects from
+// loopback too, on behalf of anyone.
+func local(r *http.Request) bool {
+	for _, h := range forwardingHeaders {
+		if _, ok := r.Header[h]; ok {
+			return false
+		}
+	}
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	return err == nil && ap.Addr().Unmap().IsLoopback()
 }
 
 func (o *Folder) serveList(w http.ResponseWriter, r *http.Request) {

@@ -48,12 +48,64 @@ func TestOutboxDirSend(t *testing.T) {
 	}
 }
 
+// get asks h for path as a browser on this host would: from loopback,
+// through no proxy.
 func get(t *testing.T, h http.Handler, path string) (*http.Response, string) {
 	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	r.RemoteAddr = "127.0.0.1:40000"
+	return serve(h, r)
+}
+
+func serve(h http.Handler, r *http.Request) (*http.Response, string) {
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	h.ServeHTTP(rec, r)
 	body, _ := io.ReadAll(rec.Result().Body)
 	return rec.Result(), string(body)
+}
+
+// TestOutboxOnlyForLocalClients: the messages hold readers' secret links;
+// a client elsewhere, or one a proxy forwards, gets 404 as if there were
+// no outbox.
+func TestOutboxOnlyForLocalClients(t *testing.T) {
+	o := &Folder{Dir: t.TempDir()}
+	if err := o.Send(context.Background(), "a@example.org", "ann@example.org", []byte("Subject: x\r\n\r\n/manage/secret\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	h := o.Handler()
+	tests := []struct {
+		name, remote string
+		header       http.Header
+		want         int
+	}{
+		{"loopback", "127.0.0.1:40000", nil, 200},
+		{"loopback IPv6", "[::1]:40000", nil, 200},
+		{"another host", "203.0.113.9:40000", nil, 404},
+		{"the host's LAN address", "192.168.1.20:40000", nil, 404},
+		{"IPv4-mapped other host", "[::ffff:203.0.113.9]:40000", nil, 404},
+		{"proxied, X-Forwarded-For", "127.0.0.1:40000", http.Header{"X-Forwarded-For": {"203.0.113.9"}}, 404},
+		{"proxied, Forwarded", "127.0.0.1:40000", http.Header{"Forwarded": {"for=203.0.113.9"}}, 404},
+		{"proxied, X-Real-IP", "[::1]:40000", http.Header{"X-Real-Ip": {"203.0.113.9"}}, 404},
+		{"proxied, empty X-Forwarded-For", "127.0.0.1:40000", http.Header{"X-Forwarded-For": {""}}, 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, path := range []string{"/outbox", "/outbox/"} {
+				r := httptest.NewRequest(http.MethodGet, path, nil)
+				r.RemoteAddr, r.Header = tt.remote, tt.header
+				if r.Header == nil {
+					r.Header = http.Header{}
+				}
+				resp, body := serve(h, r)
+				if resp.StatusCode != tt.want {
+					t.Errorf("GET %s: got %d, want %d", path, resp.StatusCode, tt.want)
+				}
+				if tt.want == 404 && strings.Contains(body, "ann") {
+					t.Errorf("GET %s: the refusal names a recipient:\n%s", path, body)
+				}
+			}
+		})
+	}
 }
 
 func TestOutboxDirHandler(t *testing.T) {

@@ -38,7 +38,11 @@ type Runner struct {
 	Mailers []Mailer
 	Headers email.Headers
 	Limits  Limits
-	Retry   Retry
+	// Budget, when set, is the pacing and hourly count the Runner shares
+	// with the process's other senders (send-now, confirmations); it is
+	// made from the same Limits.
+	Budget *Budget
+	Retry  Retry
 	// HardBounceLimit is how many permanent refusals of an address make
 	// its reader bounced; 1 when 0.
 	HardBounceLimit int
@@ -83,7 +87,7 @@ func (r *Runner) Run(ctx context.Context, opt RunOptions) (RunResult, error) {
 		return res, err
 	}
 	log := r.Logger.With("run", runID)
-	s := &sendState{runner: r, log: log, res: &res, pace: newPacer(r.Limits.RatePerSecond, r.Now, r.sleep)}
+	s := &sendState{runner: r, log: log, res: &res, pace: r.budget().pace}
 	err = r.pass(ctx, opt, s)
 	// The outbox takes the pass's last sends from the sent log now, not at
 	// the next pass: `digestd status`, backups and the reader's archive
@@ -117,14 +121,11 @@ func (r *Runner) pass(ctx context.Context, opt RunOptions, s *sendState) error {
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	s.stop = stop
-	s.budget = -1
-	if limit := r.Limits.MaxPerHour; limit > 0 {
-		n, err := r.Store.SentWithin(ctx, time.Hour)
-		if err != nil {
-			return fmt.Errorf("read outbox: %w", err)
-		}
-		s.budget = max(limit-n, 0)
+	left, err := r.budget().Left(ctx)
+	if err != nil {
+		return err
 	}
+	s.budget = left
 	s.queue = make(chan *digest.Outgoing, maxStoreBatch)
 	var wg sync.WaitGroup
 	for _, m := range r.Mailers {

@@ -349,30 +349,6 @@ func firstData(msgs []smtptest.Message) string {
 	return string(msgs[0].Data)
 }
 
-func TestConfirmationsSend(t *testing.T) {
-	p := newPipeline(t)
-	sub := p.add(t, "new@example.org", subscribers.StatusPending, subscribers.DefaultSettings(), "video")
-	relay := smtptest.Start(t)
-	c := &pipeline.Confirmations{Subscribers: p.subs, Renderer: p.ren, Headers: mailHeaders,
-		Mailer: sender(t, relay.Port()), BaseURL: "https://papers.example.org"}
-	if err := c.SendConfirmation(context.Background(), sub); err != nil {
-		t.Fatalf("SendConfirmation: %v", err)
-	}
-	msgs := relay.Messages()
-	if got := recipients(msgs); got != "new@example.org" {
-		t.Fatalf("got mail to %q, want new@example.org", got)
-	}
-	_, body := readMail(t, msgs[0].Data)
-	m := regexp.MustCompile(`https://papers\.example\.org/confirm/([A-Za-z0-9_-]+)`).FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("got no /confirm/ link in:\n%s", body)
-	}
-	got, err := p.subs.Confirm(context.Background(), m[1])
-	if err != nil || got.Status != subscribers.StatusActive || got.ID != sub.ID {
-		t.Errorf("Confirm: got %+v (%v), want %s active", got, err, sub.Email)
-	}
-}
-
 // TestRunLeavesDigestWhosePapersAnotherPassTook: `serve`'s pass and `run
 // --now` can build a reader's digests for two periods at once; whichever
 // stores second finds some of its papers taken. The pass goes on (it does

@@ -16,10 +16,18 @@ import (
 // of papers sent; 0, with nothing stored or sent, when nothing new matches.
 // A digest the relay put off (a 4xx reply, the relay down) stays in the
 // outbox and goes out with the next pass; one it refused for good is an
-// error.
+// error. It shares the pass's pacing and hourly cap: at the cap it sends
+// nothing and returns a *CapError.
 func (r *Runner) SendNow(ctx context.Context, sub subscribers.Subscriber) (int, error) {
 	if len(r.Mailers) == 0 {
 		return 0, errors.New("no mailer to send with")
+	}
+	budget := r.budget()
+	if left, err := budget.Left(ctx); err != nil || left == 0 {
+		if err == nil {
+			err = &CapError{Max: budget.limits.MaxPerHour}
+		}
+		return 0, err
 	}
 	now := r.Now()
 	base := digest.CurrentPeriod(sub, now)
@@ -44,7 +52,7 @@ func (r *Runner) SendNow(ctx context.Context, sub subscribers.Subscriber) (int, 
 		return 0, fmt.Errorf("subscriber %s: %w", sub.Email, err)
 	}
 	out := outs[0]
-	s := &sendState{runner: r, log: r.Logger, res: &res, pace: newPacer(r.Limits.RatePerSecond, r.Now, r.sleep), budget: -1}
+	s := &sendState{runner: r, log: r.Logger, res: &res, pace: budget.pace, budget: -1}
 	if err := s.send(ctx, r.Mailers[0], out); err != nil {
 		return 0, err
 	}

@@ -86,5 +86,5 @@ func (w *Front) propose(rw http.ResponseWriter, r *http.Request, sub subscribers
 		return
 	}
 	page.Proposal = why + " Nothing is saved until you press Save; edit the topics first if you like."
-	w.form(rw, r, http.StatusOK, "manage", page)
+	w.render(rw, http.StatusOK, "manage", page)
 }

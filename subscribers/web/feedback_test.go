@@ -54,7 +54,7 @@ func TestFeedbackLinks(t *testing.T) {
 		{"more: keywords as a new topic", "/manage/" + annTok + "/more/2607.00042", 200,
 			[]string{">lora\nrag OR retrieval\n&#34;speculative decoding&#34; &#34;draft model&#34;</textarea>",
 				"For more papers like “Speculative Decoding for Agents”", "Nothing is saved until you press Save",
-				`data-query="&#34;speculative decoding&#34; &#34;draft model&#34;"`, `name="csrf"`},
+				`data-query="&#34;speculative decoding&#34; &#34;draft model&#34;"`, `<form method="post" action="http://digestd.test/manage/` + annTok + `"`},
 			[]string{`data-query="lora"`}},
 		{"more: old-style id, title words", "/manage/" + annTok + "/more/hep-th/0601001", 200,
 			[]string{"rag OR retrieval\nstrings hits</textarea>"}, nil},

@@ -36,8 +36,6 @@ type formPage struct {
 	Proposal       string
 	UnsubscribeURL string
 	ManageURL      string
-	// CSRF is the form token every form posts back.
-	CSRF string
 	// Preview, when set, is shown beside the topics field: the no-JS
 	// Preview button fills it; the script replaces it as the reader types.
 	Preview *previewData

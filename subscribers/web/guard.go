@@ -2,18 +2,24 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
-	"strings"
+	"time"
 
 	"github.com/digestd/digestd/subscribers"
 )
 
 // Errors only the web front raises; fail maps them to 403 and 429.
 var (
-	errForbidden = errors.New("form token missing or wrong")
+	errCrossSite = errors.New("form posted from another site")
 	errTooMany   = errors.New("too many requests")
 )
+
+// tooMany is errTooMany with the time until the client may try again.
+type tooMany struct{ wait time.Duration }
+
+func (e tooMany) Error() string             { return errTooMany.Error() }
+func (e tooMany) Is(target error) bool      { return target == errTooMany }
+func (e tooMany) RetryAfter() time.Duration { return e.wait }
 
 // contentPolicy allows nothing inline and nothing from elsewhere: the one
 // script and the one stylesheet are files under /static/.
@@ -33,32 +39,29 @@ func Secure(next http.Handler) http.Handler {
 	})
 }
 
-// oneClick reports whether a POST is RFC 8058's one-click unsubscribe: the
-// mail client sends it without cookies, so the token in the URL is its only
-// credential, as it is for the button that sends the same body.
-func oneClick(r *http.Request) bool {
-	return r.PostFormValue("List-Unsubscribe") == "One-Click"
-}
-
-// guard wraps a POST handler: at most so many posts per client IP, a
-// bounded body, and a form token matching the browser's cookie; with
-// oneClickOK, a one-click unsubscribe needs no form token.
-func (w *Front) guard(next http.HandlerFunc, oneClickOK bool) http.HandlerFunc {
-	return func(rw http.ResponseWriter, r *http.Request) {
-		if !w.posts.allow(clientIP(r)) {
-			w.fail(rw, r, errTooMany)
-			return
-		}
+// guard wraps a POST handler. First the request must come from this
+// site's own pages (http.CrossOriginProtection: Sec-Fetch-Site, else Origin
+// against Host and base_url), so a forged post costs nothing; then it
+// counts against key's bucket in l; then its body must be a form of
+// bounded size. Requests with neither header pass the first check, as the
+// one-click unsubscribe from a mail provider's server does: they are not
+// a browser tricked by another site.
+func (w *Front) guard(l *limiter, key func(*http.Request) string, next http.HandlerFunc) http.HandlerFunc {
+	read := func(rw http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(rw, r.Body, maxFormBytes)
 		if err := parseForm(r); err != nil {
 			w.fail(rw, r, err)
 			return
 		}
-		if !(oneClickOK && oneClick(r)) && !w.csrf.valid(r) {
-			w.fail(rw, r, errForbidden)
+		next(rw, r)
+	}
+	limited := w.limit(l, key, read)
+	return func(rw http.ResponseWriter, r *http.Request) {
+		if err := w.origins.Check(r); err != nil {
+			w.fail(rw, r, errCrossSite)
 			return
 		}
-		next(rw, r)
+		limited(rw, r)
 	}
 }
 
@@ -77,27 +80,4 @@ func parseForm(r *http.Request) error {
 		return err
 	}
 	return subscribers.Invalidf("the form could not be read: %v", err)
-}
-
-// clientIP is the address the request came from. X-Forwarded-For is only
-// believed from a peer on the same host (a reverse proxy in front of
-// digestd), and only its last address, the one that proxy added: anyone
-// can write the others, and a limit keyed on them limits nothing.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return host
-	}
-	fwd := r.Header.Values("X-Forwarded-For")
-	if len(fwd) == 0 {
-		return host
-	}
-	hops := strings.Split(fwd[len(fwd)-1], ",")
-	if last := strings.TrimSpace(hops[len(hops)-1]); net.ParseIP(last) != nil {
-		return last
-	}
-	return host
 }

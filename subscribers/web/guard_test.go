@@ -1,61 +1,83 @@
 package web_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/web"
 )
 
-// TestCSRF posts every form without its token, and with a token from
-// another browser: 403, and nothing changes.
-func TestCSRF(t *testing.T) {
+// TestCrossSite posts every form as a browser on another site would: 403
+// and nothing changes. The one-click unsubscribe is the exception RFC 8058
+// needs: a mail provider may send it from anywhere.
+func TestCrossSite(t *testing.T) {
 	w := newWeb(t)
 	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
 	tok := token(t, w.store, sub.ID, subscribers.TokenManage)
-	other := newWeb(t) // another server's key: its tokens are forgeries here
-	other.post(t, "/subscribe", "email=x@example.org")
-	tests := []struct{ name, path, body string }{
+	pending := add(t, w.store, "bob@example.org", subscribers.StatusPending)
+	confirm := token(t, w.store, pending.ID, subscribers.TokenConfirm)
+	forms := []struct{ name, path, body string }{
 		{"subscribe", "/subscribe", "email=new@example.org&topics=lora"},
+		{"confirm", "/confirm/" + confirm, ""},
 		{"manage", "/manage/" + tok, "topics=rag&paused=1"},
 		{"rotate", "/manage/" + tok + "/rotate", "x=1"},
 		{"send now", "/manage/" + tok + "/send", "x=1"},
+		{"feed", "/manage/" + tok + "/feed", "x=1"},
 		{"delete", "/manage/" + tok + "/delete", "confirm=yes"},
-		{"unsubscribe button", "/unsubscribe/" + tok, ""},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name+" without token", func(t *testing.T) {
-			resp, body := w.do(t, "POST", tt.path, tt.body)
-			if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "This form has expired") {
-				t.Errorf("got %d\n%s\nwant 403 This form has expired", resp.StatusCode, body)
-			}
-		})
-		t.Run(tt.name+" with a forged token", func(t *testing.T) {
-			resp, _ := w.send(t, "POST", tt.path, tt.body+"&csrf="+url.QueryEscape(other.csrf), other.cookie)
-			if resp.StatusCode != http.StatusForbidden {
-				t.Errorf("got %d, want 403", resp.StatusCode)
-			}
-		})
+	browsers := []struct {
+		name   string
+		header http.Header
+	}{
+		{"Sec-Fetch-Site cross-site", http.Header{"Sec-Fetch-Site": {"cross-site"}}},
+		{"Sec-Fetch-Site same-site", http.Header{"Sec-Fetch-Site": {"same-site"}}},
+		{"old browser, foreign Origin", http.Header{"Origin": {"https://evil.example"}}},
 	}
-	if n := count(t, w.db, `SELECT count(*) FROM subscribers`); n != 1 {
-		t.Errorf("subscribers: got %d, want 1", n)
+	for _, f := range forms {
+		for _, b := range browsers {
+			t.Run(f.name+", "+b.name, func(t *testing.T) {
+				resp, body := w.send(t, "POST", f.path, f.body, b.header)
+				if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Sent from another site") {
+					t.Errorf("got %d\n%s\nwant 403 Sent from another site", resp.StatusCode, body)
+				}
+			})
+		}
+	}
+	if n := count(t, w.db, `SELECT count(*) FROM subscribers`); n != 2 {
+		t.Errorf("subscribers: got %d, want 2", n)
 	}
 	if got := status(t, w.store, sub.ID); got != subscribers.StatusActive {
 		t.Errorf("status: got %s, want active", got)
 	}
-	if len(w.sends.sent) != 0 {
-		t.Errorf("digests sent now: got %q, want none", w.sends.sent)
+	if got := status(t, w.store, pending.ID); got != subscribers.StatusPending {
+		t.Errorf("pending reader: got %s, want pending", got)
+	}
+	if len(w.sends.sent) != 0 || w.conf.calls("new@example.org") != 0 {
+		t.Errorf("got digests sent %q and %d confirmations, want none", w.sends.sent, w.conf.calls("new@example.org"))
 	}
 	if resp, _ := w.do(t, "GET", "/manage/"+tok, ""); resp.StatusCode != http.StatusOK {
 		t.Errorf("manage link after the forged posts: got %d, want 200", resp.StatusCode)
 	}
+	// Our own pages' origin passes, by Sec-Fetch-Site or by Origin.
+	for _, h := range []http.Header{{"Sec-Fetch-Site": {"same-origin"}}, {"Origin": {"http://digestd.test"}}, {}} {
+		if resp, _ := w.send(t, "POST", "/manage/"+tok, "topics=lora", h); resp.StatusCode != http.StatusOK {
+			t.Errorf("manage form with %v: got %d, want 200", h, resp.StatusCode)
+		}
+	}
+	resp, _ := w.send(t, "POST", "/unsubscribe/"+tok, "List-Unsubscribe=One-Click", http.Header{"Sec-Fetch-Site": {"cross-site"}})
+	if resp.StatusCode != http.StatusOK || status(t, w.store, sub.ID) != subscribers.StatusUnsubscribed {
+		t.Errorf("one-click unsubscribe sent cross-site: got %d, status %s; want 200, unsubscribed", resp.StatusCode, status(t, w.store, sub.ID))
+	}
 }
 
-// TestRateLimit sends a burst of posts from one address: past the burst,
+// TestRateLimit sends a burst of posts from one client: past the burst,
 // 429 with a page saying what to do, whatever the form.
 func TestRateLimit(t *testing.T) {
 	w := newWeb(t, web.Config{PostBurst: 5})
@@ -75,6 +97,91 @@ func TestRateLimit(t *testing.T) {
 	}
 	if resp, _ := w.do(t, "GET", "/", ""); resp.StatusCode != http.StatusOK {
 		t.Errorf("GET / after the burst: got %d, want 200 (only posts are limited)", resp.StatusCode)
+	}
+}
+
+// TestUnsubscribeCountsPerLink: a client that has spent its form limit
+// (a mail provider's server unsubscribing many readers, say) still
+// unsubscribes each reader; one link hammered is refused past its own
+// burst, and no other reader's link is.
+func TestUnsubscribeCountsPerLink(t *testing.T) {
+	w := newWeb(t, web.Config{PostBurst: 2})
+	for range 3 {
+		w.post(t, "/subscribe", "email=flood@example.org")
+	}
+	if resp, _ := w.post(t, "/subscribe", "email=flood@example.org"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("the client's forms after its burst: got %d, want 429", resp.StatusCode)
+	}
+	var links []string
+	for i := range 3 {
+		sub := add(t, w.store, fmt.Sprintf("reader%d@example.org", i), subscribers.StatusActive)
+		links = append(links, "/unsubscribe/"+token(t, w.store, sub.ID, subscribers.TokenManage))
+	}
+	for i, link := range links {
+		if resp, _ := w.do(t, "POST", link, "List-Unsubscribe=One-Click"); resp.StatusCode != http.StatusOK {
+			t.Errorf("reader %d's one-click: got %d, want 200", i, resp.StatusCode)
+		}
+	}
+	var codes []int
+	for range 8 {
+		resp, _ := w.do(t, "POST", links[0], "List-Unsubscribe=One-Click")
+		codes = append(codes, resp.StatusCode)
+	}
+	if want := []int{200, 200, 200, 200, 429, 429, 429, 429}; !slices.Equal(codes, want) {
+		t.Errorf("one link posted 8 more times: got %v, want %v (a burst of 5 in all)", codes, want)
+	}
+	if resp, _ := w.do(t, "POST", links[1], "List-Unsubscribe=One-Click"); resp.StatusCode != http.StatusOK {
+		t.Errorf("another reader's link after the flood: got %d, want 200", resp.StatusCode)
+	}
+}
+
+// TestReadsCountPerLink: the preview, "more like this", the digest in the
+// browser and the feed are limited per link. A hammered link is refused
+// past its burst (within the refill the test's own time allows); another
+// reader's is not.
+func TestReadsCountPerLink(t *testing.T) {
+	w := newWeb(t)
+	mine := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	other := add(t, w.store, "bob@example.org", subscribers.StatusActive, "lora")
+	feed, err := w.store.NewFeedToken(t.Context(), mine.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, otherTok := token(t, w.store, mine.ID, subscribers.TokenManage), token(t, w.store, other.ID, subscribers.TokenManage)
+	tests := []struct {
+		name, path, otherPath string
+		burst                 int
+		every                 time.Duration
+	}{
+		{"preview", "/manage/" + tok + "/preview?q=lora", "/manage/" + otherTok + "/preview?q=lora", 60, 300 * time.Millisecond},
+		{"feed", "/feed/" + feed + ".atom", "", 5, time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			ok, limited := 0, 0
+			for range tt.burst + 10 {
+				resp, _ := w.do(t, "GET", tt.path, "")
+				switch resp.StatusCode {
+				case http.StatusOK:
+					ok++
+				case http.StatusTooManyRequests:
+					limited++
+				default:
+					t.Fatalf("got %d, want 200 or 429", resp.StatusCode)
+				}
+			}
+			refill := int(time.Since(start) / tt.every)
+			if ok < tt.burst || ok > tt.burst+refill+1 || limited == 0 {
+				t.Errorf("%d requests in %v: got %d answered, %d refused; want %d to %d answered and the rest refused",
+					tt.burst+10, time.Since(start).Round(time.Millisecond), ok, limited, tt.burst, tt.burst+refill+1)
+			}
+			if tt.otherPath != "" {
+				if resp, _ := w.do(t, "GET", tt.otherPath, ""); resp.StatusCode != http.StatusOK {
+					t.Errorf("another reader's link after the flood: got %d, want 200", resp.StatusCode)
+				}
+			}
+		})
 	}
 }
 
@@ -99,5 +206,27 @@ func TestHeaders(t *testing.T) {
 	}
 	if resp, _ := w.do(t, "GET", "/static/app.js", ""); !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") {
 		t.Errorf("app.js Content-Type: got %q", resp.Header.Get("Content-Type"))
+	}
+}
+
+// capped is the error a Sender returns when the hourly mail cap is spent.
+type capped struct{}
+
+func (capped) Error() string             { return "smtp.max_per_hour (10) reached" }
+func (capped) RetryAfter() time.Duration { return 15 * time.Minute }
+
+type cappedSender struct{}
+
+func (cappedSender) SendNow(context.Context, subscribers.Subscriber) (int, error) { return 0, capped{} }
+
+// TestSendNowAtTheHourlyCap: "send me my digest now" once the hour's mail
+// is spent says so, and when to try again.
+func TestSendNowAtTheHourlyCap(t *testing.T) {
+	w := newWeb(t, web.Config{Sender: cappedSender{}})
+	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	resp, body := w.post(t, "/manage/"+token(t, w.store, sub.ID, subscribers.TokenManage)+"/send", "x=1")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "900" ||
+		!strings.Contains(body, "Try again in 15 minutes") {
+		t.Errorf("got %d, Retry-After %q\n%s\nwant 429, 900 and when to try again", resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
 }

@@ -1,28 +1,23 @@
 package web
 
 import (
-	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/digestd/digestd/subscribers"
 )
 
-// form renders a page holding a form, with this browser's form token.
-func (w *Front) form(rw http.ResponseWriter, r *http.Request, status int, page string, data formPage) {
-	data.CSRF = w.csrf.token(rw, r)
-	w.render(rw, status, page, data)
-}
-
 func (w *Front) index(rw http.ResponseWriter, r *http.Request) {
 	def := subscribers.DefaultSettings()
-	w.form(rw, r, http.StatusOK, "index", formPage{Title: "Subscribe", Form: settingsForm{
+	w.render(rw, http.StatusOK, "index", formPage{Title: "Subscribe", Form: settingsForm{
 		Frequency: string(def.Frequency), Weekday: int(def.Weekday), Hour: def.Hour, Timezone: def.Timezone,
 	}})
 }
 
-// subscribe answers the same page whatever the address's state, so the form
-// tells no one who is subscribed. A pending or unsubscribed address gets a
-// confirmation mail (at most one per confirmEvery); an active one, nothing.
+// subscribe holds what the form asks with a confirmation link and queues
+// its mail; nothing stored about a known reader changes until the owner of
+// the address confirms. The work, the page and its time are the same
+// whatever the address's state, so the form tells no one who subscribed.
 func (w *Front) subscribe(rw http.ResponseWriter, r *http.Request) {
 	f, set, topics, errs := readForm(r, w.maxPapers)
 	email, err := subscribers.ParseAddress(f.Email)
@@ -30,36 +25,54 @@ func (w *Front) subscribe(rw http.ResponseWriter, r *http.Request) {
 		errs["email"] = err.Error()
 	}
 	if len(errs) > 0 {
-		w.form(rw, r, http.StatusBadRequest, "index", formPage{Title: "Subscribe", Form: f, Errors: errs})
+		w.render(rw, http.StatusBadRequest, "index", formPage{Title: "Subscribe", Form: f, Errors: errs})
 		return
 	}
-	ctx := r.Context()
-	sub, err := w.store.ByEmail(ctx, email)
-	if errors.Is(err, subscribers.ErrNotFound) {
-		sub, err = w.store.Add(ctx, email, subscribers.StatusPending, set, topics)
-	} else if err == nil && (sub.Status == subscribers.StatusPending || sub.Status == subscribers.StatusUnsubscribed) {
-		// The settings wait for the owner's click: confirming applies them.
-		err = w.store.Update(ctx, sub.ID, set, topics, sub.Status)
-	}
+	su, err := w.store.SignUp(r.Context(), email, set, topics)
 	if err != nil {
 		w.fail(rw, r, err)
 		return
 	}
-	if sub.Status == subscribers.StatusPending || sub.Status == subscribers.StatusUnsubscribed {
-		recent, err := w.store.ConfirmationSentWithin(ctx, sub.ID, confirmEvery)
-		if err == nil && !recent {
-			err = w.confirmer.SendConfirmation(ctx, sub)
-		}
-		if err != nil {
-			w.fail(rw, r, err)
-			return
-		}
+	if su.Token != "" {
+		w.confirmer.Queue(su)
 	}
 	w.message(rw, http.StatusOK, "Check your inbox",
-		"If "+email+" can be subscribed, a confirmation email is on its way. Click the link in it to start your digest.",
+		"If "+email+" can be subscribed, a confirmation email is on its way. Open the link in it and press the button to start your digest.",
 		"Nothing arrived after a few minutes? Look in your spam folder, or send the form again.")
 }
 
+// confirmData is the data of confirm.html.
+type confirmData struct {
+	Title      string
+	Signup     subscribers.Signup
+	Schedule   string
+	ConfirmURL string
+}
+
+// confirmPage shows what confirming applies, and the button that does it:
+// mail scanners fetch every link in a mail, so a GET confirms nothing.
+func (w *Front) confirmPage(rw http.ResponseWriter, r *http.Request) {
+	su, err := w.store.SignupByToken(r.Context(), r.PathValue("token"))
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	rw.Header().Set("Cache-Control", "no-store")
+	w.render(rw, http.StatusOK, "confirm", confirmData{Title: "Confirm your subscription", Signup: su,
+		Schedule: schedule(su.Settings), ConfirmURL: w.baseURL + "/confirm/" + su.Token})
+}
+
+// schedule says when digests come: "daily at 07:00, Europe/Berlin time".
+func schedule(set subscribers.Settings) string {
+	when := "daily"
+	if set.Frequency == subscribers.Weekly {
+		when = "weekly, on " + set.Weekday.String() + "s,"
+	}
+	return fmt.Sprintf("%s at %02d:00, %s time", when, set.Hour, set.Timezone)
+}
+
+// confirm is the confirmation page's button: it applies the signup and
+// opens the reader's manage link.
 func (w *Front) confirm(rw http.ResponseWriter, r *http.Request) {
 	sub, err := w.store.Confirm(r.Context(), r.PathValue("token"))
 	if err != nil {
@@ -81,13 +94,15 @@ func (w *Front) confirm(rw http.ResponseWriter, r *http.Request) {
 // unsubscribePage only shows a button: mail scanners follow links, and a GET
 // must never unsubscribe anyone.
 func (w *Front) unsubscribePage(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber) {
-	w.form(rw, r, http.StatusOK, "unsubscribe", formPage{Title: "Unsubscribe", Subscriber: sub,
+	w.render(rw, http.StatusOK, "unsubscribe", formPage{Title: "Unsubscribe", Subscriber: sub,
 		UnsubscribeURL: w.baseURL + "/unsubscribe/" + r.PathValue("token"),
 		ManageURL:      w.baseURL + "/manage/" + r.PathValue("token")})
 }
 
 // unsubscribe is the button's target and the RFC 8058 one-click target
-// (a POST with List-Unsubscribe=One-Click): it answers 200, no redirect.
+// (a POST with List-Unsubscribe=One-Click, from the mail provider's
+// servers): the link is the only credential either carries. It answers
+// 200, no redirect.
 func (w *Front) unsubscribe(rw http.ResponseWriter, r *http.Request) {
 	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), subscribers.TokenManage)
 	if err == nil && sub.Status != subscribers.StatusUnsubscribed {

@@ -13,7 +13,7 @@ func (w *Front) manage(rw http.ResponseWriter, r *http.Request, sub subscribers.
 		w.fail(rw, r, err)
 		return
 	}
-	w.form(rw, r, http.StatusOK, "manage", w.managePage(r, sub, formFromSubscriber(sub, topics)))
+	w.render(rw, http.StatusOK, "manage", w.managePage(r, sub, formFromSubscriber(sub, topics)))
 }
 
 // managePage is the manage page's data; the papers-per-digest field shows
@@ -40,12 +40,12 @@ func (w *Front) saveManage(rw http.ResponseWriter, r *http.Request, sub subscrib
 			w.fail(rw, r, err)
 			return
 		}
-		w.form(rw, r, http.StatusOK, "manage", page)
+		w.render(rw, http.StatusOK, "manage", page)
 		return
 	}
 	if len(errs) > 0 {
 		page.Errors = errs
-		w.form(rw, r, http.StatusBadRequest, "manage", page)
+		w.render(rw, http.StatusBadRequest, "manage", page)
 		return
 	}
 	status := sub.Status
@@ -67,7 +67,7 @@ func (w *Front) saveManage(rw http.ResponseWriter, r *http.Request, sub subscrib
 		return
 	}
 	page.Saved = "Saved. Your next digest uses these settings."
-	w.form(rw, r, http.StatusOK, "manage", page)
+	w.render(rw, http.StatusOK, "manage", page)
 }
 
 // rotate revokes every manage link the reader has (a forwarded digest

@@ -28,8 +28,8 @@ func (w *Front) sendNow(rw http.ResponseWriter, r *http.Request, sub subscribers
 		w.fail(rw, r, subscribers.Invalidf("%s is %s: subscribe again before asking for a digest", sub.Email, sub.Status))
 		return
 	}
-	if !w.sends.allow(strconv.FormatInt(sub.ID, 10)) {
-		w.fail(rw, r, errTooMany)
+	if ok, wait := w.sends.allow(strconv.FormatInt(sub.ID, 10)); !ok {
+		w.fail(rw, r, tooMany{wait})
 		return
 	}
 	n, err := w.sender.SendNow(r.Context(), sub)

@@ -41,16 +41,51 @@ func status(t *testing.T, st *subscribers.Store, id int64) subscribers.Status {
 	return sub.Status
 }
 
+// TestConfirmPage: the link of a confirmation mail shows the address, the
+// schedule and the topics the click applies, and a button; only the
+// button's POST confirms, once.
 func TestConfirmPage(t *testing.T) {
 	w := newWeb(t)
-	sub := add(t, w.store, "ann@example.org", subscribers.StatusPending, "lora")
-	path := "/confirm/" + token(t, w.store, sub.ID, subscribers.TokenConfirm)
-	resp, body := w.do(t, "GET", path, "")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "subscribed") {
-		t.Fatalf("first GET: got %d\n%s\nwant 200 You're subscribed", resp.StatusCode, body)
+	add(t, w.store, "ann@example.org", subscribers.StatusActive, "rag")
+	form := url.Values{"email": {"ann@example.org"}, "topics": {"LoRA\nagents"}, "frequency": {"weekly"}, "weekday": {"5"},
+		"hour": {"9"}, "timezone": {"Europe/Berlin"}}
+	if resp, _ := w.post(t, "/subscribe", form.Encode()); resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /subscribe: got %d, want 200", resp.StatusCode)
 	}
-	if got := status(t, w.store, sub.ID); got != subscribers.StatusActive {
-		t.Errorf("status: got %s, want active", got)
+	su := w.conf.last(t)
+	path := "/confirm/" + su.Token
+	for range 3 { // a scanner, a prefetch, the reader
+		resp, body := w.do(t, "GET", path, "")
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("GET: got %d, Cache-Control %q, want 200 no-store", resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+		for _, want := range []string{"ann@example.org", "weekly, on Fridays, at 09:00, Europe/Berlin time", "<code>lora</code>",
+			"<code>agents</code>", "replaces its schedule and topics", `<form method="post" action="http://digestd.test` + path + `"`,
+			"Confirm and subscribe</button>"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("GET: page without %q:\n%s", want, body)
+			}
+		}
+	}
+	sub, err := w.store.ByEmail(t.Context(), "ann@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := topicQueries(t, w.store, sub.ID); sub.Settings() != subscribers.DefaultSettings() || !slices.Equal(got, []string{"rag"}) {
+		t.Errorf("after the GETs: got %+v %q, want the defaults and [rag] unchanged", sub.Settings(), got)
+	}
+
+	resp, body := w.post(t, path, "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "subscribed</h1>") {
+		t.Fatalf("POST: got %d\n%s\nwant 200 You're subscribed", resp.StatusCode, body)
+	}
+	sub, err = w.store.ByID(t.Context(), sub.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := subscribers.Settings{Frequency: subscribers.Weekly, Weekday: time.Friday, Hour: 9, Timezone: "Europe/Berlin"}
+	if got := topicQueries(t, w.store, sub.ID); sub.Settings() != want || !slices.Equal(got, []string{"lora", "agents"}) {
+		t.Errorf("after the POST: got %+v %q, want %+v [lora agents]", sub.Settings(), got, want)
 	}
 	m := regexp.MustCompile(`href="http://digestd\.test(/manage/[^"]+)"`).FindStringSubmatch(body)
 	if m == nil {
@@ -59,8 +94,11 @@ func TestConfirmPage(t *testing.T) {
 	if resp, _ := w.do(t, "GET", m[1], ""); resp.StatusCode != http.StatusOK {
 		t.Errorf("GET the manage link: got %d, want 200", resp.StatusCode)
 	}
+	if resp, _ := w.post(t, path, ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("second POST: got %d, want 404", resp.StatusCode)
+	}
 	if resp, _ := w.do(t, "GET", path, ""); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("second GET: got %d, want 404", resp.StatusCode)
+		t.Errorf("GET after confirming: got %d, want 404", resp.StatusCode)
 	}
 }
 
@@ -178,7 +216,8 @@ func TestNotFound(t *testing.T) {
 		}
 	}
 	tests := []struct{ name, method, path, body string }{
-		{"expired confirm", "GET", "/confirm/" + expiredConfirm, ""},
+		{"expired confirm page", "GET", "/confirm/" + expiredConfirm, ""},
+		{"expired confirm post", "POST", "/confirm/" + expiredConfirm, ""},
 		{"expired manage page", "GET", "/manage/" + expiredManage, ""},
 		{"expired manage post", "POST", "/manage/" + expiredManage, "topics=rag&paused=1"},
 		{"expired one-click", "POST", "/unsubscribe/" + expiredManage, "List-Unsubscribe=One-Click"},
@@ -186,12 +225,13 @@ func TestNotFound(t *testing.T) {
 		{"forged export", "GET", "/manage/" + forged + "/export", ""},
 		{"forged rotate", "POST", "/manage/" + forged + "/rotate", "x=1"},
 		{"forged delete", "POST", "/manage/" + forged + "/delete", "confirm=yes"},
-		{"forged confirm", "GET", "/confirm/" + forged, ""},
+		{"forged confirm page", "GET", "/confirm/" + forged, ""},
+		{"forged confirm post", "POST", "/confirm/" + forged, ""},
 		{"forged manage page", "GET", "/manage/" + forged, ""},
 		{"forged manage post", "POST", "/manage/" + forged, "topics=rag&paused=1"},
 		{"forged unsubscribe page", "GET", "/unsubscribe/" + forged, ""},
 		{"forged unsubscribe post", "POST", "/unsubscribe/" + forged, "List-Unsubscribe=One-Click"},
-		{"manage token confirms nothing", "GET", "/confirm/" + manage, ""},
+		{"manage token confirms nothing", "POST", "/confirm/" + manage, ""},
 		{"confirm token manages nothing", "GET", "/manage/" + confirm, ""},
 		{"confirm token unsubscribes no one", "POST", "/unsubscribe/" + confirm, "List-Unsubscribe=One-Click"},
 		{"unknown path", "GET", "/no/such/page", ""},

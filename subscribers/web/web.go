@@ -7,26 +7,28 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
-	"strings"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/digestd/digestd/subscribers"
 )
 
-// Confirmer sends the double opt-in email with a fresh confirmation link.
+// Confirmer mails a signup's confirmation link. Queue returns at once, so
+// that the subscribe form answers before the mail goes, in the same time
+// for any address.
 type Confirmer interface {
-	SendConfirmation(ctx context.Context, sub subscribers.Subscriber) error
+	Queue(su subscribers.Signup)
 }
 
 // History lists the digests made for a reader.
 type History interface {
 	ExportDigests(ctx context.Context, subscriberID int64) ([]subscribers.ExportDigest, error)
 }
-
-// confirmEvery is how often one address may be sent a confirmation mail,
-// however often the form is posted.
-const confirmEvery = 10 * time.Minute
 
 // maxFormBytes bounds a form post.
 const maxFormBytes = 64 << 10
@@ -57,16 +59,21 @@ type Config struct {
 	// /help/topics: trusted HTML, rendered from docs/TOPICS.md.
 	TopicsHelp template.HTML
 	Log        *slog.Logger
-	// BaseURL is the public address, for absolute links; an https one also
-	// marks the form cookie Secure.
+	// BaseURL is the public address, for absolute links; forms posted
+	// from its origin pass the cross-origin check.
 	BaseURL string
 	// Pages holds layout.html, settings.html, preview.html, one file per
 	// page, style.css and app.js.
 	Pages fs.FS
-	// PostBurst POSTs from one IP pass at once, then one per PostEvery;
-	// zero means 20 and 3s.
+	// PostBurst POSTs from one client pass at once, then one per
+	// PostEvery; zero means 20 and 3s.
 	PostBurst int
 	PostEvery time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (web.trusted_proxies). None by default: a client that
+	// reaches digestd directly must not choose the address its limits
+	// count against.
+	TrustedProxies []netip.Prefix
 }
 
 // Front is the subscriber-facing web front: subscribe, confirm, manage,
@@ -85,18 +92,23 @@ type Front struct {
 	baseURL   string
 	pages     map[string]*template.Template
 	static    map[string]staticFile
-	csrf      *csrf
-	posts     *limiter // per client IP
-	sends     *limiter // per subscriber
+	origins   *http.CrossOriginProtection
+	proxies   []netip.Prefix
+	untrusted sync.Once // warns once of a proxy web.trusted_proxies lacks
+	posts     *limiter  // per client
+	sends     *limiter  // per subscriber
+	unsubs    *limiter  // per link
+	views     *limiter  // per link
+	feeds     *limiter  // per feed link
 }
 
-// New parses the page templates once, at start-up, and makes the key
-// that signs form tokens.
+// New parses the page templates once, at start-up, and sets up the
+// cross-origin check and the rate limits.
 func New(cfg Config) (*Front, error) {
 	w := &Front{store: cfg.Store, confirmer: cfg.Confirmer, previewer: cfg.Previewer, sender: cfg.Sender,
 		papers: cfg.Papers, archive: cfg.Archive, history: cfg.History, maxPapers: cfg.MaxPapers, help: cfg.TopicsHelp, log: cfg.Log,
-		baseURL: cfg.BaseURL, pages: map[string]*template.Template{}, static: map[string]staticFile{}}
-	for _, name := range []string{"index", "message", "manage", "unsubscribe", "preview_page", "help"} {
+		baseURL: cfg.BaseURL, pages: map[string]*template.Template{}, static: map[string]staticFile{}, proxies: cfg.TrustedProxies}
+	for _, name := range []string{"index", "message", "confirm", "manage", "unsubscribe", "preview_page", "help"} {
 		t, err := template.ParseFS(cfg.Pages, "layout.html", "settings.html", "preview.html", name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
@@ -115,8 +127,16 @@ func New(cfg Config) (*Front, error) {
 		}
 		w.static[name] = staticFile{typ + "; charset=utf-8", b}
 	}
-	if w.csrf, err = newCSRF(strings.HasPrefix(cfg.BaseURL, "https://")); err != nil {
-		return nil, err
+	w.origins = http.NewCrossOriginProtection()
+	// The one-click unsubscribe may come cross-site (RFC 8058); its link
+	// is its only credential, as it is for the button that sends it.
+	w.origins.AddInsecureBypassPattern("POST /unsubscribe/{token}")
+	// Forms on base_url's pages pass even through a proxy that rewrites
+	// Host, for browsers that send Origin but not Sec-Fetch-Site.
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
+		if err := w.origins.AddTrustedOrigin(u.Scheme + "://" + u.Host); err != nil {
+			return nil, fmt.Errorf("base_url %q: %w", cfg.BaseURL, err)
+		}
 	}
 	burst, every := cfg.PostBurst, cfg.PostEvery
 	if burst <= 0 {
@@ -127,6 +147,9 @@ func New(cfg Config) (*Front, error) {
 	}
 	w.posts = newLimiter(burst, every, maxTracked)
 	w.sends = newLimiter(1, sendEvery, maxTracked)
+	w.unsubs = newLimiter(unsubscribeBurst, unsubscribeEvery, maxTracked)
+	w.views = newLimiter(viewBurst, viewEvery, maxTracked)
+	w.feeds = newLimiter(feedBurst, feedEvery, maxTracked)
 	return w, nil
 }
 
@@ -147,25 +170,30 @@ func (w *Front) reader(h readerHandler) http.HandlerFunc {
 }
 
 // Register adds the web front's routes to mux. Every POST goes through
-// guard: rate limit, body limit, CSRF check.
+// guard: cross-origin check, rate limit, bounded body. Forms count against
+// the client's limit; the one-click unsubscribe, the preview, the feed
+// and the archive against their link's, so that no client's flood refuses
+// a reader.
 func (w *Front) Register(mux *http.ServeMux) {
+	form := func(h http.HandlerFunc) http.HandlerFunc { return w.guard(w.posts, w.client, h) }
 	mux.HandleFunc("GET /{$}", w.index)
-	mux.HandleFunc("POST /subscribe", w.guard(w.subscribe, false))
-	mux.HandleFunc("GET /confirm/{token}", w.confirm)
+	mux.HandleFunc("POST /subscribe", form(w.subscribe))
+	mux.HandleFunc("GET /confirm/{token}", w.confirmPage)
+	mux.HandleFunc("POST /confirm/{token}", form(w.confirm))
 	mux.HandleFunc("GET /manage/{token}", w.reader(w.manage))
-	mux.HandleFunc("POST /manage/{token}", w.guard(w.reader(w.saveManage), false))
-	mux.HandleFunc("GET /manage/{token}/preview", w.reader(w.preview))
+	mux.HandleFunc("POST /manage/{token}", form(w.reader(w.saveManage)))
+	mux.HandleFunc("GET /manage/{token}/preview", w.limit(w.views, byToken, w.reader(w.preview)))
 	mux.HandleFunc("GET /manage/{token}/export", w.reader(w.export))
-	mux.HandleFunc("GET /manage/{token}/more/{id...}", w.moreLike)
-	mux.HandleFunc("GET /manage/{token}/fewer/{id...}", w.fewerLike)
-	mux.HandleFunc("GET /manage/{token}/digest/{period}", w.viewDigest)
-	mux.HandleFunc("POST /manage/{token}/send", w.guard(w.reader(w.sendNow), false))
-	mux.HandleFunc("POST /manage/{token}/feed", w.guard(w.reader(w.newFeed), false))
-	mux.HandleFunc("POST /manage/{token}/rotate", w.guard(w.reader(w.rotate), false))
-	mux.HandleFunc("POST /manage/{token}/delete", w.guard(w.reader(w.deleteMe), false))
+	mux.HandleFunc("GET /manage/{token}/more/{id...}", w.limit(w.views, byToken, w.moreLike))
+	mux.HandleFunc("GET /manage/{token}/fewer/{id...}", w.limit(w.views, byToken, w.fewerLike))
+	mux.HandleFunc("GET /manage/{token}/digest/{period}", w.limit(w.views, byToken, w.viewDigest))
+	mux.HandleFunc("POST /manage/{token}/send", form(w.reader(w.sendNow)))
+	mux.HandleFunc("POST /manage/{token}/feed", form(w.reader(w.newFeed)))
+	mux.HandleFunc("POST /manage/{token}/rotate", form(w.reader(w.rotate)))
+	mux.HandleFunc("POST /manage/{token}/delete", form(w.reader(w.deleteMe)))
 	mux.HandleFunc("GET /unsubscribe/{token}", w.reader(w.unsubscribePage))
-	mux.HandleFunc("POST /unsubscribe/{token}", w.guard(w.unsubscribe, true))
-	mux.HandleFunc("GET /feed/{file}", w.feed)
+	mux.HandleFunc("POST /unsubscribe/{token}", w.guard(w.unsubs, byToken, w.unsubscribe))
+	mux.HandleFunc("GET /feed/{file}", w.limit(w.feeds, byFile, w.feed))
 	mux.HandleFunc("GET /static/{name}", w.serveStatic)
 	mux.HandleFunc("GET /help/topics", w.topicsHelp)
 }
@@ -232,20 +260,29 @@ func (w *Front) message(rw http.ResponseWriter, status int, title string, lines 
 
 // fail maps an error to its page: the one place errors become statuses.
 func (w *Front) fail(rw http.ResponseWriter, r *http.Request, err error) {
-	var mbe *http.MaxBytesError
+	var (
+		mbe   *http.MaxBytesError
+		later interface{ RetryAfter() time.Duration } // a limit of ours, or the hourly mail cap
+	)
 	switch {
 	case errors.Is(err, subscribers.ErrNotFound):
 		w.message(rw, http.StatusNotFound, "Link not found",
 			"This link is unknown or has expired. Links in a digest work for a year; a confirmation link for 48 hours.")
 	case errors.As(err, &mbe):
 		w.message(rw, http.StatusRequestEntityTooLarge, "Too much", "That form was larger than we accept.")
-	case errors.Is(err, errForbidden):
-		w.message(rw, http.StatusForbidden, "This form has expired",
-			"Forms are valid for the browser that loaded them, until digestd restarts. Go back, reload the page and send it again.")
-	case errors.Is(err, errTooMany):
-		rw.Header().Set("Retry-After", "60")
-		w.message(rw, http.StatusTooManyRequests, "Slow down a little",
-			"Many forms were sent from your address in a short time. Wait a minute, then try again.")
+	case errors.Is(err, errCrossSite):
+		w.message(rw, http.StatusForbidden, "Sent from another site",
+			"This site only takes forms sent from its own pages. Open the page here, then send the form again.")
+	case errors.As(err, &later):
+		rw.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(later.RetryAfter().Seconds()))))
+		if errors.Is(err, errTooMany) {
+			w.message(rw, http.StatusTooManyRequests, "Slow down a little",
+				"Many requests came from your address, or for this link, in a short time. Wait a minute, then try again.")
+			return
+		}
+		w.message(rw, http.StatusTooManyRequests, "Sending is paused for now",
+			fmt.Sprintf("This site sends only so many emails an hour, and has reached that number. Try again in %d minutes.",
+				int(math.Ceil(later.RetryAfter().Minutes()))))
 	case errors.Is(err, subscribers.ErrInvalid):
 		w.message(rw, http.StatusBadRequest, "Something is not right", err.Error())
 	default:

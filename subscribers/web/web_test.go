@@ -24,35 +24,41 @@ import (
 	"github.com/digestd/digestd/templates"
 )
 
-// recordingConfirmer mints the confirmation token as digest.Confirmations
-// does (the web front's rate limit counts those tokens) and records the
-// address instead of mailing the link.
+// recordingConfirmer records the signups the web front queues instead of
+// mailing their links.
 type recordingConfirmer struct {
-	store *subscribers.Store
-	mu    sync.Mutex
-	sent  []string
+	mu     sync.Mutex
+	queued []subscribers.Signup
 }
 
-func (c *recordingConfirmer) SendConfirmation(ctx context.Context, sub subscribers.Subscriber) error {
-	if _, err := c.store.NewToken(ctx, sub.ID, subscribers.TokenConfirm); err != nil {
-		return err
-	}
+func (c *recordingConfirmer) Queue(su subscribers.Signup) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.sent = append(c.sent, sub.Email)
-	return nil
+	c.queued = append(c.queued, su)
 }
 
+// calls counts the signups queued for email.
 func (c *recordingConfirmer) calls(email string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
-	for _, e := range c.sent {
-		if e == email {
+	for _, su := range c.queued {
+		if strings.EqualFold(su.Subscriber.Email, email) {
 			n++
 		}
 	}
 	return n
+}
+
+// last is the signup queued last.
+func (c *recordingConfirmer) last(t *testing.T) subscribers.Signup {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.queued) == 0 {
+		t.Fatal("no signup queued")
+	}
+	return c.queued[len(c.queued)-1]
 }
 
 // failOnLog makes anything the web front logs (a template or store error)
@@ -70,10 +76,6 @@ type webServer struct {
 	db    *sql.DB
 	conf  *recordingConfirmer
 	sends *countingSender
-	// cookie and csrf are a browser's form cookie and the token its forms
-	// carry, fetched once from the subscribe page.
-	cookie *http.Cookie
-	csrf   string
 }
 
 // stubPreviewer previews every query with a paper named after it and one
@@ -104,11 +106,11 @@ func (c *countingSender) SendNow(_ context.Context, sub subscribers.Subscriber) 
 }
 
 // newWeb serves the web front as cmd/digestd wires it, over a fresh
-// database; cfg may change the POST rate limit.
+// database; cfg may change the POST rate limit and the Sender.
 func newWeb(t *testing.T, cfg ...web.Config) *webServer {
 	t.Helper()
 	st, db := newStore(t)
-	conf := &recordingConfirmer{store: st}
+	conf := &recordingConfirmer{}
 	pages, err := fs.Sub(templates.FS, "pages")
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +120,10 @@ func newWeb(t *testing.T, cfg ...web.Config) *webServer {
 		c = cfg[0]
 	}
 	sends := &countingSender{}
-	c.Store, c.Confirmer, c.Previewer, c.Sender, c.Pages = st, conf, stubPreviewer{}, sends, pages
+	c.Store, c.Confirmer, c.Previewer, c.Pages = st, conf, stubPreviewer{}, pages
+	if c.Sender == nil {
+		c.Sender = sends
+	}
 	c.Papers, c.Archive, c.TopicsHelp = stubPapers{}, stubArchive{}, "<h1>Topics: the query language</h1>"
 	c.History = digesttest.NewStore(t, db)
 	if c.MaxPapers == 0 {
@@ -137,28 +142,19 @@ func newWeb(t *testing.T, cfg ...web.Config) *webServer {
 	return &webServer{url: srv.URL, store: st, db: db, conf: conf, sends: sends}
 }
 
-// do sends a request without cookies and without following redirects.
+// do sends a request without following redirects.
 func (w *webServer) do(t *testing.T, method, path, body string) (*http.Response, string) {
 	t.Helper()
 	return w.send(t, method, path, body, nil)
 }
 
-// post sends a form as a browser that loaded one of the pages would: with
-// the form cookie and the form token.
+// post sends a form as a browser on one of the pages would: same-origin.
 func (w *webServer) post(t *testing.T, path, body string) (*http.Response, string) {
 	t.Helper()
-	if w.cookie == nil {
-		resp, page := w.do(t, "GET", "/", "")
-		m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
-		if len(resp.Cookies()) != 1 || m == nil {
-			t.Fatalf("GET /: got cookies %v and no form token in\n%s", resp.Cookies(), page)
-		}
-		w.cookie, w.csrf = resp.Cookies()[0], m[1]
-	}
-	return w.send(t, "POST", path, body+"&csrf="+url.QueryEscape(w.csrf), w.cookie)
+	return w.send(t, "POST", path, body, http.Header{"Sec-Fetch-Site": {"same-origin"}})
 }
 
-func (w *webServer) send(t *testing.T, method, path, body string, cookie *http.Cookie) (*http.Response, string) {
+func (w *webServer) send(t *testing.T, method, path, body string, header http.Header) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, w.url+path, strings.NewReader(body))
 	if err != nil {
@@ -167,8 +163,8 @@ func (w *webServer) send(t *testing.T, method, path, body string, cookie *http.C
 	if method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	if cookie != nil {
-		req.AddCookie(cookie)
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(req)
@@ -196,35 +192,41 @@ func TestIndex(t *testing.T) {
 	for _, m := range regexp.MustCompile(`<(?:input|textarea|select)[^>]*\sname="([^"]+)"`).FindAllStringSubmatch(body, -1) {
 		fields = append(fields, m[1])
 	}
-	want := []string{"csrf", "email", "topics", "frequency", "weekday", "hour", "timezone"}
+	want := []string{"email", "topics", "frequency", "weekday", "hour", "timezone"}
 	if !slices.Equal(fields, want) {
 		t.Errorf("form fields: got %q, want %q", fields, want)
 	}
 }
 
+// TestSubscribe posts the form for an address in each state: the same
+// page for all; a signup queued for its mail unless the address was mailed
+// just now; and nothing stored about a known reader changed.
 func TestSubscribe(t *testing.T) {
 	w := newWeb(t)
 	form := url.Values{"topics": {"LoRA\r\n\r\nlong-context"}, "frequency": {"weekly"}, "weekday": {"3"},
 		"hour": {"8"}, "timezone": {"Europe/Paris"}}
+	posted := subscribers.Settings{Frequency: subscribers.Weekly, Weekday: time.Wednesday, Hour: 8, Timezone: "Europe/Paris"}
 	tests := []struct {
 		name, email string
 		before      subscribers.Status // "" for an address never seen
 		sentAgo     time.Duration      // a confirmation token this old; < 0 for none
 		wantCalls   int
-		wantTopics  []string
 	}{
-		{"new address", "new@example.org", "", -1, 1, []string{"lora", `"long context"`}},
-		{"pending, mailed an hour ago", "old@example.org", subscribers.StatusPending, time.Hour, 1, []string{"lora", `"long context"`}},
-		{"pending, mailed just now", "recent@example.org", subscribers.StatusPending, 0, 0, []string{"lora", `"long context"`}},
-		{"unsubscribed", "left@example.org", subscribers.StatusUnsubscribed, -1, 1, []string{"lora", `"long context"`}},
-		{"active", "active@example.org", subscribers.StatusActive, -1, 0, []string{"rag"}},
-		{"paused", "paused@example.org", subscribers.StatusPaused, -1, 0, []string{"rag"}},
+		{"new address", "new@example.org", "", -1, 1},
+		{"pending, mailed an hour ago", "old@example.org", subscribers.StatusPending, time.Hour, 1},
+		{"pending, mailed just now", "recent@example.org", subscribers.StatusPending, 0, 0},
+		{"unsubscribed", "left@example.org", subscribers.StatusUnsubscribed, -1, 1},
+		{"active", "active@example.org", subscribers.StatusActive, -1, 1},
+		{"paused", "paused@example.org", subscribers.StatusPaused, -1, 1},
+		{"bounced", "bounced@example.org", subscribers.StatusBounced, -1, 1},
 	}
 	var firstBody string
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			wantStatus, wantSet, wantTopics := subscribers.StatusPending, posted, []string(nil)
 			if tt.before != "" {
 				sub := add(t, w.store, tt.email, tt.before, "rag")
+				wantStatus, wantSet, wantTopics = tt.before, subscribers.DefaultSettings(), []string{"rag"}
 				if tt.sentAgo >= 0 {
 					if _, err := w.store.NewToken(t.Context(), sub.ID, subscribers.TokenConfirm); err != nil {
 						t.Fatal(err)
@@ -247,21 +249,24 @@ func TestSubscribe(t *testing.T) {
 				t.Errorf("got page\n%s\nwant the same page as for a new address\n%s", body, firstBody)
 			}
 			if got := w.conf.calls(tt.email); got != tt.wantCalls {
-				t.Errorf("confirmations: got %d, want %d", got, tt.wantCalls)
+				t.Errorf("confirmations queued: got %d, want %d", got, tt.wantCalls)
+			}
+			if tt.wantCalls > 0 {
+				su := w.conf.last(t)
+				if su.Token == "" || !slices.Equal(su.Topics, []string{"lora", `"long context"`}) || su.Settings.Timezone != "Europe/Paris" {
+					t.Errorf("queued signup: got token %q, topics %q, %+v; want a token, the posted topics and settings",
+						su.Token, su.Topics, su.Settings)
+				}
 			}
 			sub, err := w.store.ByEmail(t.Context(), tt.email)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := tt.before
-			if want == "" {
-				want = subscribers.StatusPending
+			if sub.Status != wantStatus || sub.Settings() != wantSet {
+				t.Errorf("stored: got %s %+v, want %s %+v", sub.Status, sub.Settings(), wantStatus, wantSet)
 			}
-			if sub.Status != want {
-				t.Errorf("status: got %s, want %s", sub.Status, want)
-			}
-			if got := topicQueries(t, w.store, sub.ID); !slices.Equal(got, tt.wantTopics) {
-				t.Errorf("topics: got %q, want %q", got, tt.wantTopics)
+			if got := topicQueries(t, w.store, sub.ID); !slices.Equal(got, wantTopics) {
+				t.Errorf("topics: got %q, want %q", got, wantTopics)
 			}
 		})
 	}
