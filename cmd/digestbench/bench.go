@@ -34,6 +34,7 @@ type bench struct {
 	store   *sqlite.Store
 	subs    *subscribers.Store
 	runner  *pipeline.Runner
+	trainer *pipeline.Trainer
 	senders []*mailer.SMTP
 	sink    *sink
 
@@ -71,6 +72,7 @@ func newBench(ctx context.Context, path string, o options) (*bench, error) {
 		return nil, err
 	}
 	b.subs = subscribers.NewStore(b.db)
+	b.trainer = &pipeline.Trainer{Store: b.store, Subscribers: b.subs}
 	renderer, err := email.NewRenderer(email.RenderConfig{SiteName: "digestd", BaseURL: "https://digest.bench.example"})
 	if err != nil {
 		b.Close()
@@ -90,7 +92,7 @@ func newBench(ctx context.Context, path string, o options) (*bench, error) {
 	b.runner = &pipeline.Runner{
 		Store:       b.store,
 		Subscribers: b.subs,
-		Builder:     &pipeline.Builder{Store: b.store, Subscribers: b.subs, MaxPapers: o.maxPapers},
+		Builder:     &pipeline.Builder{Store: b.store, Subscribers: b.subs, MaxPapers: o.maxPapers, Trainer: b.trainer},
 		Renderer:    renderer,
 		Mailers:     mailers,
 		Headers: email.Headers{
@@ -142,12 +144,52 @@ func (b *bench) load(ctx context.Context, rng *rand.Rand) error {
 	if err != nil {
 		return err
 	}
-	return b.measure("load readers", func(p *phase) error {
+	err = b.measure("load readers", func(p *phase) error {
 		var err error
 		b.topics, err = addReaders(ctx, b.subs, vocab, b.opt.subscribers, rng)
 		p.messages = b.opt.subscribers
 		return err
 	})
+	if err != nil || b.opt.votes == 0 {
+		return err
+	}
+	return b.measure("votes and models", func(p *phase) error {
+		p.messages = b.opt.subscribers
+		return b.vote(ctx, papers, rng)
+	})
+}
+
+// vote has every reader vote -votes times, on papers of the day, through
+// the path the web front takes: each vote stored, then the reader's model
+// trained (two readers at a time).
+func (b *bench) vote(ctx context.Context, papers []digest.Paper, rng *rand.Rand) error {
+	type reader struct {
+		id    int64
+		votes []int
+	}
+	readers := make(chan reader)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			var err error
+			for r := range readers {
+				for _, i := range r.votes {
+					if err == nil {
+						err = b.subs.Vote(ctx, r.id, papers[i].ID, i%10 < 7)
+					}
+				}
+				if err == nil {
+					_, err = b.trainer.Train(ctx, r.id)
+				}
+			}
+			errs <- err
+		}()
+	}
+	for id := int64(1); id <= int64(b.opt.subscribers); id++ {
+		readers <- reader{id, rng.Perm(len(papers))[:b.opt.votes]}
+	}
+	close(readers)
+	return errors.Join(<-errs, <-errs)
 }
 
 // loadArchive stores the -archive older papers through the path the

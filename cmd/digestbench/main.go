@@ -22,6 +22,7 @@ type options struct {
 	subscribers, papers int
 	topics              string
 	archive             int
+	votes               int
 	concurrency         int
 	maxPapers           int
 	fixtures            string
@@ -39,6 +40,7 @@ func main() {
 	flag.IntVar(&o.subscribers, "subscribers", 100_000, "readers to load")
 	flag.IntVar(&o.papers, "papers", 2_000, "papers to load, arrived today")
 	flag.StringVar(&o.topics, "topics", narrow, "the readers' topics: narrow (specific phrases, authors, categories) or broad (frequent words, two ANDed, two ORed with a third excluded)")
+	flag.IntVar(&o.votes, "votes", 0, "votes every reader casts on papers of the day, their models trained before the pass")
 	flag.IntVar(&o.archive, "archive", 0, "older papers to store before today's, arrived over the year before (a year of arXiv and Hugging Face is ~500,000)")
 	flag.IntVar(&o.concurrency, "concurrency", 3, "delivery workers (SMTP connections); digestd's default smtp.concurrency")
 	flag.IntVar(&o.maxPapers, "max-papers", 20, "papers per digest; digestd's default digest.max_papers")

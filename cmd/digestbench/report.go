@@ -30,8 +30,8 @@ func (b *bench) report(w io.Writer) {
 	peak := peakRSS()
 	fmt.Fprintf(w, "peak RSS (VmHWM) %.0f MiB; database %.0f MiB\n", float64(peak)/(1<<20), float64(dbSize(b.path))/(1<<20))
 	d, l := b.pass.perSecond(), b.smtp.perSecond()
-	fmt.Fprintf(w, "bench: topics=%s archive=%d subscribers=%d papers=%d total_s=%.1f digests_per_s=%.0f smtp_limit_per_s=%.0f ratio=%.3f peak_rss_mb=%.0f\n",
-		b.opt.topics, b.opt.archive, b.opt.subscribers, b.opt.papers, b.pass.wall.Seconds(), d, l, d/l, float64(peak)/(1<<20))
+	fmt.Fprintf(w, "bench: topics=%s archive=%d votes=%d subscribers=%d papers=%d total_s=%.1f digests_per_s=%.0f smtp_limit_per_s=%.0f ratio=%.3f peak_rss_mb=%.0f\n",
+		b.opt.topics, b.opt.archive, b.opt.votes, b.opt.subscribers, b.opt.papers, b.pass.wall.Seconds(), d, l, d/l, float64(peak)/(1<<20))
 }
 
 // cpuTime is the user and system time the process has used so far.

@@ -31,6 +31,7 @@ type app struct {
 	subscribers *subscribers.Store
 	matcher     *sqlite.Matcher  // the archive search, FTS5
 	recent      *pipeline.Recent // the recent papers, indexed
+	trainer     *pipeline.Trainer
 	builder     *pipeline.Builder
 	renderer    *email.Renderer
 	headers     email.Headers
@@ -83,7 +84,8 @@ func openApp(ctx context.Context, configPath string, logOut io.Writer) (*app, er
 	a.matcher = sqlite.NewMatcher(a.db)
 	a.recent = &pipeline.Recent{Store: a.store, Now: a.now}
 	a.metrics = newMetrics(newStateCollector(a.store, a.subscribers))
-	a.builder = &pipeline.Builder{Store: a.store, Subscribers: a.subscribers, MaxPapers: cfg.Digest.MaxPapers}
+	a.trainer = &pipeline.Trainer{Store: a.store, Subscribers: a.subscribers}
+	a.builder = &pipeline.Builder{Store: a.store, Subscribers: a.subscribers, MaxPapers: cfg.Digest.MaxPapers, Trainer: a.trainer}
 	if cfg.SMTP.Host == "" {
 		a.outbox = &mailer.Folder{Dir: filepath.Join(filepath.Dir(cfg.Database), "outbox")}
 		a.mailer = a.outbox

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/digestd/digestd/digest/rank"
 	"github.com/digestd/digestd/digest/sqlite"
 
 	"github.com/digestd/digestd/digest"
@@ -27,6 +28,9 @@ type Builder struct {
 	Subscribers *subscribers.Store
 	// MaxPapers caps a digest unless the subscriber set their own cap.
 	MaxPapers int
+	// Trainer, when set, orders each digest by its reader's taste too:
+	// their votes and library (see rerank).
+	Trainer *Trainer
 
 	cache *passCache // set by ForPass
 }
@@ -102,6 +106,20 @@ func (b *Builder) readReaders(ctx context.Context, readers []dueReader) error {
 	for i := range readers {
 		readers[i].topics, readers[i].sent = topics[readers[i].sub.ID], sent[i]
 	}
+	if b.Trainer == nil {
+		return nil
+	}
+	tastes, err := b.Subscribers.Tastes(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("read tastes: %w", err)
+	}
+	models, err := b.Store.Models(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("read models: %w", err)
+	}
+	for i := range readers {
+		readers[i].taste, readers[i].model = tastes[i], models[i]
+	}
 	return nil
 }
 
@@ -113,6 +131,10 @@ type dueReader struct {
 	topics  []subscribers.Topic
 	history sqlite.History
 	sent    map[int64]bool // papers sent to them already, past the window's start
+	// taste is what they taught their digest, model the model stored of
+	// it (read when the Builder has a Trainer).
+	taste subscribers.Taste
+	model sqlite.StoredModel
 }
 
 // build builds rd's digest (see Build).
@@ -141,6 +163,16 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*dige
 	if last.id <= w.AfterID {
 		return d, nil
 	}
+	var model *rank.Model
+	if b.Trainer != nil {
+		if model, err = b.Trainer.model(ctx, sub.ID, rd.taste, rd.model); err != nil {
+			return nil, err
+		}
+	}
+	limit := w.Max()
+	if model != nil {
+		w.Limit = max(rerankPool, 2*limit)
+	}
 	picks, err := b.pick(ctx, rd.topics, w, rd.sent, func(t *parsedTopic, need int) ([]digest.Match, error) {
 		if need <= passTop {
 			return cache.match(corp, t, w)
@@ -149,6 +181,11 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*dige
 	})
 	if err != nil {
 		return nil, err
+	}
+	if model != nil {
+		if picks, err = b.rerank(ctx, model, picks, limit); err != nil {
+			return nil, err
+		}
 	}
 	ids := make([]int64, len(picks))
 	for i, p := range picks {
@@ -176,6 +213,7 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*dige
 			Title:   m.title,
 			Snippet: m.snippet,
 			Score:   p.score,
+			Like:    p.like,
 		})
 	}
 	return d, nil
@@ -186,6 +224,7 @@ type pick struct {
 	id     int64
 	score  float64
 	topics []*parsedTopic
+	like   string // the paper liked it is like, when the reader's model raised it
 }
 
 // texts is the topics that matched, as the reader wrote them.

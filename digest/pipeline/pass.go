@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/digest/match"
+	"github.com/digestd/digestd/digest/rank"
 	"github.com/digestd/digestd/digest/sqlite"
 
 	"github.com/digestd/digestd/digest"
@@ -46,6 +47,7 @@ type passCache struct {
 	matches     *recent.Map[matchKey, []digest.Match]
 	highlighted *recent.Map[highlightKey, *highlighted]
 	texts       *recent.Map[int64, *paperText]
+	vectors     *recent.Map[int64, rank.Vector]
 	// papers are the papers in digests, read once a pass.
 	papers map[int64]*digest.Paper
 	// last is the newest paper when the pass began: every digest of a
@@ -96,6 +98,7 @@ func newPassCache() *passCache {
 		papers:      map[int64]*digest.Paper{},
 		highlighted: recent.New[highlightKey, *highlighted](passHighlights),
 		texts:       recent.New[int64, *paperText](passHighlights),
+		vectors:     recent.New[int64, rank.Vector](passHighlights),
 	}
 }
 
@@ -126,6 +129,17 @@ func (c *passCache) text(id int64, p *digest.Paper) *paperText {
 	t := &paperText{match.NewText(p.Title), match.NewText(p.Abstract)}
 	c.texts.Put(id, t)
 	return t
+}
+
+// vector returns the paper's features for the readers' models,
+// computing them the first time the pass meets the paper.
+func (c *passCache) vector(id int64, p *digest.Paper) rank.Vector {
+	if v, ok := c.vectors.Get(id); ok {
+		return v
+	}
+	v := rank.Featurize(*p)
+	c.vectors.Put(id, v)
+	return v
 }
 
 // lastPaper returns the newest stored paper, reading it the first time.

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/rank"
@@ -124,21 +123,9 @@ func (t *Trainer) examples(ctx context.Context, subscriberID int64) ([]rank.Exam
 	return examples, nil
 }
 
-// latest returns papers of the latest day stored, up to passedOver.
+// latest returns the latest papers stored, up to passedOver.
 func (t *Trainer) latest(ctx context.Context) ([]digest.Paper, error) {
-	_, arrived, err := t.Store.LastPaper(ctx)
-	if err != nil {
-		return nil, err
-	}
-	stored, err := t.Store.Recent(ctx, arrived.Add(-24*time.Hour), 0)
-	if err != nil {
-		return nil, err
-	}
-	var papers []digest.Paper
-	for _, sp := range stored[max(len(stored)-passedOver, 0):] {
-		papers = append(papers, sp.Paper)
-	}
-	return papers, nil
+	return t.Store.Latest(ctx, passedOver)
 }
 
 // tasteSignature names a taste: a model trained on another is stale.

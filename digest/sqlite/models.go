@@ -109,6 +109,24 @@ func (s *Store) RecentlySent(ctx context.Context, subscriberID int64, limit int)
 	return papers, rows.Err()
 }
 
+// Latest returns the n papers stored last, the latest first.
+func (s *Store) Latest(ctx context.Context, n int) ([]digest.Paper, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+paperColumns+` FROM papers ORDER BY id DESC LIMIT ?`, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var papers []digest.Paper
+	for rows.Next() {
+		p, _, err := scanPaper(rows)
+		if err != nil {
+			return nil, err
+		}
+		papers = append(papers, p)
+	}
+	return papers, rows.Err()
+}
+
 // prefixed puts prefix before each of a list of columns.
 func prefixed(prefix, columns string) string {
 	cols := strings.Split(columns, ",")
