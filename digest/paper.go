@@ -1,8 +1,6 @@
 package digest
 
 import (
-	"regexp"
-	"strings"
 	"time"
 )
 
@@ -49,31 +47,3 @@ func (p Paper) AbstractURL() string { return "https://arxiv.org/abs/" + p.ID }
 
 // PDFURL is the paper's PDF on arXiv.
 func (p Paper) PDFURL() string { return "https://arxiv.org/pdf/" + p.ID }
-
-var (
-	newStyleID = regexp.MustCompile(`^(\d{4}\.\d{4,5})(?:v(\d+))?$`)
-	oldStyleID = regexp.MustCompile(`^([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?$`)
-)
-
-// ParseArxivID splits an arXiv identifier, bare or as an abs/pdf URL, into its
-// versionless id and version (0 when absent). ok is false when s is no arXiv id.
-func ParseArxivID(s string) (id string, version int, ok bool) {
-	s = strings.TrimSpace(s)
-	for _, prefix := range []string{"http://", "https://"} {
-		s = strings.TrimPrefix(s, prefix)
-	}
-	for _, prefix := range []string{"arxiv.org/abs/", "arxiv.org/pdf/", "export.arxiv.org/abs/", "arXiv:"} {
-		s = strings.TrimPrefix(s, prefix)
-	}
-	s = strings.TrimSuffix(s, ".pdf")
-	for _, re := range []*regexp.Regexp{newStyleID, oldStyleID} {
-		if m := re.FindStringSubmatch(s); m != nil {
-			v := 0
-			for _, c := range m[2] {
-				v = v*10 + int(c-'0')
-			}
-			return m[1], v, true
-		}
-	}
-	return "", 0, false
-}

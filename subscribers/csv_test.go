@@ -1,6 +1,8 @@
 package subscribers_test
 
 import (
+	"github.com/digestd/digestd/digest/digesttest"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -116,7 +118,7 @@ func TestReadCSVHeader(t *testing.T) {
 }
 
 func TestCSVRoundTrip(t *testing.T) {
-	st, _ := newStore(t)
+	st, _ := digesttest.Subscribers(t)
 	subs := []struct {
 		email  string
 		status subscribers.Status
@@ -136,7 +138,7 @@ func TestCSVRoundTrip(t *testing.T) {
 		}
 		s.set.Weekday = time.Monday // not a CSV column: an import gets the default
 		want = append(want, subscribers.ImportRow{Line: i + 2, Email: sub.Email,
-			Topics: topicQueries(t, st, sub.ID), Settings: s.set})
+			Topics: digesttest.Topics(t, st, sub.ID), Settings: s.set})
 	}
 	var buf bytes.Buffer
 	if err := st.WriteCSV(t.Context(), &buf); err != nil {

@@ -1,6 +1,8 @@
 package subscribers_test
 
 import (
+	"github.com/digestd/digestd/digest/digesttest"
+
 	"errors"
 	"slices"
 	"strings"
@@ -24,7 +26,7 @@ func storedOf(t *testing.T, st *subscribers.Store, id int64) stored {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return stored{sub.Status, sub.Settings(), topicQueries(t, st, id)}
+	return stored{sub.Status, sub.Settings(), digesttest.Topics(t, st, id)}
 }
 
 func (s stored) equal(o stored) bool {
@@ -51,7 +53,7 @@ func TestSignUpChangesNothingUntilConfirmed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, db := newStore(t)
+			st, db := digesttest.Subscribers(t)
 			const email = "ann@example.org"
 			wantBefore := stored{Status: subscribers.StatusPending, Settings: paris}
 			if tt.before != "" {
@@ -92,7 +94,7 @@ func TestSignUpChangesNothingUntilConfirmed(t *testing.T) {
 			if got := storedOf(t, st, su.Subscriber.ID); !got.equal(want) {
 				t.Errorf("stored after confirming: got %+v, want %+v", got, want)
 			}
-			if n := count(t, db, `SELECT count(*) FROM signups`); n != 0 {
+			if n := digesttest.Count(t, db, `SELECT count(*) FROM signups`); n != 0 {
 				t.Errorf("signups left after confirming: got %d, want 0", n)
 			}
 		})
@@ -116,8 +118,8 @@ func TestSignUpMailsAnAddressRarely(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, db := newStore(t)
-			sub := add(t, st, "ann@example.org", subscribers.StatusPending)
+			st, db := digesttest.Subscribers(t)
+			sub := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusPending)
 			for _, ago := range tt.sentAgo {
 				text, err := st.NewToken(t.Context(), sub.ID, subscribers.TokenConfirm)
 				if err != nil {
@@ -139,7 +141,7 @@ func TestSignUpMailsAnAddressRarely(t *testing.T) {
 			if tt.wantToken {
 				held = 1
 			}
-			if n := count(t, db, `SELECT count(*) FROM signups`); n != held {
+			if n := digesttest.Count(t, db, `SELECT count(*) FROM signups`); n != held {
 				t.Errorf("signups held: got %d, want %d", n, held)
 			}
 		})
@@ -147,7 +149,7 @@ func TestSignUpMailsAnAddressRarely(t *testing.T) {
 }
 
 func TestSignUpRejects(t *testing.T) {
-	st, db := newStore(t)
+	st, db := digesttest.Subscribers(t)
 	def := subscribers.DefaultSettings()
 	mars := def
 	mars.Timezone = "Mars/Olympus"
@@ -167,7 +169,7 @@ func TestSignUpRejects(t *testing.T) {
 			}
 		})
 	}
-	if n := count(t, db, `SELECT (SELECT count(*) FROM subscribers) + (SELECT count(*) FROM tokens)`); n != 0 {
+	if n := digesttest.Count(t, db, `SELECT (SELECT count(*) FROM subscribers) + (SELECT count(*) FROM tokens)`); n != 0 {
 		t.Errorf("rows stored: got %d, want 0", n)
 	}
 }
@@ -175,8 +177,8 @@ func TestSignUpRejects(t *testing.T) {
 // TestConfirmWithoutSignup: the link `digestd subscribers add` mails holds
 // no signup; its page shows what is stored, and confirming keeps it.
 func TestConfirmWithoutSignup(t *testing.T) {
-	st, _ := newStore(t)
-	sub := add(t, st, "ann@example.org", subscribers.StatusPending, "rag", "agents")
+	st, _ := digesttest.Subscribers(t)
+	sub := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusPending, "rag", "agents")
 	text, err := st.NewToken(t.Context(), sub.ID, subscribers.TokenConfirm)
 	if err != nil {
 		t.Fatal(err)

@@ -1,64 +1,17 @@
 package subscribers_test
 
 import (
-	"database/sql"
+	"github.com/digestd/digestd/digest/digesttest"
+
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/digestd/digestd/digest/sqlite"
-
 	"github.com/digestd/digestd/subscribers"
 )
-
-// newStore opens a fresh, migrated database under t.TempDir().
-func newStore(t *testing.T) (*subscribers.Store, *sql.DB) {
-	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "digestd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return subscribers.NewStore(db), db
-}
-
-// add stores a subscriber with default settings or fails the test.
-func add(t *testing.T, st *subscribers.Store, email string, status subscribers.Status, topics ...string) subscribers.Subscriber {
-	t.Helper()
-	sub, err := st.Add(t.Context(), email, status, subscribers.DefaultSettings(), topics)
-	if err != nil {
-		t.Fatalf("Add(%s): %v", email, err)
-	}
-	return sub
-}
-
-// count runs a SELECT count(*) query.
-func count(t *testing.T, db *sql.DB, query string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := db.QueryRowContext(t.Context(), query, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return n
-}
-
-// topicQueries returns a subscriber's stored topics as text.
-func topicQueries(t *testing.T, st *subscribers.Store, id int64) []string {
-	t.Helper()
-	topics, err := st.Topics(t.Context(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var qs []string
-	for _, tp := range topics {
-		qs = append(qs, tp.Query)
-	}
-	return qs
-}
 
 func TestAdd(t *testing.T) {
 	tests := []struct {
@@ -73,7 +26,7 @@ func TestAdd(t *testing.T) {
 		{"repeats and blanks dropped", subscribers.StatusActive,
 			[]string{"long-context", "", `"Long Context"`, "cat:cs.CL"}, []string{`"long context"`, "cat:cs.cl"}, true},
 	}
-	st, _ := newStore(t)
+	st, _ := digesttest.Subscribers(t)
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			email := fmt.Sprintf("reader%d@example.org", i)
@@ -87,7 +40,7 @@ func TestAdd(t *testing.T) {
 			if got := !sub.ConfirmedAt.IsZero(); got != tt.wantConfirmed {
 				t.Errorf("confirmed_at set: got %v, want %v", got, tt.wantConfirmed)
 			}
-			if got := topicQueries(t, st, sub.ID); !slices.Equal(got, tt.wantTopics) {
+			if got := digesttest.Topics(t, st, sub.ID); !slices.Equal(got, tt.wantTopics) {
 				t.Errorf("topics: got %q, want %q", got, tt.wantTopics)
 			}
 		})
@@ -95,8 +48,8 @@ func TestAdd(t *testing.T) {
 }
 
 func TestAddRejects(t *testing.T) {
-	st, db := newStore(t)
-	add(t, st, "ann@example.org", subscribers.StatusActive)
+	st, db := digesttest.Subscribers(t)
+	digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusActive)
 	def := subscribers.DefaultSettings()
 	with := func(f func(*subscribers.Settings)) subscribers.Settings { s := def; f(&s); return s }
 	many := make([]string, subscribers.MaxTopics+1)
@@ -132,10 +85,10 @@ func TestAddRejects(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) || !strings.Contains(fmt.Sprint(err), tt.mention) {
 				t.Errorf("got error %v, want %v naming %q", err, tt.wantErr, tt.mention)
 			}
-			if n := count(t, db, `SELECT count(*) FROM subscribers`); n != 1 {
+			if n := digesttest.Count(t, db, `SELECT count(*) FROM subscribers`); n != 1 {
 				t.Errorf("subscribers: got %d, want 1", n)
 			}
-			if n := count(t, db, `SELECT count(*) FROM topics`); n != 0 {
+			if n := digesttest.Count(t, db, `SELECT count(*) FROM topics`); n != 0 {
 				t.Errorf("topics: got %d, want 0", n)
 			}
 		})
@@ -143,10 +96,10 @@ func TestAddRejects(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
-	st, _ := newStore(t)
+	st, _ := digesttest.Subscribers(t)
 	var ids []int64
 	for i, status := range []subscribers.Status{"active", "pending", "active", "paused", "active"} {
-		ids = append(ids, add(t, st, fmt.Sprintf("r%d@example.org", i), status).ID)
+		ids = append(ids, digesttest.AddReader(t, st, fmt.Sprintf("r%d@example.org", i), status).ID)
 	}
 	tests := []struct {
 		name string
@@ -179,8 +132,8 @@ func TestList(t *testing.T) {
 }
 
 func TestSetStatus(t *testing.T) {
-	st, _ := newStore(t)
-	sub := add(t, st, "ann@example.org", subscribers.StatusPending)
+	st, _ := digesttest.Subscribers(t)
+	sub := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusPending)
 	tests := []struct {
 		name    string
 		id      int64
@@ -212,8 +165,8 @@ func TestSetStatus(t *testing.T) {
 }
 
 func TestUpdateSettings(t *testing.T) {
-	st, _ := newStore(t)
-	sub := add(t, st, "ann@example.org", subscribers.StatusActive)
+	st, _ := digesttest.Subscribers(t)
+	sub := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusActive)
 	want := subscribers.Settings{Frequency: subscribers.Weekly, Weekday: time.Friday, Hour: 18,
 		Timezone: "Asia/Tokyo", MaxPapers: 12}
 	if err := st.UpdateSettings(t.Context(), sub.ID, want); err != nil {
@@ -238,9 +191,9 @@ func TestUpdateSettings(t *testing.T) {
 }
 
 func TestRemoveCascades(t *testing.T) {
-	st, db := newStore(t)
-	ann := add(t, st, "ann@example.org", subscribers.StatusActive, "lora", "rag")
-	bob := add(t, st, "bob@example.org", subscribers.StatusActive, "lora")
+	st, db := digesttest.Subscribers(t)
+	ann := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusActive, "lora", "rag")
+	bob := digesttest.AddReader(t, st, "bob@example.org", subscribers.StatusActive, "lora")
 	for _, id := range []int64{ann.ID, bob.ID} {
 		for _, kind := range []subscribers.TokenKind{subscribers.TokenConfirm, subscribers.TokenManage} {
 			if _, err := st.NewToken(t.Context(), id, kind); err != nil {
@@ -266,7 +219,7 @@ func TestRemoveCascades(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := count(t, db, tt.query, tt.id); got != tt.want {
+			if got := digesttest.Count(t, db, tt.query, tt.id); got != tt.want {
 				t.Errorf("got %d, want %d", got, tt.want)
 			}
 		})

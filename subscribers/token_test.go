@@ -1,6 +1,8 @@
 package subscribers_test
 
 import (
+	"github.com/digestd/digestd/digest/digesttest"
+
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
@@ -12,8 +14,8 @@ import (
 )
 
 func TestNewToken(t *testing.T) {
-	st, db := newStore(t)
-	sub := add(t, st, "ann@example.org", subscribers.StatusActive)
+	st, db := digesttest.Subscribers(t)
+	sub := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusActive)
 	seen := map[string]bool{}
 	for _, kind := range []subscribers.TokenKind{subscribers.TokenConfirm, subscribers.TokenManage, subscribers.TokenManage} {
 		text, err := st.NewToken(t.Context(), sub.ID, kind)
@@ -29,7 +31,7 @@ func TestNewToken(t *testing.T) {
 		}
 		seen[text] = true
 		sum := sha256.Sum256([]byte(text))
-		if n := count(t, db, `SELECT count(*) FROM tokens WHERE hash = ?`, sum[:]); n != 1 {
+		if n := digesttest.Count(t, db, `SELECT count(*) FROM tokens WHERE hash = ?`, sum[:]); n != 1 {
 			t.Errorf("token %q: got %d rows with its SHA-256, want 1", text, n)
 		}
 	}
@@ -55,8 +57,8 @@ func TestNewToken(t *testing.T) {
 }
 
 func TestByToken(t *testing.T) {
-	st, db := newStore(t)
-	sub := add(t, st, "ann@example.org", subscribers.StatusActive)
+	st, db := digesttest.Subscribers(t)
+	sub := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusActive)
 	manage, err := st.NewToken(t.Context(), sub.ID, subscribers.TokenManage)
 	if err != nil {
 		t.Fatal(err)
@@ -107,8 +109,8 @@ func TestConfirm(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, _ := newStore(t)
-			sub := add(t, st, "ann@example.org", tt.before)
+			st, _ := digesttest.Subscribers(t)
+			sub := digesttest.AddReader(t, st, "ann@example.org", tt.before)
 			text, err := st.NewToken(t.Context(), sub.ID, subscribers.TokenConfirm)
 			if err != nil {
 				t.Fatal(err)
@@ -131,8 +133,8 @@ func TestConfirm(t *testing.T) {
 }
 
 func TestConfirmRefusesOtherTokens(t *testing.T) {
-	st, db := newStore(t)
-	sub := add(t, st, "ann@example.org", subscribers.StatusPending)
+	st, db := digesttest.Subscribers(t)
+	sub := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusPending)
 	manage, err := st.NewToken(t.Context(), sub.ID, subscribers.TokenManage)
 	if err != nil {
 		t.Fatal(err)
@@ -166,8 +168,8 @@ func hashOf(text string) []byte {
 // holding a signup, beside live ones: the expired go with their signups,
 // the live still open their pages.
 func TestPurgeExpired(t *testing.T) {
-	st, db := newStore(t)
-	sub := add(t, st, "ann@example.org", subscribers.StatusActive)
+	st, db := digesttest.Subscribers(t)
+	sub := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusActive)
 	live := map[subscribers.TokenKind]string{}
 	for _, kind := range []subscribers.TokenKind{subscribers.TokenConfirm, subscribers.TokenManage} {
 		text, err := st.NewToken(t.Context(), sub.ID, kind)
@@ -195,10 +197,10 @@ func TestPurgeExpired(t *testing.T) {
 	if n != bulk+1 {
 		t.Errorf("purged: got %d, want %d", n, bulk+1)
 	}
-	if got := count(t, db, `SELECT count(*) FROM tokens`); got != 2 {
+	if got := digesttest.Count(t, db, `SELECT count(*) FROM tokens`); got != 2 {
 		t.Errorf("tokens left: got %d, want the 2 live ones", got)
 	}
-	if got := count(t, db, `SELECT count(*) FROM signups`); got != 0 {
+	if got := digesttest.Count(t, db, `SELECT count(*) FROM signups`); got != 0 {
 		t.Errorf("signups left: got %d, want 0 (they go with their token)", got)
 	}
 	for kind, text := range live {
@@ -212,10 +214,10 @@ func TestPurgeExpired(t *testing.T) {
 // reader mailed in the window: not those minted and never mailed, not
 // those mailed before, not manage links.
 func TestConfirmationsMailedSince(t *testing.T) {
-	st, db := newStore(t)
+	st, db := digesttest.Subscribers(t)
 	var mailed []string
 	for _, email := range []string{"ann@example.org", "bob@example.org"} {
-		sub := add(t, st, email, subscribers.StatusPending)
+		sub := digesttest.AddReader(t, st, email, subscribers.StatusPending)
 		for _, kind := range []subscribers.TokenKind{subscribers.TokenConfirm, subscribers.TokenConfirm, subscribers.TokenConfirm, subscribers.TokenManage} {
 			text, err := st.NewToken(t.Context(), sub.ID, kind)
 			if err != nil {

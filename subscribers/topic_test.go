@@ -1,6 +1,8 @@
 package subscribers_test
 
 import (
+	"github.com/digestd/digestd/digest/digesttest"
+
 	"errors"
 	"fmt"
 	"slices"
@@ -10,8 +12,8 @@ import (
 )
 
 func TestAddTopic(t *testing.T) {
-	st, _ := newStore(t)
-	sub := add(t, st, "ann@example.org", subscribers.StatusActive, `"long context" LoRA`)
+	st, _ := digesttest.Subscribers(t)
+	sub := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusActive, `"long context" LoRA`)
 	tests := []struct {
 		name, query string
 		want        string // stored form; "" when the topic is refused
@@ -35,14 +37,14 @@ func TestAddTopic(t *testing.T) {
 		})
 	}
 	want := []string{`"long context" lora`, "quantiz*"}
-	if got := topicQueries(t, st, sub.ID); !slices.Equal(got, want) {
+	if got := digesttest.Topics(t, st, sub.ID); !slices.Equal(got, want) {
 		t.Errorf("topics: got %q, want %q", got, want)
 	}
 }
 
 func TestAddTopicLimit(t *testing.T) {
-	st, _ := newStore(t)
-	sub := add(t, st, "ann@example.org", subscribers.StatusActive)
+	st, _ := digesttest.Subscribers(t)
+	sub := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusActive)
 	for i := range subscribers.MaxTopics {
 		if _, err := st.AddTopic(t.Context(), sub.ID, fmt.Sprintf("topic%d", i)); err != nil {
 			t.Fatalf("topic %d: %v", i+1, err)
@@ -57,9 +59,9 @@ func TestAddTopicLimit(t *testing.T) {
 }
 
 func TestRemoveTopic(t *testing.T) {
-	st, _ := newStore(t)
-	ann := add(t, st, "ann@example.org", subscribers.StatusActive, "lora")
-	bob := add(t, st, "bob@example.org", subscribers.StatusActive, "rag")
+	st, _ := digesttest.Subscribers(t)
+	ann := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusActive, "lora")
+	bob := digesttest.AddReader(t, st, "bob@example.org", subscribers.StatusActive, "rag")
 	bobTopic, err := st.Topics(t.Context(), bob.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -85,14 +87,14 @@ func TestRemoveTopic(t *testing.T) {
 			}
 		})
 	}
-	if got := topicQueries(t, st, bob.ID); !slices.Equal(got, []string{"rag"}) {
+	if got := digesttest.Topics(t, st, bob.ID); !slices.Equal(got, []string{"rag"}) {
 		t.Errorf("bob's topics: got %q, want [rag]", got)
 	}
 }
 
 func TestUpdate(t *testing.T) {
-	st, _ := newStore(t)
-	sub := add(t, st, "ann@example.org", subscribers.StatusActive, "lora", "rag")
+	st, _ := digesttest.Subscribers(t)
+	sub := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusActive, "lora", "rag")
 	weekly := subscribers.Settings{Frequency: subscribers.Weekly, Weekday: 5, Hour: 6, Timezone: "Europe/Berlin"}
 	tests := []struct {
 		name       string
@@ -127,7 +129,7 @@ func TestUpdate(t *testing.T) {
 			if got.Status != tt.wantStatus || set != tt.wantSet {
 				t.Errorf("got %s %+v, want %s %+v", got.Status, set, tt.wantStatus, tt.wantSet)
 			}
-			if topics := topicQueries(t, st, sub.ID); !slices.Equal(topics, tt.wantTopics) {
+			if topics := digesttest.Topics(t, st, sub.ID); !slices.Equal(topics, tt.wantTopics) {
 				t.Errorf("topics: got %q, want %q", topics, tt.wantTopics)
 			}
 		})

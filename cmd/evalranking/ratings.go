@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/digestd/digestd/internal/arxivid"
+
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/rank"
 )
@@ -54,7 +56,7 @@ func readRatings(r io.Reader) ([]rating, error) {
 			_, column := cr.FieldPos(col)
 			return fmt.Errorf("%w: line %d, column %d: %s", errRatings, line, column, what)
 		}
-		id, _, ok := digest.ParseArxivID(rec[0])
+		id, _, ok := arxivid.Parse(rec[0])
 		if !ok {
 			return nil, bad(0, fmt.Sprintf("arxiv_id %q is no arXiv id", rec[0]))
 		}

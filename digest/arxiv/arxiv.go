@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/digestd/digestd/internal/arxivid"
+
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/download"
 )
@@ -202,7 +204,7 @@ type term struct {
 
 // paper converts an entry; ok is false when its id is no arXiv id.
 func (e atomEntry) paper() (digest.Paper, bool) {
-	id, version, ok := digest.ParseArxivID(e.ID)
+	id, version, ok := arxivid.Parse(e.ID)
 	if !ok {
 		return digest.Paper{}, false
 	}

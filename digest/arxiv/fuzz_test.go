@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/internal/arxivid"
 )
 
 // FuzzParse feeds the Atom parser arbitrary bytes: it never panics, an
@@ -41,7 +41,7 @@ B</name></author><category term="cs.CL"/><category term="14A20, 14L30"/></entry>
 			return
 		}
 		for _, p := range feed.Papers {
-			if id, _, ok := digest.ParseArxivID(p.ID); !ok || id != p.ID {
+			if id, _, ok := arxivid.Parse(p.ID); !ok || id != p.ID {
 				t.Fatalf("paper id %q is not a versionless arXiv id", p.ID)
 			}
 			for _, s := range append([]string{p.Title, p.Abstract}, p.Authors...) {

@@ -18,6 +18,7 @@ import (
 	"github.com/digestd/digestd/digest/arxiv"
 	"github.com/digestd/digestd/digest/hf"
 	"github.com/digestd/digestd/digest/sqlite"
+	"github.com/digestd/digestd/subscribers"
 )
 
 // Fixtures the tests of several packages use.
@@ -127,4 +128,40 @@ func Corpus() []digest.Paper {
 		p.PublishedAt = time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
 	}
 	return papers
+}
+
+// Subscribers opens a fresh database in t's temporary directory and a
+// subscribers.Store over it.
+func Subscribers(t testing.TB) (*subscribers.Store, *sql.DB) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "digestd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return subscribers.NewStore(db), db
+}
+
+// AddReader stores a subscriber with default settings and topics.
+func AddReader(t testing.TB, st *subscribers.Store, email string, status subscribers.Status, topics ...string) subscribers.Subscriber {
+	t.Helper()
+	sub, err := st.Add(context.Background(), email, status, subscribers.DefaultSettings(), topics)
+	if err != nil {
+		t.Fatalf("Add(%s): %v", email, err)
+	}
+	return sub
+}
+
+// Topics returns a subscriber's stored topics as text.
+func Topics(t testing.TB, st *subscribers.Store, id int64) []string {
+	t.Helper()
+	topics, err := st.Topics(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var qs []string
+	for _, tp := range topics {
+		qs = append(qs, tp.Query)
+	}
+	return qs
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/digestd/digestd/internal/arxivid"
+
 	"github.com/digestd/digestd/digest"
 )
 
@@ -34,7 +36,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		for _, p := range page.Papers {
-			if id, v, ok := digest.ParseArxivID(p.ID); !ok || id != p.ID || v != 0 {
+			if id, v, ok := arxivid.Parse(p.ID); !ok || id != p.ID || v != 0 {
 				t.Fatalf("paper id %q is not a versionless arXiv id", p.ID)
 			}
 			checkText(t, p)

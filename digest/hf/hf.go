@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/digestd/digestd/internal/arxivid"
+
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/download"
 )
@@ -199,7 +201,7 @@ type organization struct {
 }
 
 func (it item) paper() (digest.Paper, error) {
-	id, _, ok := digest.ParseArxivID(it.Paper.ID)
+	id, _, ok := arxivid.Parse(it.Paper.ID)
 	if !ok {
 		return digest.Paper{}, fmt.Errorf("invalid arxiv id %q", it.Paper.ID)
 	}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/digestd/digestd/internal/arxivid"
+
 	"github.com/digestd/digestd/digest/email"
 
 	"github.com/digestd/digestd/digest/match"
@@ -37,7 +39,7 @@ type Archive struct {
 
 // FindPaper returns the stored paper with the given arXiv id.
 func (a *Archive) FindPaper(ctx context.Context, arxivID string) (web.FoundPaper, error) {
-	id, _, ok := digest.ParseArxivID(arxivID)
+	id, _, ok := arxivid.Parse(arxivID)
 	if !ok {
 		return web.FoundPaper{}, fmt.Errorf("paper %q: %w", arxivID, subscribers.ErrNotFound)
 	}

@@ -91,27 +91,19 @@ func (s *Store) PapersByArxivID(ctx context.Context, ids []string) (map[string]d
 // RecentlySent returns up to limit papers sent to the subscriber, the
 // latest first.
 func (s *Store) RecentlySent(ctx context.Context, subscriberID int64, limit int) ([]digest.Paper, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+prefixed("p.", paperColumns)+` FROM sent_papers sp
+	return s.queryPapers(ctx, `SELECT `+prefixed("p.", paperColumns)+` FROM sent_papers sp
 		JOIN papers p ON p.id = sp.paper_id WHERE sp.subscriber_id = ? ORDER BY sp.paper_id DESC LIMIT ?`,
 		subscriberID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var papers []digest.Paper
-	for rows.Next() {
-		p, _, err := scanPaper(rows)
-		if err != nil {
-			return nil, err
-		}
-		papers = append(papers, p)
-	}
-	return papers, rows.Err()
 }
 
 // Latest returns the n papers stored last, the latest first.
 func (s *Store) Latest(ctx context.Context, n int) ([]digest.Paper, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+paperColumns+` FROM papers ORDER BY id DESC LIMIT ?`, n)
+	return s.queryPapers(ctx, `SELECT `+paperColumns+` FROM papers ORDER BY id DESC LIMIT ?`, n)
+}
+
+// queryPapers runs a query whose rows are paperColumns and reads them.
+func (s *Store) queryPapers(ctx context.Context, query string, args ...any) ([]digest.Paper, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/digestd/digestd/internal/arxivid"
 )
 
 // FuzzParse checks Parse on arbitrary input: no panic; a library it returns
@@ -57,7 +59,7 @@ func FuzzParse(f *testing.F) {
 			if r.ArxivID == "" && r.DOI == "" {
 				t.Fatalf("ref %+v has neither an arXiv id nor a DOI", r)
 			}
-			if id, v, ok := ParseArxivID(r.ArxivID); r.ArxivID != "" && (!ok || id != r.ArxivID || v != 0) {
+			if id, v, ok := arxivid.Parse(r.ArxivID); r.ArxivID != "" && (!ok || id != r.ArxivID || v != 0) {
 				t.Fatalf("ref %+v: arXiv id reads back as %q, %d, %v", r, id, v, ok)
 			}
 			if doi, ok := ParseDOI(r.DOI); r.DOI != "" && (!ok || doi != r.DOI) {

@@ -1,16 +1,14 @@
 package library
 
 import (
+	"github.com/digestd/digestd/internal/arxivid"
+
 	"net/url"
 	"regexp"
 	"strings"
 )
 
 var (
-	// newStyleID and oldStyleID are arXiv's two id schemes, the version
-	// optional: "2401.01234v2" (since 2007), "hep-th/0601001v1" (before).
-	newStyleID = regexp.MustCompile(`^(\d{4}\.\d{4,5})(?:v(\d{1,6}))?$`)
-	oldStyleID = regexp.MustCompile(`^([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(\d{1,6}))?$`)
 	doiPattern = regexp.MustCompile(`^10\.\d{4,9}/\S+$`)
 
 	// arxivMention finds the places in free text where an arXiv id may follow:
@@ -23,50 +21,6 @@ var (
 // arxivDOIPrefix starts the DOIs arXiv gives its own papers: the rest is the id.
 const arxivDOIPrefix = "10.48550/arxiv."
 
-// ParseArxivID splits what s is, as a whole, into its versionless arXiv id
-// and its version (0 when s has none): a bare id new or old style
-// ("2401.01234v2", "hep-th/0601001"), with an "arXiv:" prefix, or an
-// arxiv.org abs/pdf/html or huggingface.co/papers link.
-func ParseArxivID(s string) (id string, version int, ok bool) {
-	s = strings.TrimSpace(s)
-	rest, isURL := trimScheme(s)
-	if host, path, ok := strings.Cut(rest, "/"); ok && isArxivHost(host) {
-		kind, id, _ := strings.Cut(path, "/")
-		if kind != "abs" && kind != "pdf" && kind != "html" {
-			return "", 0, false
-		}
-		return bareID(trimURLTail(id))
-	}
-	if host, id, ok := strings.Cut(rest, "/papers/"); ok && strings.EqualFold(host, "huggingface.co") {
-		return bareID(trimURLTail(id))
-	}
-	if isURL {
-		return "", 0, false
-	}
-	if len(s) > len("arxiv:") && strings.EqualFold(s[:len("arxiv:")], "arxiv:") {
-		s = strings.TrimSpace(s[len("arxiv:"):])
-	}
-	return bareID(s)
-}
-
-// bareID splits an id written alone into id and version.
-func bareID(s string) (id string, version int, ok bool) {
-	for _, re := range []*regexp.Regexp{newStyleID, oldStyleID} {
-		if m := re.FindStringSubmatch(s); m != nil {
-			for _, c := range m[2] {
-				version = version*10 + int(c-'0')
-			}
-			return m[1], version, true
-		}
-	}
-	return "", 0, false
-}
-
-func isArxivHost(host string) bool {
-	host = strings.ToLower(host)
-	return host == "arxiv.org" || host == "www.arxiv.org" || host == "export.arxiv.org"
-}
-
 // trimScheme drops "http://" or "https://", reporting whether there was one.
 func trimScheme(s string) (string, bool) {
 	for _, scheme := range []string{"https://", "http://"} {
@@ -77,15 +31,6 @@ func trimScheme(s string) (string, bool) {
 	return s, false
 }
 
-// trimURLTail drops what may follow an id in a link: a query, a fragment, a
-// trailing slash, ".pdf".
-func trimURLTail(s string) string {
-	s, _, _ = strings.Cut(s, "?")
-	s, _, _ = strings.Cut(s, "#")
-	s = strings.TrimSuffix(s, "/")
-	return strings.TrimSuffix(s, ".pdf")
-}
-
 // findArxivID returns the first arXiv id that free text names: after
 // "arXiv:" (or "arXiv " or arXiv's DOI prefix "arXiv."), or in an arxiv.org
 // or huggingface.co/papers link. A number that no "arXiv" or link announces
@@ -94,7 +39,7 @@ func findArxivID(text string) (string, bool) {
 	for _, loc := range arxivMention.FindAllStringIndex(text, -1) {
 		tok := idToken.FindString(text[loc[1]:])
 		tok = strings.TrimRight(strings.TrimSuffix(tok, ".pdf"), "./")
-		if id, _, ok := bareID(tok); ok {
+		if id, _, ok := arxivid.Parse(tok); ok {
 			return id, true
 		}
 	}

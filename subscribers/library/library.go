@@ -10,6 +10,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/digestd/digestd/internal/arxivid"
 )
 
 // Limits against abuse; a real library is far below both.
@@ -167,7 +169,7 @@ func (c *collector) add(r Ref) error {
 // addArxiv sets r's arXiv id from a field that holds one as a whole, unless
 // r has one.
 func (r *Ref) addArxiv(s string) {
-	if id, _, ok := ParseArxivID(s); ok && r.ArxivID == "" {
+	if id, _, ok := arxivid.Parse(s); ok && r.ArxivID == "" {
 		r.ArxivID = id
 	}
 }

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"github.com/digestd/digestd/digest/digesttest"
+
 	"encoding/xml"
 	"net/http"
 	"regexp"
@@ -37,7 +39,7 @@ func feedLink(t *testing.T, w *webServer, manage string) string {
 
 func TestFeed(t *testing.T) {
 	w := newWeb(t)
-	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora", "rag")
+	sub := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora", "rag")
 	manage := "/manage/" + token(t, w.store, sub.ID, subscribers.TokenManage)
 	first := feedLink(t, w, manage)
 	resp, body := w.do(t, "GET", first, "")

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"github.com/digestd/digestd/digest/digesttest"
+
 	"context"
 	"fmt"
 	"net/http"
@@ -41,8 +43,8 @@ func (stubArchive) DigestHTML(_ context.Context, sub subscribers.Subscriber, per
 // saves it as any edit.
 func TestFeedbackLinks(t *testing.T) {
 	w := newWeb(t)
-	ann := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora", "rag OR retrieval")
-	bob := add(t, w.store, "bob@example.org", subscribers.StatusActive)
+	ann := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora", "rag OR retrieval")
+	bob := digesttest.AddReader(t, w.store, "bob@example.org", subscribers.StatusActive)
 	annTok, bobTok := token(t, w.store, ann.ID, subscribers.TokenManage), token(t, w.store, bob.ID, subscribers.TokenManage)
 	tests := []struct {
 		name       string
@@ -86,14 +88,14 @@ func TestFeedbackLinks(t *testing.T) {
 			}
 		})
 	}
-	if got := topicQueries(t, w.store, ann.ID); !slices.Equal(got, []string{"lora", "rag OR retrieval"}) {
+	if got := digesttest.Topics(t, w.store, ann.ID); !slices.Equal(got, []string{"lora", "rag OR retrieval"}) {
 		t.Errorf("topics after the GETs: got %q, want them unchanged", got)
 	}
 	form := url.Values{"topics": {"lora\nrag OR retrieval\n\"speculative decoding\" \"draft model\""}, "hour": {"7"}, "timezone": {"UTC"}}
 	if resp, body := w.post(t, "/manage/"+annTok, form.Encode()); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Saved") {
 		t.Fatalf("save the proposal: got %d\n%s", resp.StatusCode, body)
 	}
-	if got, want := topicQueries(t, w.store, ann.ID), []string{"lora", "rag OR retrieval", `"speculative decoding" "draft model"`}; !slices.Equal(got, want) {
+	if got, want := digesttest.Topics(t, w.store, ann.ID), []string{"lora", "rag OR retrieval", `"speculative decoding" "draft model"`}; !slices.Equal(got, want) {
 		t.Errorf("topics after Save: got %q, want %q", got, want)
 	}
 }
@@ -102,7 +104,7 @@ func TestFeedbackLinks(t *testing.T) {
 // policy that lets the mail's inline styles apply and runs no script.
 func TestViewDigest(t *testing.T) {
 	w := newWeb(t)
-	ann := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	ann := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
 	tok := token(t, w.store, ann.ID, subscribers.TokenManage)
 	tests := []struct {
 		name, path string
@@ -136,7 +138,7 @@ func TestTopicsHelp(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>Topics: the query language</h1>") || !strings.Contains(body, "<title>Writing topics") {
 		t.Fatalf("got %d\n%s\nwant 200 with the guide in the layout", resp.StatusCode, body)
 	}
-	ann := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	ann := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
 	if _, body := w.do(t, "GET", "/manage/"+token(t, w.store, ann.ID, subscribers.TokenManage), ""); !strings.Contains(body, `href="/help/topics"`) {
 		t.Errorf("manage page: got no link to /help/topics in\n%s", body)
 	}

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"github.com/digestd/digestd/digest/digesttest"
+
 	"context"
 	"fmt"
 	"net/http"
@@ -19,9 +21,9 @@ import (
 // needs: a mail provider may send it from anywhere.
 func TestCrossSite(t *testing.T) {
 	w := newWeb(t)
-	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	sub := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
 	tok := token(t, w.store, sub.ID, subscribers.TokenManage)
-	pending := add(t, w.store, "bob@example.org", subscribers.StatusPending)
+	pending := digesttest.AddReader(t, w.store, "bob@example.org", subscribers.StatusPending)
 	confirm := token(t, w.store, pending.ID, subscribers.TokenConfirm)
 	forms := []struct{ name, path, body string }{
 		{"subscribe", "/subscribe", "email=new@example.org&topics=lora"},
@@ -50,7 +52,7 @@ func TestCrossSite(t *testing.T) {
 			})
 		}
 	}
-	if n := count(t, w.db, `SELECT count(*) FROM subscribers`); n != 2 {
+	if n := digesttest.Count(t, w.db, `SELECT count(*) FROM subscribers`); n != 2 {
 		t.Errorf("subscribers: got %d, want 2", n)
 	}
 	if got := status(t, w.store, sub.ID); got != subscribers.StatusActive {
@@ -114,7 +116,7 @@ func TestUnsubscribeCountsPerLink(t *testing.T) {
 	}
 	var links []string
 	for i := range 3 {
-		sub := add(t, w.store, fmt.Sprintf("reader%d@example.org", i), subscribers.StatusActive)
+		sub := digesttest.AddReader(t, w.store, fmt.Sprintf("reader%d@example.org", i), subscribers.StatusActive)
 		links = append(links, "/unsubscribe/"+token(t, w.store, sub.ID, subscribers.TokenManage))
 	}
 	for i, link := range links {
@@ -141,8 +143,8 @@ func TestUnsubscribeCountsPerLink(t *testing.T) {
 // reader's is not.
 func TestReadsCountPerLink(t *testing.T) {
 	w := newWeb(t)
-	mine := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
-	other := add(t, w.store, "bob@example.org", subscribers.StatusActive, "lora")
+	mine := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	other := digesttest.AddReader(t, w.store, "bob@example.org", subscribers.StatusActive, "lora")
 	feed, err := w.store.NewFeedToken(t.Context(), mine.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -223,7 +225,7 @@ func (cappedSender) SendNow(context.Context, subscribers.Subscriber) (int, error
 // is spent says so, and when to try again.
 func TestSendNowAtTheHourlyCap(t *testing.T) {
 	w := newWeb(t, web.Config{Sender: cappedSender{}})
-	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	sub := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
 	resp, body := w.post(t, "/manage/"+token(t, w.store, sub.ID, subscribers.TokenManage)+"/send", "x=1")
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "900" ||
 		!strings.Contains(body, "Try again in 15 minutes") {

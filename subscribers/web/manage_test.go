@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"github.com/digestd/digestd/digest/digesttest"
+
 	"encoding/json"
 	"io"
 	"net/http"
@@ -15,7 +17,7 @@ import (
 
 func TestPreview(t *testing.T) {
 	w := newWeb(t)
-	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	sub := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
 	tok := token(t, w.store, sub.ID, subscribers.TokenManage)
 	path := "/manage/" + tok + "/preview?q=" + url.QueryEscape("LoRA\nfoo)")
 	tests := []struct {
@@ -64,7 +66,7 @@ func TestPreview(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Paper on <mark>rag</mark>") || !strings.Contains(body, ">rag</textarea>") {
 		t.Errorf("Preview button: got %d\n%s", resp.StatusCode, body)
 	}
-	if got := topicQueries(t, w.store, sub.ID); !slices.Equal(got, []string{"lora"}) {
+	if got := digesttest.Topics(t, w.store, sub.ID); !slices.Equal(got, []string{"lora"}) {
 		t.Errorf("topics after a preview: got %q, want [lora]", got)
 	}
 }
@@ -72,7 +74,7 @@ func TestPreview(t *testing.T) {
 // TestRotate: the new link works, every earlier one is dead.
 func TestRotate(t *testing.T) {
 	w := newWeb(t)
-	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	sub := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
 	old1, old2 := token(t, w.store, sub.ID, subscribers.TokenManage), token(t, w.store, sub.ID, subscribers.TokenManage)
 	resp, body := w.post(t, "/manage/"+old1+"/rotate", "")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Your link is new") {
@@ -92,19 +94,19 @@ func TestRotate(t *testing.T) {
 
 func TestDeleteMe(t *testing.T) {
 	w := newWeb(t)
-	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	sub := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
 	tok := token(t, w.store, sub.ID, subscribers.TokenManage)
 	if resp, _ := w.post(t, "/manage/"+tok+"/delete", ""); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("without the box ticked: got %d, want 400", resp.StatusCode)
 	}
-	if n := count(t, w.db, `SELECT count(*) FROM subscribers`); n != 1 {
+	if n := digesttest.Count(t, w.db, `SELECT count(*) FROM subscribers`); n != 1 {
 		t.Fatalf("subscribers after an unticked delete: got %d, want 1", n)
 	}
 	if resp, body := w.post(t, "/manage/"+tok+"/delete", "confirm=yes"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "deleted") {
 		t.Errorf("got %d\n%s", resp.StatusCode, body)
 	}
 	for _, table := range []string{"subscribers", "topics", "tokens"} {
-		if n := count(t, w.db, `SELECT count(*) FROM `+table); n != 0 {
+		if n := digesttest.Count(t, w.db, `SELECT count(*) FROM `+table); n != 0 {
 			t.Errorf("%s rows left: got %d, want 0", table, n)
 		}
 	}
@@ -112,7 +114,7 @@ func TestDeleteMe(t *testing.T) {
 
 func TestExport(t *testing.T) {
 	w := newWeb(t)
-	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora", "cat:cs.CL")
+	sub := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora", "cat:cs.CL")
 	resp, body := w.do(t, "GET", "/manage/"+token(t, w.store, sub.ID, subscribers.TokenManage)+"/export", "")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("got %d %v", resp.StatusCode, resp.Header)
@@ -130,8 +132,8 @@ func TestExport(t *testing.T) {
 // reader who left may not.
 func TestSendNow(t *testing.T) {
 	w := newWeb(t)
-	ann := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
-	bob := add(t, w.store, "bob@example.org", subscribers.StatusUnsubscribed, "lora")
+	ann := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	bob := digesttest.AddReader(t, w.store, "bob@example.org", subscribers.StatusUnsubscribed, "lora")
 	annPath := "/manage/" + token(t, w.store, ann.ID, subscribers.TokenManage) + "/send"
 	steps := []struct {
 		name, path string
@@ -160,7 +162,7 @@ func TestSendNow(t *testing.T) {
 // keeps following it.
 func TestManageMaxPapers(t *testing.T) {
 	w := newWeb(t, web.Config{MaxPapers: 15})
-	ann := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	ann := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
 	tok := token(t, w.store, ann.ID, subscribers.TokenManage)
 	if _, body := w.do(t, "GET", "/manage/"+tok, ""); !strings.Contains(body, `name="max_papers" type="number" min="5" max="50" value="15"`) {
 		t.Fatalf("new reader: got no field showing the operator's 15 in\n%s", body)

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"github.com/digestd/digestd/digest/digesttest"
+
 	"bytes"
 	"crypto/sha256"
 	"mime/multipart"
@@ -46,7 +48,7 @@ func status(t *testing.T, st *subscribers.Store, id int64) subscribers.Status {
 // button's POST confirms, once.
 func TestConfirmPage(t *testing.T) {
 	w := newWeb(t)
-	add(t, w.store, "ann@example.org", subscribers.StatusActive, "rag")
+	digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "rag")
 	form := url.Values{"email": {"ann@example.org"}, "topics": {"LoRA\nagents"}, "frequency": {"weekly"}, "weekday": {"5"},
 		"hour": {"9"}, "timezone": {"Europe/Berlin"}}
 	if resp, _ := w.post(t, "/subscribe", form.Encode()); resp.StatusCode != http.StatusOK {
@@ -71,7 +73,7 @@ func TestConfirmPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := topicQueries(t, w.store, sub.ID); sub.Settings() != subscribers.DefaultSettings() || !slices.Equal(got, []string{"rag"}) {
+	if got := digesttest.Topics(t, w.store, sub.ID); sub.Settings() != subscribers.DefaultSettings() || !slices.Equal(got, []string{"rag"}) {
 		t.Errorf("after the GETs: got %+v %q, want the defaults and [rag] unchanged", sub.Settings(), got)
 	}
 
@@ -84,7 +86,7 @@ func TestConfirmPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := subscribers.Settings{Frequency: subscribers.Weekly, Weekday: time.Friday, Hour: 9, Timezone: "Europe/Berlin"}
-	if got := topicQueries(t, w.store, sub.ID); sub.Settings() != want || !slices.Equal(got, []string{"lora", "agents"}) {
+	if got := digesttest.Topics(t, w.store, sub.ID); sub.Settings() != want || !slices.Equal(got, []string{"lora", "agents"}) {
 		t.Errorf("after the POST: got %+v %q, want %+v [lora agents]", sub.Settings(), got, want)
 	}
 	m := regexp.MustCompile(`href="http://digestd\.test(/manage/[^"]+)"`).FindStringSubmatch(body)
@@ -104,7 +106,7 @@ func TestConfirmPage(t *testing.T) {
 
 func TestManagePage(t *testing.T) {
 	w := newWeb(t)
-	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "LoRA", `author:"Tri Dao"`)
+	sub := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "LoRA", `author:"Tri Dao"`)
 	tok := token(t, w.store, sub.ID, subscribers.TokenManage)
 	resp, body := w.do(t, "GET", "/manage/"+tok, "")
 	if resp.StatusCode != http.StatusOK {
@@ -145,7 +147,7 @@ func TestManageSave(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sub := add(t, w.store, "reader"+string(rune('a'+i))+"@example.org", tt.before, "lora")
+			sub := digesttest.AddReader(t, w.store, "reader"+string(rune('a'+i))+"@example.org", tt.before, "lora")
 			form := url.Values{"topics": {"lora"}, "frequency": {"daily"}, "weekday": {"1"}, "hour": {"7"}, "timezone": {"UTC"}}
 			for k, v := range tt.form {
 				form[k] = v
@@ -163,7 +165,7 @@ func TestManageSave(t *testing.T) {
 			if got.Status != tt.wantStatus || set != tt.wantSet {
 				t.Errorf("got %s %+v, want %s %+v", got.Status, set, tt.wantStatus, tt.wantSet)
 			}
-			if topics := topicQueries(t, w.store, sub.ID); !slices.Equal(topics, tt.wantTopics) {
+			if topics := digesttest.Topics(t, w.store, sub.ID); !slices.Equal(topics, tt.wantTopics) {
 				t.Errorf("topics: got %q, want %q", topics, tt.wantTopics)
 			}
 		})
@@ -172,7 +174,7 @@ func TestManageSave(t *testing.T) {
 
 func TestUnsubscribe(t *testing.T) {
 	w := newWeb(t)
-	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	sub := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
 	path := "/unsubscribe/" + token(t, w.store, sub.ID, subscribers.TokenManage)
 	steps := []struct {
 		name, method, body string
@@ -203,7 +205,7 @@ func TestUnsubscribe(t *testing.T) {
 
 func TestNotFound(t *testing.T) {
 	w := newWeb(t)
-	sub := add(t, w.store, "ann@example.org", subscribers.StatusPending, "lora")
+	sub := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusPending, "lora")
 	manage := token(t, w.store, sub.ID, subscribers.TokenManage)
 	confirm := token(t, w.store, sub.ID, subscribers.TokenConfirm)
 	const forged = "Zm9yZ2VkLXRva2VuLW9mLTI0LWJ5dGVzLi4u"
@@ -251,7 +253,7 @@ func TestNotFound(t *testing.T) {
 	if got := status(t, w.store, sub.ID); got != subscribers.StatusPending {
 		t.Errorf("status: got %s, want pending", got)
 	}
-	if got := topicQueries(t, w.store, sub.ID); !slices.Equal(got, []string{"lora"}) {
+	if got := digesttest.Topics(t, w.store, sub.ID); !slices.Equal(got, []string{"lora"}) {
 		t.Errorf("topics: got %q, want [lora]", got)
 	}
 }
@@ -260,7 +262,7 @@ func TestNotFound(t *testing.T) {
 // POST as multipart/form-data, without cookies; a garbled body is a 400.
 func TestOneClickMultipart(t *testing.T) {
 	w := newWeb(t)
-	sub := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
+	sub := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
 	path := "/unsubscribe/" + token(t, w.store, sub.ID, subscribers.TokenManage)
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)

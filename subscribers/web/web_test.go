@@ -109,7 +109,7 @@ func (c *countingSender) SendNow(_ context.Context, sub subscribers.Subscriber) 
 // database; cfg may change the POST rate limit and the Sender.
 func newWeb(t *testing.T, cfg ...web.Config) *webServer {
 	t.Helper()
-	st, db := newStore(t)
+	st, db := digesttest.Subscribers(t)
 	conf := &recordingConfirmer{}
 	pages, err := fs.Sub(templates.FS, "pages")
 	if err != nil {
@@ -225,7 +225,7 @@ func TestSubscribe(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			wantStatus, wantSet, wantTopics := subscribers.StatusPending, posted, []string(nil)
 			if tt.before != "" {
-				sub := add(t, w.store, tt.email, tt.before, "rag")
+				sub := digesttest.AddReader(t, w.store, tt.email, tt.before, "rag")
 				wantStatus, wantSet, wantTopics = tt.before, subscribers.DefaultSettings(), []string{"rag"}
 				if tt.sentAgo >= 0 {
 					if _, err := w.store.NewToken(t.Context(), sub.ID, subscribers.TokenConfirm); err != nil {
@@ -265,7 +265,7 @@ func TestSubscribe(t *testing.T) {
 			if sub.Status != wantStatus || sub.Settings() != wantSet {
 				t.Errorf("stored: got %s %+v, want %s %+v", sub.Status, sub.Settings(), wantStatus, wantSet)
 			}
-			if got := topicQueries(t, w.store, sub.ID); !slices.Equal(got, wantTopics) {
+			if got := digesttest.Topics(t, w.store, sub.ID); !slices.Equal(got, wantTopics) {
 				t.Errorf("topics: got %q, want %q", got, wantTopics)
 			}
 		})
@@ -315,7 +315,7 @@ func TestSubscribeRejects(t *testing.T) {
 			}
 		})
 	}
-	if n := count(t, w.db, `SELECT count(*) FROM subscribers`); n != 0 {
+	if n := digesttest.Count(t, w.db, `SELECT count(*) FROM subscribers`); n != 0 {
 		t.Errorf("subscribers stored: got %d, want 0", n)
 	}
 	if n := w.conf.calls("ann@example.org"); n != 0 {
