@@ -104,7 +104,8 @@ type History struct {
 	Done bool
 	// WindowStart is where their next digest starts: the end of their
 	// previous digest's window; Seen is false when they never had one. An
-	// expired digest does not count: its papers go into the next one.
+	// expired or failed digest does not count: the reader never got it,
+	// and the papers it released go into the next one.
 	WindowStart int64
 	Seen        bool
 }
@@ -118,10 +119,10 @@ type Due struct {
 // historyQuery reads the histories of readers given as a JSON array of
 // [subscriber id, period due] pairs: for each, one seek in the index of
 // (subscriber_id, period) and one in digests_window, from the latest
-// digest back to the first not expired.
+// digest back to the first neither expired nor failed.
 const historyQuery = `SELECT j.key,
 	EXISTS (SELECT 1 FROM digests WHERE subscriber_id = j.value->>0 AND period = j.value->>1),
-	(SELECT window_end FROM digests WHERE subscriber_id = j.value->>0 AND status != 'expired'
+	(SELECT window_end FROM digests WHERE subscriber_id = j.value->>0 AND status NOT IN ('expired', 'failed')
 		ORDER BY window_end DESC LIMIT 1)
 	FROM json_each(?) j`
 
@@ -155,16 +156,16 @@ func (s *Store) Histories(ctx context.Context, readers []Due) ([]History, error)
 // ClaimPending claims for the lease l up to limit digests waiting in the
 // outbox past afterID, oldest first, and returns them: those no lease
 // claims, or whose lease has lapsed (their holder died or let go), and
-// that may go now (retry_at). Message is the body stored with the digest
+// that may go now (retry_ms). Message is the body stored with the digest
 // when one was (older versions stored it), nil otherwise: such a digest
 // is composed again to be sent.
 func (s *Store) ClaimPending(ctx context.Context, l *Lease, afterID int64, limit int) ([]*digest.Outgoing, error) {
 	err := s.write(ctx, func(tx stmtcache.Tx) error {
 		now := s.now()
 		_, err := tx.ExecContext(ctx, `UPDATE digests SET claim = ?1 WHERE id IN (SELECT id FROM digests
-			WHERE status = 'pending' AND id > ?2 AND retry_at <= ?3 AND (claim = '' OR claim NOT IN
-			(SELECT id FROM leases WHERE expires_ms > ?4)) ORDER BY id LIMIT ?5)`,
-			l.id, afterID, now.Unix(), now.UnixMilli(), limit)
+			WHERE status = 'pending' AND id > ?2 AND retry_ms <= ?3 AND (claim = '' OR claim NOT IN
+			(SELECT id FROM leases WHERE expires_ms > ?3)) ORDER BY id LIMIT ?4)`,
+			l.id, afterID, now.UnixMilli(), limit)
 		return err
 	})
 	if err != nil {
@@ -264,9 +265,9 @@ func (s *Store) RecordMaybeDelivered(ctx context.Context, l *Lease, id int64, ca
 			maybe_delivered = maybe_delivered + 1, last_error = ?1,
 			status = iif(maybe_delivered > 0, 'sent', 'pending'),
 			sent_at = iif(maybe_delivered > 0, ?2, sent_at),
-			message = iif(maybe_delivered > 0, NULL, message), retry_at = ?3
+			message = iif(maybe_delivered > 0, NULL, message), retry_ms = ?3
 			WHERE id = ?4 AND status = 'pending' AND claim = ?5 RETURNING status`,
-			"maybe delivered: "+cause.Error(), now.Unix(), now.Add(after).Unix(), id, l.id).Scan(&status)
+			"maybe delivered: "+cause.Error(), now.Unix(), now.Add(after).UnixMilli(), id, l.id).Scan(&status)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}

@@ -143,9 +143,10 @@ ALTER TABLE sent_papers_new RENAME TO sent_papers;
 		// leases, their times in Unix milliseconds (a heartbeat is seconds
 		// apart), and the lease each pending digest is claimed by ('' for
 		// none). maybe_delivered counts the attempts that ended after the
-		// final dot of DATA without the relay's answer; retry_at is when
-		// such a digest may go once more. The partial index keeps
-		// `digestd status` from reading every digest to count those.
+		// final dot of DATA without the relay's answer; retry_ms (Unix
+		// milliseconds) is when such a digest may go once more. The
+		// partial index keeps `digestd status` from reading every digest
+		// to count those.
 		`
 CREATE TABLE leases (
 	name       TEXT PRIMARY KEY,
@@ -159,7 +160,7 @@ CREATE TABLE leases (
 );
 ALTER TABLE digests ADD COLUMN claim TEXT NOT NULL DEFAULT '';
 ALTER TABLE digests ADD COLUMN maybe_delivered INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE digests ADD COLUMN retry_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE digests ADD COLUMN retry_ms INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX digests_maybe ON digests(status) WHERE maybe_delivered > 0;
 ALTER TABLE runs ADD COLUMN maybe_delivered INTEGER NOT NULL DEFAULT 0;
 `,
