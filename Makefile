@@ -26,12 +26,11 @@ test: fmt-check vet chromium bin/mailpit
 
 # make torture: the long runs of docs/RELIABILITY.md (crash, concurrent
 # passes, SMTP and source faults, hostile content, web abuse, load, backup,
-# secrets) at full
-# size, then each fuzz target for FUZZEXECS inputs (a count: with a
-# duration, Go 1.26's fuzzing coordinator can fail a target with "context
-# deadline exceeded" at its end, golang/go#75804, fixed in Go 1.27). It
-# prints one figure line per property; the whole output is kept in
-# bin/torture.log.
+# secrets) at full size, then each fuzz target for FUZZEXECS inputs (a
+# count: with a duration, Go 1.26's fuzzing coordinator can fail a target
+# with "context deadline exceeded" at its end, golang/go#75804, fixed in Go
+# 1.27). It prints one figure line per property; the whole output is kept
+# in bin/torture.log.
 TORTURE_TESTS := TestCrashLosesNoDigest|TestPassesNeverTwice|TestRunUnderMixedSMTPFaults|TestSourceFaults|TestHostilePaperIsInert|TestWebAbuse|TestWebUnderLoadDuringDelivery|TestBackupWhileServingAndSending|TestSecretsStayOutOfOutput
 FUZZ_TARGETS  := ./subscribers/query:FuzzParse ./digest/hf:FuzzParse ./digest/arxiv:FuzzParse ./subscribers:FuzzParseAddress ./subscribers:FuzzReadCSV ./digest/email:FuzzQuotedPrintable
 FUZZEXECS     ?= 300000
