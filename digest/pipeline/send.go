@@ -187,8 +187,8 @@ func (s *sendState) maybeDelivered(ctx context.Context, out *digest.Outgoing, se
 		s.log.Warn("digest maybe delivered, the second time: not sent again", "to", out.Recipient,
 			"message_id", out.MessageID, "error", se)
 	} else {
-		s.log.Warn("digest maybe delivered: sent once more by a pass after resend_after", "to", out.Recipient,
-			"message_id", out.MessageID, "resend_after", r.ResendAfter, "error", se)
+		s.log.Warn("digest maybe delivered: a pass sends it once more after a while", "to", out.Recipient,
+			"message_id", out.MessageID, "after", r.ResendAfter, "error", se)
 	}
 	if n >= maxConnectFailures {
 		return fmt.Errorf("mail relay not answering, %d attempts in a row failed (digests stay in the outbox for the next run): %w", n, se)
