@@ -37,7 +37,11 @@ copy where the config's database key points.`,
 			if _, err := a.db.ExecContext(cmd.Context(), `VACUUM INTO ?`, tmp); err != nil {
 				return fmt.Errorf("backup %s: %w", file, err)
 			}
-			if err := checkBackup(cmd.Context(), tmp); err != nil {
+			err := sqlite.DropLeases(cmd.Context(), tmp)
+			if err == nil {
+				err = checkBackup(cmd.Context(), tmp)
+			}
+			if err != nil {
 				os.Remove(tmp)
 				return fmt.Errorf("backup %s: %w", file, err)
 			}
