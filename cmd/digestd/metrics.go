@@ -67,8 +67,8 @@ func newMetrics(state prometheus.Collector) *metrics {
 		Help:        "Always 1; the labels say which digestd is running.",
 		ConstLabels: prometheus.Labels{"version": version, "commit": commit}})
 	info.Set(1)
-	m.registry.MustRegister(info, m.papersFetched, m.fetchErrors, m.digestsBuilt, m.digestsSent, m.digestsFailed, m.digestsMaybe,
-		m.digestsBounced, m.digestsExpired, m.passes, m.passDuration, m.sendDuration, state,
+	m.registry.MustRegister(info, m.papersFetched, m.fetchErrors, m.digestsBuilt, m.digestsSent, m.digestsFailed,
+		m.digestsMaybe, m.digestsBounced, m.digestsExpired, m.passes, m.passDuration, m.sendDuration, state,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -55,7 +55,7 @@ func (r *Runner) SendNow(ctx context.Context, sub subscribers.Subscriber) (int, 
 		pace: newPacer(r.Limits.RatePerSecond, r.Now, r.sleep), budget: -1}
 	outs, err := r.storeAll(ctx, []*draft{dr}, s)
 	if err == nil && len(outs) == 0 {
-		err = errors.New("a delivery pass stored a digest with these papers first")
+		err = errors.New("digest not stored: another digest took its papers first, or the reader is gone")
 	}
 	if err != nil {
 		return 0, fmt.Errorf("subscriber %s: %w", sub.Email, err)
