@@ -174,7 +174,7 @@ func TestMaybeDeliveredSentOnceMore(t *testing.T) {
 			}
 			t.Cleanup(func() { s.Close() })
 			r := p.runner(t, s)
-			r.ResendAfter = time.Second
+			r.ResendAfter = 2 * time.Second
 			passes := []struct {
 				wait     time.Duration
 				attempts int32
@@ -183,8 +183,8 @@ func TestMaybeDeliveredSentOnceMore(t *testing.T) {
 			}{
 				{0, 1, 1, 1}, // r1 sent, r0 unanswered
 				{0, 1, 0, 0}, // at once: r0 waits
-				{2 * time.Second, 2, 2 - tt.unanswered, tt.unanswered - 1}, // once more
-				{2 * time.Second, 2, 0, 0},                                 // never again
+				{2500 * time.Millisecond, 2, 2 - tt.unanswered, tt.unanswered - 1}, // once more
+				{2500 * time.Millisecond, 2, 0, 0},                                 // never again
 			}
 			for i, pass := range passes {
 				time.Sleep(pass.wait)
