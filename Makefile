@@ -24,17 +24,17 @@ run: build
 test: fmt-check vet chromium bin/mailpit
 	$(GO) test -race -tags $(TAGS) -timeout 15m ./...
 
-# make torture: the long runs of docs/RELIABILITY.md (crash, SMTP and
-# source faults, hostile content, web abuse, load, backup, secrets) at full
-# size, then each fuzz target for FUZZEXECS inputs (a count: with a
-# duration, Go 1.26's fuzzing coordinator can fail a target with "context
-# deadline exceeded" at its end, golang/go#75804, fixed in Go 1.27). It
-# prints one figure line per property; the whole output is kept in
-# bin/torture.log.
-TORTURE_TESTS := TestCrashLosesNoDigest|TestRunUnderMixedSMTPFaults|TestSourceFaults|TestHostilePaperIsInert|TestWebAbuse|TestWebUnderLoadDuringDelivery|TestBackupWhileServingAndSending|TestSecretsStayOutOfOutput
+# make torture: the long runs of docs/RELIABILITY.md (crash, concurrent
+# passes, SMTP and source faults, hostile content, web abuse, load, backup,
+# secrets) at full size, then each fuzz target for FUZZEXECS inputs (a
+# count: with a duration, Go 1.26's fuzzing coordinator can fail a target
+# with "context deadline exceeded" at its end, golang/go#75804, fixed in Go
+# 1.27). It prints one figure line per property; the whole output is kept
+# in bin/torture.log.
+TORTURE_TESTS := TestCrashLosesNoDigest|TestPassesNeverTwice|TestRunUnderMixedSMTPFaults|TestSourceFaults|TestHostilePaperIsInert|TestWebAbuse|TestWebUnderLoadDuringDelivery|TestBackupWhileServingAndSending|TestSecretsStayOutOfOutput
 FUZZ_TARGETS  := ./subscribers/query:FuzzParse ./digest/hf:FuzzParse ./digest/arxiv:FuzzParse ./subscribers:FuzzParseAddress ./subscribers:FuzzReadCSV ./internal/qp:FuzzQuotedPrintable ./digest/match:FuzzMatchAgainstFTS ./internal/unicode61:FuzzTokens ./subscribers/library:FuzzParse
 FUZZEXECS     ?= 300000
-FIGURES       := ^ +[a-z_]+_test\.go:[0-9]+: (crash|smtp|source|hostile|web|concurrency|backup|secrets):|^--- FAIL|^FAIL|^panic
+FIGURES       := ^ +[a-z_]+_test\.go:[0-9]+: (crash|passes|maybe_delivered|smtp|source|hostile|web|concurrency|backup|secrets):|^--- FAIL|^FAIL|^panic
 torture: SHELL := /bin/bash
 torture:
 	@mkdir -p bin; set -o pipefail; \

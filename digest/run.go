@@ -37,5 +37,8 @@ type Run struct {
 	Built      int       // digests built and stored (deliver)
 	Sent       int
 	Failed     int
-	Error      string // the first error, if any
+	// MaybeDelivered counts the digests whose final dot the relay did not
+	// answer (deliver): it may have them.
+	MaybeDelivered int
+	Error          string // the first error, if any
 }

@@ -90,14 +90,7 @@ func openApp(ctx context.Context, configPath string, logOut io.Writer) (*app, er
 		a.outbox = &mailer.Folder{Dir: filepath.Join(filepath.Dir(cfg.Database), "outbox")}
 		a.mailer = a.outbox
 	} else {
-		a.mailer, err = mailer.NewSMTP(mailer.SMTPConfig{
-			Host:     cfg.SMTP.Host,
-			Port:     cfg.SMTP.Port,
-			Username: cfg.SMTP.Username,
-			Password: cfg.SMTP.Password,
-			TLS:      cfg.SMTP.TLS,
-			Timeout:  cfg.SMTP.Timeout,
-		})
+		a.mailer, err = mailer.NewSMTP(a.smtpConfig())
 		if err == nil {
 			err = a.addWorkers()
 		}
@@ -151,6 +144,8 @@ func (a *app) runner() *pipeline.Runner {
 		Budget:          a.budget,
 		Retry:           pipeline.Retry{Attempts: a.cfg.SMTP.RetryAttempts, Backoff: a.cfg.SMTP.RetryBackoff},
 		HardBounceLimit: a.cfg.SMTP.HardBounceLimit,
+		Lease:           a.cfg.Schedule.PassLease,
+		ResendAfter:     a.cfg.SMTP.DataTimeout,
 		Observer:        a.metrics,
 		BaseURL:         a.cfg.BaseURL,
 		Logger:          a.log,

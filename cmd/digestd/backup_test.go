@@ -65,6 +65,12 @@ func TestBackupWhileServingAndSending(t *testing.T) {
 	if err := os.Rename(copyFile, filepath.Join(restored.dir, "data", "digest.db")); err != nil {
 		t.Fatal(err)
 	}
+	// The copy was taken during a pass; that pass's lease is the
+	// original's, and the restored installation's first pass must not
+	// wait for it.
+	if n := restored.count(`SELECT count(*) FROM leases`); n != 0 {
+		t.Errorf("restored copy holds %d leases, want none", n)
+	}
 	if n := strings.Count(restored.mustRun("subscribers", "list"), "active"); n != readers {
 		t.Errorf("restored copy lists %d active readers, want %d", n, readers)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/digest/email"
+	"github.com/digestd/digestd/digest/pipeline"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
@@ -38,9 +39,10 @@ type Config struct {
 		Timeout time.Duration `mapstructure:"timeout"`
 	} `mapstructure:"sources"`
 	Schedule struct {
-		Fetch    string `mapstructure:"fetch"`
-		Deliver  string `mapstructure:"deliver"`
-		Timezone string `mapstructure:"timezone"`
+		Fetch     string        `mapstructure:"fetch"`
+		Deliver   string        `mapstructure:"deliver"`
+		Timezone  string        `mapstructure:"timezone"`
+		PassLease time.Duration `mapstructure:"pass_lease"`
 	} `mapstructure:"schedule"`
 	SMTP struct {
 		Host     string        `mapstructure:"host"`
@@ -51,6 +53,8 @@ type Config struct {
 		From     string        `mapstructure:"from"`
 		ReplyTo  string        `mapstructure:"reply_to"`
 		Timeout  time.Duration `mapstructure:"timeout"`
+		// DataTimeout bounds the wait for the reply to a message's final dot.
+		DataTimeout time.Duration `mapstructure:"data_timeout"`
 		// The delivery engine: see config.example.yaml.
 		Concurrency     int           `mapstructure:"concurrency"`
 		RatePerSecond   float64       `mapstructure:"rate_per_second"`
@@ -101,10 +105,12 @@ func defaultConfig() Config {
 	c.Schedule.Fetch = "15 */3 * * *"
 	c.Schedule.Deliver = "*/10 * * * *"
 	c.Schedule.Timezone = "UTC"
+	c.Schedule.PassLease = pipeline.DefaultLease
 	c.SMTP.Port = 587
 	c.SMTP.TLS = "starttls"
 	c.SMTP.From = "digestd <digestd@localhost>"
 	c.SMTP.Timeout = 30 * time.Second
+	c.SMTP.DataTimeout = 10 * time.Minute
 	c.SMTP.Concurrency = 3
 	c.SMTP.RetryAttempts = 3
 	c.SMTP.RetryBackoff = 2 * time.Second

@@ -133,8 +133,10 @@ func TestCrashLosesNoDigest(t *testing.T) {
 		t.Cleanup(s.Close)
 		return s
 	}
+	// A killed pass's lease lapses 5s after its last renewal: the next
+	// `run --now` waits that long for it (--wait is the lease's term).
 	k.env = newEnv(t, &sources{hf: slow(src.hf.URL), arxiv: slow(src.arxiv.URL)}, relay,
-		"  concurrency: 3", "  retry_backoff: 10ms")
+		"  concurrency: 3", "  retry_backoff: 10ms", "schedule:", "  pass_lease: 5s")
 	k.env.mustRun("subscribers", "import", writeReaders(t, k.env.dir, readers, 7))
 
 	if k.start("fetch", "--date", fixtureDay, "--days", "1")() == nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/digestd/digestd/digest/email"
 
@@ -33,6 +34,12 @@ func (c Config) validateDelivery() []error {
 	}
 	if c.SMTP.HardBounceLimit < 1 {
 		bad("smtp.hard_bounce_limit", "%d: want 1 or more", c.SMTP.HardBounceLimit)
+	}
+	if c.SMTP.DataTimeout < time.Second || c.SMTP.DataTimeout > time.Hour {
+		bad("smtp.data_timeout", "%s: want 1s to 1h (RFC 5321 asks for 10m)", c.SMTP.DataTimeout)
+	}
+	if c.Schedule.PassLease < 2*time.Second || c.Schedule.PassLease > time.Hour {
+		bad("schedule.pass_lease", "%s: want 2s to 1h", c.Schedule.PassLease)
 	}
 	d := c.DKIM
 	set := 0
@@ -86,11 +93,12 @@ func (a *app) deliveryMailers() []pipeline.Mailer {
 
 func (a *app) smtpConfig() mailer.SMTPConfig {
 	return mailer.SMTPConfig{
-		Host:     a.cfg.SMTP.Host,
-		Port:     a.cfg.SMTP.Port,
-		Username: a.cfg.SMTP.Username,
-		Password: a.cfg.SMTP.Password,
-		TLS:      a.cfg.SMTP.TLS,
-		Timeout:  a.cfg.SMTP.Timeout,
+		Host:        a.cfg.SMTP.Host,
+		Port:        a.cfg.SMTP.Port,
+		Username:    a.cfg.SMTP.Username,
+		Password:    a.cfg.SMTP.Password,
+		TLS:         a.cfg.SMTP.TLS,
+		Timeout:     a.cfg.SMTP.Timeout,
+		DataTimeout: a.cfg.SMTP.DataTimeout,
 	}
 }

@@ -50,6 +50,10 @@ func TestConfigDelivery(t *testing.T) {
 		{"no tries", "smtp:\n  retry_attempts: 0\n", "smtp.retry_attempts: 0: want 1 to 10"},
 		{"no backoff", "smtp:\n  retry_backoff: 0s\n", "smtp.retry_backoff"},
 		{"bounce limit", "smtp:\n  hard_bounce_limit: 0\n", "smtp.hard_bounce_limit: 0: want 1 or more"},
+		{"no wait for the final dot", "smtp:\n  data_timeout: 0s\n", "smtp.data_timeout: 0s: want 1s to 1h"},
+		{"final dot past an hour", "smtp:\n  data_timeout: 2h\n", "smtp.data_timeout: 2h0m0s: want 1s to 1h"},
+		{"lease too short", "schedule:\n  pass_lease: 1s\n", "schedule.pass_lease: 1s: want 2s to 1h"},
+		{"lease not a duration", "schedule:\n  pass_lease: soon\n", `key "schedule.pass_lease": wrong type or format`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,6 +22,7 @@ type metrics struct {
 	digestsBuilt  prometheus.Counter
 	digestsSent   prometheus.Counter
 	digestsFailed prometheus.Counter
+	digestsMaybe  prometheus.Counter
 	passes        *prometheus.CounterVec
 	passDuration  prometheus.Histogram
 	// Recorded by the delivery engine through digest.DeliveryObserver.
@@ -49,10 +50,13 @@ func newMetrics(state prometheus.Collector) *metrics {
 	m.digestsBuilt = counter("digests_built_total", "Digests built and stored in the outbox.")
 	m.digestsSent = counter("digests_sent_total", "Digests the relay accepted.")
 	m.digestsFailed = counter("digests_failed_total", "Digests refused for good.")
+	m.digestsMaybe = counter("digests_maybe_delivered_total",
+		"Digests whose final dot the relay did not answer: it may have them.")
 	m.digestsBounced = counter("digests_bounced_total", "Digests that bounced hard.")
 	m.digestsExpired = counter("digests_expired_total", "Pending digests dropped as too old to send.")
 	m.passes = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "digestd",
-		Name: "delivery_passes_total", Help: "Delivery passes, by result (ok or error)."}, []string{"result"})
+		Name: "delivery_passes_total", Help: "Delivery passes, by result (ok, error, or skipped: another process was running one)."},
+		[]string{"result"})
 	m.passDuration = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "digestd",
 		Name: "delivery_pass_duration_seconds", Help: "How long a delivery pass took.",
 		Buckets: prometheus.ExponentialBuckets(0.1, 4, 9)})
@@ -64,7 +68,7 @@ func newMetrics(state prometheus.Collector) *metrics {
 		ConstLabels: prometheus.Labels{"version": version, "commit": commit}})
 	info.Set(1)
 	m.registry.MustRegister(info, m.papersFetched, m.fetchErrors, m.digestsBuilt, m.digestsSent, m.digestsFailed,
-		m.digestsBounced, m.digestsExpired, m.passes, m.passDuration, m.sendDuration, state,
+		m.digestsMaybe, m.digestsBounced, m.digestsExpired, m.passes, m.passDuration, m.sendDuration, state,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -83,6 +87,7 @@ func (m *metrics) observePass(res pipeline.RunResult, took time.Duration, err er
 	m.digestsBuilt.Add(float64(res.Built))
 	m.digestsSent.Add(float64(res.Sent))
 	m.digestsFailed.Add(float64(res.Failed))
+	m.digestsMaybe.Add(float64(res.MaybeDelivered))
 	m.passDuration.Observe(took.Seconds())
 	result := "ok"
 	if err != nil {
@@ -90,6 +95,10 @@ func (m *metrics) observePass(res pipeline.RunResult, took time.Duration, err er
 	}
 	m.passes.WithLabelValues(result).Inc()
 }
+
+// passSkipped counts a pass that did not run: another process was
+// running one.
+func (m *metrics) passSkipped() { m.passes.WithLabelValues("skipped").Inc() }
 
 // MessageSent records the relay's latency for one message.
 func (m *metrics) MessageSent(elapsed time.Duration) { m.sendDuration.Observe(elapsed.Seconds()) }

@@ -19,8 +19,9 @@ func newRunsCommand(open opener) *cobra.Command {
 		Use:   "runs",
 		Short: "Print the latest fetches and delivery passes as a table",
 		Long: `Print the latest fetches and delivery passes, newest first: when each
-started, how long it took, what it fetched, built, sent and failed, and its
-first error. A run with no duration never finished: it is running, or
+started, how long it took, what it fetched, built, sent and failed, how many
+digests it maybe delivered (the relay did not answer their final dot), and
+its first error. A run with no duration never finished: it is running, or
 digestd stopped in the middle of it. Times are in schedule.timezone.`,
 		Args: cobra.NoArgs,
 		RunE: open.run(func(cmd *cobra.Command, a *app, _ []string) error {
@@ -48,19 +49,20 @@ func writeRuns(w io.Writer, runs []digest.Run, loc *time.Location) error {
 	}
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tSTARTED\tDURATION\tFETCHED\tBUILT\tSENT\tFAILED\tERROR")
+	fmt.Fprintln(tw, "ID\tKIND\tSTARTED\tDURATION\tFETCHED\tBUILT\tSENT\tFAILED\tMAYBE\tERROR")
 	for _, r := range runs {
-		fetched, built, sent, failed := "-", "-", "-", "-"
+		fetched, built, sent, failed, maybe := "-", "-", "-", "-", "-"
 		switch {
 		case r.FinishedAt.IsZero():
 			// The counts are only written when a run finishes.
 		case r.Kind == digest.RunDeliver:
 			built, sent, failed = strconv.Itoa(r.Built), strconv.Itoa(r.Sent), strconv.Itoa(r.Failed)
+			maybe = strconv.Itoa(r.MaybeDelivered)
 		default:
 			fetched = strconv.Itoa(r.Fetched)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, formatTime(r.StartedAt, loc),
-			runDuration(r), fetched, built, sent, failed, oneLine(r.Error, 80))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, formatTime(r.StartedAt, loc),
+			runDuration(r), fetched, built, sent, failed, maybe, oneLine(r.Error, 80))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

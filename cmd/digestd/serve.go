@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/digest/pipeline"
+	"github.com/digestd/digestd/digest/sqlite"
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
 )
@@ -130,9 +131,17 @@ func (j *jobRunner) fetch() {
 	})
 }
 
+// deliver runs a delivery pass, unless another process is running one:
+// then this turn is skipped, and the next finds what that one left.
 func (j *jobRunner) deliver() {
 	j.do(func() {
-		if _, err := j.app.deliver(j.ctx, pipeline.RunOptions{}, progress{}); err != nil && j.ctx.Err() == nil {
+		_, err := j.app.deliver(j.ctx, pipeline.RunOptions{}, progress{})
+		var held *sqlite.LeaseHeldError
+		switch {
+		case errors.As(err, &held):
+			j.app.log.Info("delivery pass skipped: another process is running one", "holder", held.Holder.String(),
+				"since", held.Taken, "renewed", held.Renewed)
+		case err != nil && j.ctx.Err() == nil:
 			j.app.log.Error("delivery pass failed", "error", err)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/digestd/digestd/subscribers"
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
@@ -19,8 +20,10 @@ func newStatusCommand(open opener) *cobra.Command {
 		Use:   "status",
 		Short: "Print readers by status, outbox depth, the last fetch and pass, and the next ones",
 		Long: `Print digestd's state at a glance: subscribers by status, digests waiting in
-the outbox, the last fetch and delivery pass with their outcome, and when
-the schedule runs the next ones. Times are in schedule.timezone.`,
+the outbox (and those maybe delivered, when any), the delivery pass running
+now and which process runs it, the last fetch and delivery pass with their
+outcome, and when the schedule runs the next ones. Times are in
+schedule.timezone.`,
 		Args: cobra.NoArgs,
 		RunE: open.run(func(cmd *cobra.Command, a *app, _ []string) error {
 			return a.writeStatus(cmd.Context(), cmd.OutOrStdout())
@@ -45,6 +48,21 @@ func (a *app) writeStatus(ctx context.Context, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "readers:    %s\n", strings.Join(readers, ", "))
 	fmt.Fprintf(w, "outbox:     %s waiting for the relay\n", count(depth, "digest"))
+	waiting, final, err := a.store.MaybeDelivered(ctx)
+	if err != nil {
+		return err
+	}
+	if waiting+final > 0 {
+		fmt.Fprintf(w, "maybe:      %s maybe delivered (the relay did not answer the final dot): %d to go once more, %d not again\n",
+			count(waiting+final, "digest"), waiting, final)
+	}
+	switch lease, err := a.store.LeaseOf(ctx, pipeline.DeliveryLease); {
+	case err == nil:
+		fmt.Fprintf(w, "running:    a delivery pass, %s, since %s (lease renewed %s ago)\n", lease.Holder,
+			formatTime(lease.Taken, loc), now.Sub(lease.Renewed).Round(time.Second))
+	case !errors.Is(err, digest.ErrNotFound):
+		return err
+	}
 	for _, k := range []struct{ label, kind, spec string }{
 		{"fetch", digest.RunFetch, a.cfg.Schedule.Fetch},
 		{"pass", digest.RunDeliver, a.cfg.Schedule.Deliver},

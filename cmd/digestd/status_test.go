@@ -14,8 +14,10 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // seedHistory gives an installation a known past: readers in four states,
-// a digest waiting in the outbox, and four runs at fixed times — a fetch and
-// a pass that went well, a failed fetch, and a pass that never finished.
+// a digest waiting in the outbox, two the relay may have (one to go once
+// more, one not again), four runs at fixed times — a fetch and a pass that
+// went well, a failed fetch, and a pass that has not finished — and that
+// pass's lease, held by another process.
 func seedHistory(e *env) {
 	e.t.Helper()
 	e.mustRun("subscribers", "add", "ada@example.org", "--confirmed")
@@ -42,6 +44,15 @@ func seedHistory(e *env) {
 		{`INSERT INTO runs (kind, started_at, finished_at, fetched, error) VALUES ('fetch', ?, ?, 0, ?)`, []any{at("09:15:00"), at("09:16:30"),
 			"arxiv: get https://export.arxiv.org/api/query:\n503 Service Unavailable: giving up after 4 attempts"}},
 		{`INSERT INTO runs (kind, started_at) VALUES ('deliver', ?)`, []any{at("10:00:00")}},
+		{`INSERT INTO digests (subscriber_id, period, status, message_id, recipient, papers, window_end, created_at,
+			maybe_delivered, retry_ms) VALUES (2, ?, 'pending', '<2@example.org>', 'bob@example.org', 3, 0, ?, 1, ?)`,
+			[]any{fixtureDay, at("07:00:02"), at("10:10:00") * 1000}},
+		{`INSERT INTO digests (subscriber_id, period, status, message_id, recipient, papers, window_end, created_at,
+			maybe_delivered, sent_at) VALUES (2, '2026-07-12', 'sent', '<3@example.org>', 'bob@example.org', 3, 0, ?, 2, ?)`,
+			[]any{at("07:00:02"), at("07:30:00")}},
+		{`INSERT INTO leases (name, id, host, pid, started_ms, taken_ms, renewed_ms, expires_ms)
+			VALUES ('deliver', 'seeded', 'web1', 4242, ?, ?, ?, ?)`,
+			[]any{at("09:59:00") * 1000, at("10:00:00") * 1000, at("10:04:57") * 1000, time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()}},
 	} {
 		if _, err := db.Exec(q.sql, q.args...); err != nil {
 			e.t.Fatalf("%s: %v", q.sql, err)

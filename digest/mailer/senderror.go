@@ -17,7 +17,11 @@ type SendError struct {
 	Code      int    // SMTP reply code; 0 when the server gave none
 	Temporary bool   // 4xx replies and network failures
 	Stage     string // "connect", "mail", "rcpt" or "data"
-	Err       error
+	// MaybeDelivered: the failure came after the final dot of DATA, with
+	// no answer to it (a timeout, a broken connection). The relay may
+	// have taken the message, so sending it again may deliver it twice.
+	MaybeDelivered bool
+	Err            error
 }
 
 // Error reads "smtp 127.0.0.1:2525: connect: connection refused".
@@ -31,6 +35,9 @@ func (e *SendError) Error() string {
 		if errors.As(op.Err, &sys) {
 			msg = sys.Err.Error()
 		}
+	}
+	if e.MaybeDelivered {
+		msg = "no answer to the final dot, the relay may have the message: " + msg
 	}
 	return fmt.Sprintf("smtp %s: %s: %s", e.Addr, e.Stage, msg)
 }

@@ -37,8 +37,13 @@ type SMTPConfig struct {
 	TLS string
 	// HELO is the name sent in EHLO; the machine's host name when empty.
 	HELO string
-	// Timeout bounds connecting and each message; 30s when zero.
+	// Timeout bounds connecting and each message up to its final dot;
+	// 30s when zero.
 	Timeout time.Duration
+	// DataTimeout bounds the wait for the reply to a message's final dot,
+	// when the relay takes it in for good (RFC 5321 4.5.3.2.6 asks for 10
+	// minutes, against duplicates); 10m when zero.
+	DataTimeout time.Duration
 	// TLSConfig replaces the system roots, e.g. to trust a test certificate.
 	TLSConfig *tls.Config
 }
@@ -47,9 +52,10 @@ type SMTPConfig struct {
 // message to message and reopened when the server has dropped it. Calls are
 // serialised; run one SMTP per delivery worker.
 type SMTP struct {
-	host, addr string
-	timeout    time.Duration
-	opts       []mail.Option
+	host, addr  string
+	timeout     time.Duration
+	dataTimeout time.Duration
+	opts        []mail.Option
 	// implicitTLS is the TLS config the dialer wraps connections in for
 	// mode "tls"; nil otherwise.
 	implicitTLS *tls.Config
@@ -93,6 +99,9 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
+	if cfg.DataTimeout <= 0 {
+		cfg.DataTimeout = 10 * time.Minute
+	}
 	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
 	if cfg.TLSConfig != nil {
 		tlsConfig = cfg.TLSConfig.Clone()
@@ -120,7 +129,8 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	if _, err := mail.NewClient(cfg.Host, opts...); err != nil {
 		return nil, fmt.Errorf("smtp %s: %w", cfg.Host, err)
 	}
-	s := &SMTP{host: cfg.Host, addr: net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)), timeout: cfg.Timeout, opts: opts}
+	s := &SMTP{host: cfg.Host, addr: net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)), timeout: cfg.Timeout,
+		dataTimeout: cfg.DataTimeout, opts: opts}
 	if cfg.TLS == SMTPImplicitTLS {
 		s.implicitTLS = tlsConfig
 	}
@@ -130,7 +140,8 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 // Send delivers msg, a complete RFC 5322 message, from the envelope sender
 // from to the single recipient to. A failure is a *SendError. When the
 // reused connection turns out to be dead, the message is tried once more on
-// a fresh one, unless the server may already have accepted it.
+// a fresh one, unless the server may already have accepted it
+// (SendError.MaybeDelivered).
 func (s *SMTP) Send(ctx context.Context, from, to string, msg []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -219,18 +230,29 @@ func (s *SMTP) attempt(ctx context.Context, from, to string, msg []byte) (maybeD
 		s.drop()
 		return false, newSendError(ctx, s.addr, "connect", err)
 	}
-	stage, maybeDelivered, err := conn.transact(from, to, msg)
+	// The reply to the final dot gets its own, longer deadline: the relay
+	// may be taking the message in for good (a content filter, a queue
+	// write), and giving up then leaves it unknown whether it did. A
+	// cancellation before or while it is set still cuts the wait short.
+	awaitReply := func() {
+		_ = conn.raw.SetDeadline(time.Now().Add(s.dataTimeout))
+		if ctx.Err() != nil {
+			_ = conn.raw.SetDeadline(time.Unix(1, 0))
+		}
+	}
+	stage, maybeDelivered, err := conn.transact(from, to, msg, awaitReply)
 	if err == nil {
 		// The reply to the final dot ended the transaction: the next
 		// one needs no RSET first (RFC 5321 4.1.4).
 		return false, nil
 	}
+	se := newSendError(ctx, s.addr, stage, err)
+	se.MaybeDelivered = maybeDelivered
 	var reply *textproto.Error
-	if errors.As(err, &reply) && reply.Code != 421 && conn.c.Reset() == nil {
-		return maybeDelivered, newSendError(ctx, s.addr, stage, err)
+	if !errors.As(err, &reply) || reply.Code == 421 || conn.c.Reset() != nil {
+		s.drop()
 	}
-	s.drop()
-	return maybeDelivered, newSendError(ctx, s.addr, stage, err)
+	return maybeDelivered, se
 }
 
 // transact runs one mail transaction. When the server offers PIPELINING
@@ -238,7 +260,7 @@ func (s *SMTP) attempt(ctx context.Context, from, to string, msg []byte) (maybeD
 // read after it: two round trips a message instead of four. Across a
 // network it is round trips, not bytes, that bound how many messages a
 // connection carries a second.
-func (c *smtpConn) transact(from, to string, msg []byte) (stage string, maybeDelivered bool, err error) {
+func (c *smtpConn) transact(from, to string, msg []byte, awaitReply func()) (stage string, maybeDelivered bool, err error) {
 	if ok, _ := c.c.Extension("PIPELINING"); ok {
 		stage, err = c.pipelined(from, to)
 	} else {
@@ -247,7 +269,7 @@ func (c *smtpConn) transact(from, to string, msg []byte) (stage string, maybeDel
 	if err != nil {
 		return stage, false, err
 	}
-	maybeDelivered, err = c.data(msg)
+	maybeDelivered, err = c.data(msg, awaitReply)
 	if err != nil {
 		return "data", maybeDelivered, err
 	}
@@ -337,9 +359,10 @@ func isASCII(s string) bool {
 // and in 4 KB writes (docs/PERFORMANCE.md, item 7); this stuffs the
 // message itself when a line needs it (appendStuffed) and hands it to the
 // connection in one write.
-// maybeDelivered reports a failure after the final dot was written: only
-// the server's reply to it says for sure the message was refused.
-func (c *smtpConn) data(msg []byte) (maybeDelivered bool, err error) {
+// awaitReply is called once the final dot is sent, before its reply is
+// read. maybeDelivered reports a failure after the final dot was written:
+// only the server's reply to it says for sure the message was refused.
+func (c *smtpConn) data(msg []byte, awaitReply func()) (maybeDelivered bool, err error) {
 	t := c.c.Text
 	if !readyForData(msg) {
 		c.buf = appendStuffed(c.buf[:0], msg)
@@ -355,6 +378,7 @@ func (c *smtpConn) data(msg []byte) (maybeDelivered bool, err error) {
 	if err := t.W.Flush(); err != nil {
 		return true, err
 	}
+	awaitReply()
 	_, _, err = t.ReadResponse(250)
 	var reply *textproto.Error
 	return err != nil && !errors.As(err, &reply), err

@@ -203,31 +203,6 @@ func TestSMTPSenderReconnectsAfterDrop(t *testing.T) {
 	}
 }
 
-// TestSMTPSenderNoResendAfterFinalDot: when the connection breaks while the
-// server answers the final dot, the server may have the message; sending it
-// again would deliver a digest twice.
-func TestSMTPSenderNoResendAfterFinalDot(t *testing.T) {
-	var srv *smtptest.Server
-	srv = smtptest.Start(t, smtptest.WithDataHook(func(data []byte) error {
-		if bytes.Contains(data, []byte("drop")) {
-			srv.DropConnections()
-		}
-		return nil
-	}))
-	s := newTestSender(t, srv, SMTPNoTLS, "", "")
-	if err := s.Send(context.Background(), "a@example.org", "b@example.org", []byte("\r\nfirst\r\n")); err != nil {
-		t.Fatalf("first send: %v", err)
-	}
-	err := s.Send(context.Background(), "a@example.org", "b@example.org", []byte("\r\ndrop\r\n"))
-	var se *SendError
-	if !errors.As(err, &se) || se.Stage != "data" || !se.Temporary {
-		t.Errorf("got %v, want a temporary data error", err)
-	}
-	if got := len(srv.Messages()); got != 2 {
-		t.Errorf("got %d messages on the server, want 2 (no resend)", got)
-	}
-}
-
 func TestSMTPSenderUnreachable(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

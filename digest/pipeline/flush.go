@@ -10,14 +10,16 @@ import (
 	"github.com/digestd/digestd/subscribers"
 )
 
-// flushPending queues the digests earlier passes left in the outbox,
-// composed again, and expires those no longer worth sending.
+// flushPending claims the digests earlier passes, or a send-now, left in
+// the outbox — those no live lease claims: a digest another process is
+// sending is its own — and queues them, composed again, or expires those
+// no longer worth sending.
 func (r *Runner) flushPending(ctx context.Context, s *sendState) error {
 	now := r.Now()
 	var after int64
 	for {
 		// Pages are small: a row may hold a whole message.
-		page, err := r.Store.Pending(ctx, after, 20)
+		page, err := r.Store.ClaimPending(ctx, s.lease, after, 20)
 		if err != nil {
 			return fmt.Errorf("read outbox: %w", err)
 		}
@@ -29,15 +31,22 @@ func (r *Runner) flushPending(ctx context.Context, s *sendState) error {
 				return err
 			}
 			sub, err := r.Subscribers.ByID(ctx, out.SubscriberID)
+			if errors.Is(err, subscribers.ErrNotFound) {
+				// Deleted since the page was read: their digests went with them.
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("digest %d: %w", out.ID, err)
 			}
 			reason := staleReason(sub, out, now)
 			if reason == "" && out.Message == nil {
 				err := r.recompose(ctx, sub, out)
-				if errors.Is(err, errNoPapers) {
+				switch {
+				case errors.Is(err, errNoPapers):
 					reason = "expired: it holds no stored papers"
-				} else if err != nil {
+				case errors.Is(err, subscribers.ErrNotFound):
+					continue
+				case err != nil:
 					return fmt.Errorf("digest %d: %w", out.ID, err)
 				}
 			}
@@ -71,7 +80,7 @@ func staleReason(sub subscribers.Subscriber, out *digest.Outgoing, now time.Time
 
 // expire gives up on out for reason.
 func (r *Runner) expire(ctx context.Context, out *digest.Outgoing, reason string, s *sendState) error {
-	if err := r.Store.Expire(ctx, out.ID, reason); err != nil {
+	if err := r.Store.Expire(ctx, s.lease, out.ID, reason); err != nil {
 		return fmt.Errorf("digest %d: %w", out.ID, err)
 	}
 	s.count(func(res *RunResult) { res.Expired++ })
@@ -107,6 +116,36 @@ func (r *Runner) recompose(ctx context.Context, sub subscribers.Subscriber, out 
 		return err
 	}
 	out.Message, out.MessageID = dr.out.Message, dr.out.MessageID
-	return r.Subscribers.SaveTokens(ctx, subscribers.TokenManage,
-		[]subscribers.Grant{{SubscriberID: out.SubscriberID, Text: dr.token}})
+	gone, err := r.saveTokens(ctx, []subscribers.Grant{{SubscriberID: out.SubscriberID, Text: dr.token}})
+	if err == nil && gone[out.SubscriberID] {
+		err = fmt.Errorf("subscriber %d: %w", out.SubscriberID, subscribers.ErrNotFound)
+	}
+	return err
+}
+
+// saveTokens saves the manage tokens of stored digests. A reader deleted
+// since has no row to save a token for, and their digests went with them:
+// the others' tokens are saved without theirs, and gone names them.
+func (r *Runner) saveTokens(ctx context.Context, grants []subscribers.Grant) (gone map[int64]bool, err error) {
+	err = r.Subscribers.SaveTokens(ctx, subscribers.TokenManage, grants)
+	if err == nil {
+		return nil, nil
+	}
+	gone = map[int64]bool{}
+	var kept []subscribers.Grant
+	for _, g := range grants {
+		_, lerr := r.Subscribers.ByID(ctx, g.SubscriberID)
+		switch {
+		case errors.Is(lerr, subscribers.ErrNotFound):
+			gone[g.SubscriberID] = true
+		case lerr != nil:
+			return nil, err
+		default:
+			kept = append(kept, g)
+		}
+	}
+	if len(gone) == 0 {
+		return nil, err
+	}
+	return gone, r.Subscribers.SaveTokens(ctx, subscribers.TokenManage, kept)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -226,13 +227,15 @@ func (r *Runner) compose(rend renderer, d *digest.Digest) (*draft, error) {
 		Period: d.Period, MessageID: msgID, Message: msg, Created: d.Date, WindowEnd: d.WindowEnd, PaperIDs: ids}}, nil
 }
 
-// storeAll puts drafts in the outbox in one transaction, then saves the
-// manage tokens of those stored, and returns them, in order, to send. A
-// digest whose period has one already is left out, as is one whose
-// papers another pass's digest took: that digest is the reader's mail for
-// now, and the papers it did not take go into their next one. Should the
-// tokens not be saved, the digests stay pending unsent, and the next pass
-// composes them again with new ones.
+// storeAll puts drafts in the outbox in one transaction, claimed by the
+// pass's lease, then saves the manage tokens of those stored, and returns
+// them, in order, to send. A digest whose period has one already is left
+// out, as is one whose papers another digest took (a send-now's, or the
+// pass's, built at the same time): that digest is the reader's mail for
+// now, and the papers it did not take go into their next one; and so is
+// one of a reader deleted meanwhile. Should the tokens not be saved, the
+// digests stay pending unsent, and the next pass composes them again with
+// new ones.
 func (r *Runner) storeAll(ctx context.Context, ds []*draft, s *sendState) ([]*digest.Outgoing, error) {
 	if len(ds) == 0 {
 		return nil, nil
@@ -241,7 +244,7 @@ func (r *Runner) storeAll(ctx context.Context, ds []*draft, s *sendState) ([]*di
 	for i, d := range ds {
 		outs[i] = d.out
 	}
-	errs, err := r.Store.Enqueue(ctx, outs)
+	errs, err := r.Store.Enqueue(ctx, s.lease, outs)
 	if err != nil {
 		return nil, fmt.Errorf("store digests: %w", err)
 	}
@@ -251,7 +254,9 @@ func (r *Runner) storeAll(ctx context.Context, ds []*draft, s *sendState) ([]*di
 		switch out := d.out; {
 		case errors.Is(errs[i], digest.ErrDigestExists):
 		case errors.Is(errs[i], digest.ErrPapersTaken):
-			s.log.Info("digest not stored: another pass's digest took some of its papers", "to", out.Recipient, "period", out.Period)
+			s.log.Info("digest not stored: another digest took some of its papers", "to", out.Recipient, "period", out.Period)
+		case errors.Is(errs[i], subscribers.ErrNotFound):
+			s.log.Info("digest not stored: the reader was deleted", "to", out.Recipient, "period", out.Period)
 		case errs[i] != nil:
 			return nil, fmt.Errorf("subscriber %s: %w", out.Recipient, errs[i])
 		default:
@@ -259,11 +264,15 @@ func (r *Runner) storeAll(ctx context.Context, ds []*draft, s *sendState) ([]*di
 			grants = append(grants, subscribers.Grant{SubscriberID: out.SubscriberID, Text: d.token})
 		}
 	}
-	s.count(func(res *RunResult) { res.Built += len(stored) })
 	// Stored digests get their tokens even when the pass is stopping:
 	// they stay pending, and their links work when they go out.
-	if err := r.Subscribers.SaveTokens(context.WithoutCancel(ctx), subscribers.TokenManage, grants); err != nil {
+	gone, err := r.saveTokens(context.WithoutCancel(ctx), grants)
+	if err != nil {
 		return nil, fmt.Errorf("store digests: %w", err)
 	}
+	if len(gone) > 0 {
+		stored = slices.DeleteFunc(stored, func(out *digest.Outgoing) bool { return gone[out.SubscriberID] })
+	}
+	s.count(func(res *RunResult) { res.Built += len(stored) })
 	return stored, nil
 }

@@ -46,6 +46,13 @@ type Runner struct {
 	// HardBounceLimit is how many permanent refusals of an address make
 	// its reader bounced; 1 when 0.
 	HardBounceLimit int
+	// Lease is how long the leases of a pass and of a send-now outlive
+	// their last renewal (DefaultLease when 0): after a crash, the next
+	// pass waits this long for them to lapse.
+	Lease time.Duration
+	// ResendAfter is how long a digest whose final dot the relay did not
+	// answer waits before it is sent once more, the one time it is.
+	ResendAfter time.Duration
 	// Observer, when set, hears of each message sent, bounced or expired.
 	Observer digest.DeliveryObserver
 	// BaseURL is the web front's public address, for the links in the mail.
@@ -64,6 +71,9 @@ type RunOptions struct {
 	All bool
 	// DryRun builds and renders the digests but stores and sends nothing.
 	DryRun bool
+	// Wait is how long to wait for a pass another process is running;
+	// after it, Run returns a *sqlite.LeaseHeldError naming that process.
+	Wait time.Duration
 }
 
 // RunResult counts what a pass did.
@@ -75,19 +85,43 @@ type RunResult struct {
 	Failed  int // digests refused for good
 	Pending int // digests left in the outbox for the next pass
 	Expired int // pending digests dropped: their period ended
+	// MaybeDelivered counts the digests whose final dot the relay did not
+	// answer: it may have them (RecordMaybeDelivered). The first time,
+	// such a digest also counts as pending: it goes once more.
+	MaybeDelivered int
 }
 
 // Run performs one delivery pass. Digests left pending by an earlier pass go
 // out first. It returns an error when the pass could not finish — the relay
 // unreachable, the database failing — with every built digest kept pending.
+//
+// A pass holds the database's delivery lease: one pass at a time, whichever
+// process runs it. When another process holds it past opt.Wait, Run does
+// nothing and returns a *sqlite.LeaseHeldError that names it. A dry run
+// takes no lease: it stores and sends nothing.
 func (r *Runner) Run(ctx context.Context, opt RunOptions) (RunResult, error) {
 	var res RunResult
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	s := &sendState{runner: r, res: &res, pace: r.budget().pace}
+	if !opt.DryRun {
+		h, err := r.take(ctx, DeliveryLease, opt.Wait, stop)
+		if err != nil {
+			return res, err
+		}
+		defer func() {
+			if err := h.release(ctx); err != nil {
+				r.Logger.Warn("delivery pass: could not release the lease: the next pass waits for it to lapse", "error", err)
+			}
+		}()
+		s.lease = h.lease
+	}
 	runID, err := r.Store.StartRun(ctx, digest.RunDeliver)
 	if err != nil {
 		return res, err
 	}
 	log := r.Logger.With("run", runID)
-	s := &sendState{runner: r, log: log, res: &res, pace: r.budget().pace}
+	s.log = log
 	err = r.pass(ctx, opt, s)
 	// The outbox takes the pass's last sends from the sent log now, not at
 	// the next pass: `digestd status`, backups and the reader's archive
@@ -95,7 +129,7 @@ func (r *Runner) Run(ctx context.Context, opt RunOptions) (RunResult, error) {
 	if serr := r.Store.Settle(context.WithoutCancel(ctx)); serr != nil && err == nil {
 		err = fmt.Errorf("record sends: %w", serr)
 	}
-	rec := digest.Run{ID: runID, Built: res.Built, Sent: res.Sent, Failed: res.Failed}
+	rec := digest.Run{ID: runID, Built: res.Built, Sent: res.Sent, Failed: res.Failed, MaybeDelivered: res.MaybeDelivered}
 	if err != nil {
 		rec.Error = err.Error()
 	}
@@ -103,7 +137,8 @@ func (r *Runner) Run(ctx context.Context, opt RunOptions) (RunResult, error) {
 		err = ferr
 	}
 	log.Info("delivery pass", "due", res.Due, "empty", res.Empty, "built", res.Built, "sent", res.Sent,
-		"failed", res.Failed, "pending", res.Pending, "expired", res.Expired, "dry_run", opt.DryRun, "error", rec.Error)
+		"failed", res.Failed, "pending", res.Pending, "expired", res.Expired, "maybe_delivered", res.MaybeDelivered,
+		"dry_run", opt.DryRun, "error", rec.Error)
 	return res, err
 }
 

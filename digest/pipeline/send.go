@@ -11,6 +11,7 @@ import (
 	"github.com/digestd/digestd/digest/email"
 
 	"github.com/digestd/digestd/digest/mailer"
+	"github.com/digestd/digestd/digest/sqlite"
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers"
@@ -27,6 +28,9 @@ type sendState struct {
 	runner *Runner
 	log    *slog.Logger
 	pace   *pacer
+	// lease is the pass's (or the send-now's): the digests it stores and
+	// claims are its own while it is held.
+	lease *sqlite.Lease
 	// stop ends the pass early with its cause: the relay is down, or the
 	// database failed under a worker.
 	stop  context.CancelCauseFunc
@@ -108,6 +112,12 @@ func (s *sendState) send(ctx context.Context, m Mailer, out *digest.Outgoing) er
 			s.count(func(r *RunResult) { r.Pending++ })
 			return nil
 		}
+		if !s.lease.Held() {
+			// Its lease may lapse before the relay answers: another
+			// process could then claim the digest and send it too.
+			s.count(func(r *RunResult) { r.Pending++ })
+			return fmt.Errorf("digest %d to %s not sent: the lease was not renewed for half its term", out.ID, out.Recipient)
+		}
 		start := time.Now()
 		err := m.Send(rec, r.Headers.EnvelopeFrom(), out.Recipient, out.Message)
 		if err == nil {
@@ -116,12 +126,14 @@ func (s *sendState) send(ctx context.Context, m Mailer, out *digest.Outgoing) er
 		var se *mailer.SendError
 		errors.As(err, &se)
 		switch {
+		case se != nil && se.MaybeDelivered:
+			return s.maybeDelivered(rec, out, se)
 		case relayTrouble(se):
 			return s.unreachable(rec, out, se, err)
 		case !se.Temporary:
 			return s.refused(rec, out, se)
 		}
-		if err := r.Store.RecordDeferred(rec, out.ID, err); err != nil {
+		if err := r.Store.RecordDeferred(rec, s.lease, out.ID, err); err != nil {
 			return err
 		}
 		s.count(func(*RunResult) { s.connectFailures = 0 })
@@ -150,11 +162,45 @@ func relayTrouble(se *mailer.SendError) bool {
 		se.Stage == "mail" && !se.Temporary // the sender is refused
 }
 
+// maybeDelivered handles a message whose final dot the relay did not
+// answer: it may have it. The digest goes once more, no sooner than
+// ResendAfter from now, with the same Message-ID, and never after that:
+// a reader would rather see a digest twice (a copy their mailbox may
+// merge, by its Message-ID) than lose one and its papers for good. Like a
+// connection failure, it counts towards stopping the pass.
+func (s *sendState) maybeDelivered(ctx context.Context, out *digest.Outgoing, se *mailer.SendError) error {
+	r := s.runner
+	final, err := r.Store.RecordMaybeDelivered(ctx, s.lease, out.ID, se, r.ResendAfter)
+	if err != nil {
+		return err
+	}
+	var n int
+	s.count(func(res *RunResult) {
+		res.MaybeDelivered++
+		if !final {
+			res.Pending++
+		}
+		s.connectFailures++
+		n = s.connectFailures
+	})
+	if final {
+		s.log.Warn("digest maybe delivered, the second time: not sent again", "to", out.Recipient,
+			"message_id", out.MessageID, "error", se)
+	} else {
+		s.log.Warn("digest maybe delivered: a pass sends it once more after a while", "to", out.Recipient,
+			"message_id", out.MessageID, "after", r.ResendAfter, "error", se)
+	}
+	if n >= maxConnectFailures {
+		return fmt.Errorf("mail relay not answering, %d attempts in a row failed (digests stay in the outbox for the next run): %w", n, se)
+	}
+	return nil
+}
+
 // unreachable handles a message the relay did not answer for: it stays
 // pending, and the pass stops once the relay looks down rather than
 // failing every reader in turn.
 func (s *sendState) unreachable(ctx context.Context, out *digest.Outgoing, se *mailer.SendError, err error) error {
-	if merr := s.runner.Store.RecordDeferred(ctx, out.ID, err); merr != nil {
+	if merr := s.runner.Store.RecordDeferred(ctx, s.lease, out.ID, err); merr != nil {
 		return merr
 	}
 	var n int
@@ -170,11 +216,17 @@ func (s *sendState) unreachable(ctx context.Context, out *digest.Outgoing, se *m
 	return nil
 }
 
-// refused handles a permanent refusal: the digest fails for good, and a
-// refused recipient counts towards the reader's hard bounce limit.
+// refused handles a permanent refusal: the digest fails for good. A
+// refused recipient counts towards the reader's hard bounce limit; a
+// refused message (its data, not the address) releases its papers to the
+// reader's next digest.
 func (s *sendState) refused(ctx context.Context, out *digest.Outgoing, se *mailer.SendError) error {
 	r := s.runner
-	if err := r.Store.RecordFailed(ctx, out.ID, se); err != nil {
+	record := r.Store.RecordFailed
+	if se.Stage == "data" {
+		record = r.Store.RecordFailedContent
+	}
+	if err := record(ctx, s.lease, out.ID, se); err != nil {
 		return err
 	}
 	s.count(func(res *RunResult) { res.Failed++; s.connectFailures = 0 })
@@ -187,7 +239,7 @@ func (s *sendState) refused(ctx context.Context, out *digest.Outgoing, se *maile
 	}
 	n, err := r.Store.RecordHardBounce(ctx, out.SubscriberID)
 	if err != nil || n < r.hardBounceLimit() {
-		return err
+		return readerGone(err)
 	}
 	return s.bounce(ctx, out, fmt.Sprintf("address refused %d times", n))
 }
@@ -204,12 +256,22 @@ func (s *sendState) deferred(ctx context.Context, out *digest.Outgoing, se *mail
 	}
 	nights, err := s.runner.Store.RecordSoftFailure(ctx, out.SubscriberID, out.Period)
 	if err != nil || nights < softBounceNights {
-		return err
+		return readerGone(err)
 	}
 	return s.bounce(ctx, out, fmt.Sprintf("address refused temporarily on %d nights", nights))
 }
 
 func (s *sendState) bounce(ctx context.Context, out *digest.Outgoing, why string) error {
 	s.log.Warn("subscriber bounced", "email", out.Recipient, "reason", why)
-	return s.runner.Subscribers.SetStatus(ctx, out.SubscriberID, subscribers.StatusBounced)
+	return readerGone(s.runner.Subscribers.SetStatus(ctx, out.SubscriberID, subscribers.StatusBounced))
+}
+
+// readerGone is err, unless it says the reader was deleted during the
+// pass: with them went their digests and what their refusals counted,
+// and the pass goes on.
+func readerGone(err error) error {
+	if errors.Is(err, subscribers.ErrNotFound) {
+		return nil
+	}
+	return err
 }

@@ -18,6 +18,10 @@ import (
 // outbox and goes out with the next pass; one it refused for good is an
 // error. It shares the pass's pacing and hourly cap: at the cap it sends
 // nothing and returns a *CapError.
+//
+// It runs beside the passes, of this process or another: it holds a lease
+// of its own, one send-now per reader at a time, and its digest is
+// claimed by it from the moment it is stored, so no pass sends it too.
 func (r *Runner) SendNow(ctx context.Context, sub subscribers.Subscriber) (int, error) {
 	if len(r.Mailers) == 0 {
 		return 0, errors.New("no mailer to send with")
@@ -29,6 +33,17 @@ func (r *Runner) SendNow(ctx context.Context, sub subscribers.Subscriber) (int, 
 		}
 		return 0, err
 	}
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	h, err := r.take(ctx, leaseSendNow(sub.ID), 0, stop)
+	if err != nil {
+		return 0, fmt.Errorf("subscriber %s: a digest asked for now is being sent: %w", sub.Email, err)
+	}
+	defer func() {
+		if err := h.release(ctx); err != nil {
+			r.Logger.Warn("send now: could not release the lease", "to", sub.Email, "error", err)
+		}
+	}()
 	now := r.Now()
 	base := digest.CurrentPeriod(sub, now)
 	n, err := r.Store.CountNowDigests(ctx, sub.ID, base)
@@ -44,16 +59,15 @@ func (r *Runner) SendNow(ctx context.Context, sub subscribers.Subscriber) (int, 
 		return 0, fmt.Errorf("subscriber %s: %w", sub.Email, err)
 	}
 	var res RunResult
-	outs, err := r.storeAll(ctx, []*draft{dr}, &sendState{runner: r, log: r.Logger, res: &res})
+	s := &sendState{runner: r, log: r.Logger, res: &res, lease: h.lease, pace: budget.pace, budget: -1}
+	outs, err := r.storeAll(ctx, []*draft{dr}, s)
 	if err == nil && len(outs) == 0 {
-		err = errors.New("another pass stored a digest for the period first")
+		err = errors.New("digest not stored: another digest took its papers first, or the reader is gone")
 	}
 	if err != nil {
 		return 0, fmt.Errorf("subscriber %s: %w", sub.Email, err)
 	}
-	out := outs[0]
-	s := &sendState{runner: r, log: r.Logger, res: &res, pace: budget.pace, budget: -1}
-	if err := s.send(ctx, r.Mailers[0], out); err != nil {
+	if err := s.send(ctx, r.Mailers[0], outs[0]); err != nil {
 		return 0, err
 	}
 	if err := r.Store.Settle(context.WithoutCancel(ctx)); err != nil {

@@ -71,6 +71,13 @@ func isUniqueViolation(err error) bool {
 		(se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
 }
 
+// isForeignKeyViolation reports whether err is a FOREIGN KEY constraint
+// failure: a row for a reader deleted meanwhile.
+func isForeignKeyViolation(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintForeignKey
+}
+
 // openSQLite opens the file with the driver options in q and checks that it
 // answers.
 func openSQLite(ctx context.Context, path string, q url.Values) (*sql.DB, error) {

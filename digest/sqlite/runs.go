@@ -23,15 +23,15 @@ func (s *Store) FinishRun(r digest.Run) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, err := s.db.ExecContext(ctx, `UPDATE runs SET finished_at = ?, fetched = ?, due = ?, sent = ?,
-		failed = ?, error = ? WHERE id = ?`,
-		s.now().Unix(), r.Fetched, r.Built, r.Sent, r.Failed, r.Error, r.ID)
+		failed = ?, maybe_delivered = ?, error = ? WHERE id = ?`,
+		s.now().Unix(), r.Fetched, r.Built, r.Sent, r.Failed, r.MaybeDelivered, r.Error, r.ID)
 	return err
 }
 
 // Runs returns the most recent runs, newest first.
 func (s *Store) Runs(ctx context.Context, limit int) ([]digest.Run, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, started_at, finished_at, fetched, due, sent,
-		failed, error FROM runs ORDER BY id DESC LIMIT ?`, limit)
+		failed, maybe_delivered, error FROM runs ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]digest.Run, error) {
 			r                 digest.Run
 			started, finished int64
 		)
-		if err := rows.Scan(&r.ID, &r.Kind, &started, &finished, &r.Fetched, &r.Built, &r.Sent, &r.Failed, &r.Error); err != nil {
+		if err := rows.Scan(&r.ID, &r.Kind, &started, &finished, &r.Fetched, &r.Built, &r.Sent, &r.Failed, &r.MaybeDelivered, &r.Error); err != nil {
 			return nil, err
 		}
 		r.StartedAt, r.FinishedAt = fromUnix(started), fromUnix(finished)

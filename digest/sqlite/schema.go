@@ -4,7 +4,7 @@ import "github.com/digestd/digestd/internal/schema"
 
 // Schema is the migrations of the tables this package owns: papers and
 // their full-text index, the outbox (digests, sent_papers,
-// delivery_failures) and runs. Append only; see schema.Set. Times are
+// delivery_failures), leases and runs. Append only; see schema.Set. Times are
 // Unix seconds (UTC); lists are JSON arrays. papers.text_at is the date
 // of the title/abstract version stored, so the newest one wins a merge.
 var Schema = schema.Set{
@@ -138,6 +138,31 @@ INSERT INTO sent_papers_new (subscriber_id, paper_id, digest_id)
 	SELECT subscriber_id, paper_id, digest_id FROM sent_papers;
 DROP TABLE sent_papers;
 ALTER TABLE sent_papers_new RENAME TO sent_papers;
+`,
+		// One pass at a time, each digest sent by one process (lease.go):
+		// leases, their times in Unix milliseconds (a heartbeat is seconds
+		// apart), and the lease each pending digest is claimed by ('' for
+		// none). maybe_delivered counts the attempts that ended after the
+		// final dot of DATA without the relay's answer; retry_ms (Unix
+		// milliseconds) is when such a digest may go once more. The
+		// partial index keeps `digestd status` from reading every digest
+		// to count those.
+		`
+CREATE TABLE leases (
+	name       TEXT PRIMARY KEY,
+	id         TEXT NOT NULL UNIQUE,
+	host       TEXT NOT NULL,
+	pid        INTEGER NOT NULL,
+	started_ms INTEGER NOT NULL,
+	taken_ms   INTEGER NOT NULL,
+	renewed_ms INTEGER NOT NULL,
+	expires_ms INTEGER NOT NULL
+);
+ALTER TABLE digests ADD COLUMN claim TEXT NOT NULL DEFAULT '';
+ALTER TABLE digests ADD COLUMN maybe_delivered INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE digests ADD COLUMN retry_ms INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX digests_maybe ON digests(status) WHERE maybe_delivered > 0;
+ALTER TABLE runs ADD COLUMN maybe_delivered INTEGER NOT NULL DEFAULT 0;
 `,
 		// Each reader's ranking model (digest/rank), as trained on their
 		// votes and library: taste says on which, so that a pass retrains

@@ -17,8 +17,8 @@ func (s *Store) LastRun(ctx context.Context, kind string) (digest.Run, error) {
 		started, finished int64
 	)
 	err := s.db.QueryRowContext(ctx, `SELECT id, kind, started_at, finished_at, fetched, due, sent,
-		failed, error FROM runs WHERE kind = ? ORDER BY id DESC LIMIT 1`, kind).
-		Scan(&r.ID, &r.Kind, &started, &finished, &r.Fetched, &r.Built, &r.Sent, &r.Failed, &r.Error)
+		failed, maybe_delivered, error FROM runs WHERE kind = ? ORDER BY id DESC LIMIT 1`, kind).
+		Scan(&r.ID, &r.Kind, &started, &finished, &r.Fetched, &r.Built, &r.Sent, &r.Failed, &r.MaybeDelivered, &r.Error)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, digest.ErrNotFound
 	}
