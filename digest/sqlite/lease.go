@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"sync"
 	"time"
@@ -178,7 +179,8 @@ func (l *Lease) Release(ctx context.Context) error {
 // otherwise make the first pass on the restored copy wait for that pass's
 // lease to lapse.
 func DropLeases(ctx context.Context, path string) error {
-	db, err := openSQLite(ctx, path, writerOptions())
+	// A copy is one file: no write-ahead log beside it once it is closed.
+	db, err := openSQLite(ctx, path, url.Values{"_journal_mode": {"DELETE"}, "_busy_timeout": {"10000"}})
 	if err != nil {
 		return err
 	}
