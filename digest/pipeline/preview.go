@@ -4,11 +4,10 @@ import (
 	"context"
 	"time"
 
-	"github.com/digestd/digestd/digest/email"
-
-	"github.com/digestd/digestd/digest/match"
-
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/email"
+	"github.com/digestd/digestd/digest/match"
+	"github.com/digestd/digestd/digest/rank"
 	"github.com/digestd/digestd/subscribers/query"
 	"github.com/digestd/digestd/subscribers/web"
 )
@@ -18,18 +17,24 @@ import (
 const previewSnippetRunes = 160
 
 // Previews lists the stored papers of the last days that a query matches, as
-// the web front's live preview shows them: ranked as in a digest, matched
-// words highlighted. It implements web.Previewer.
+// the web front's live preview shows them: ordered as the reader's digest
+// would order them, matched words highlighted. It implements web.Previewer.
 type Previews struct {
 	Recent *Recent
+	// Trainer, when set, orders a reader's preview by their model too, as
+	// a pass orders their digest (see Builder.rerank).
+	Trainer *Trainer
 	// Days is how far back it looks; 0 means web.PreviewDays.
 	Days int
 	Now  func() time.Time
 }
 
 // Preview returns at most limit papers that arrived in the last p.Days days
-// and that q matches, best first.
-func (p *Previews) Preview(ctx context.Context, q *query.Query, limit int) ([]web.PreviewPaper, error) {
+// and that q matches, best first for subscriberID: the best by the topic,
+// or, once the reader taught their digest, the topic's best rerankPool
+// blended with their model (rank.Order), as their digest will have them.
+// subscriberID 0 is no one: the topic's order.
+func (p *Previews) Preview(ctx context.Context, subscriberID int64, q *query.Query, limit int) ([]web.PreviewPaper, error) {
 	days := p.Days
 	if days <= 0 {
 		days = web.PreviewDays
@@ -38,12 +43,27 @@ func (p *Previews) Preview(ctx context.Context, q *query.Query, limit int) ([]we
 	if p.Now != nil {
 		now = p.Now
 	}
-	matches, papers, err := p.Recent.Search(ctx, q, now().AddDate(0, 0, -days), limit)
+	var model *rank.Model
+	if p.Trainer != nil && subscriberID != 0 {
+		var err error
+		if model, err = p.Trainer.Model(ctx, subscriberID); err != nil {
+			return nil, err
+		}
+	}
+	pool := limit
+	if model != nil {
+		pool = max(rerankPool, 2*limit)
+	}
+	matches, papers, err := p.Recent.Search(ctx, q, now().AddDate(0, 0, -days), pool)
 	if err != nil {
 		return nil, err
 	}
+	likes := make([]string, len(matches))
+	if model != nil {
+		matches, likes = blend(model, matches, papers, limit)
+	}
 	out := make([]web.PreviewPaper, 0, len(matches))
-	for _, m := range matches {
+	for i, m := range matches {
 		paper := papers[m.PaperID]
 		v := email.NewItemView(digest.Item{
 			Paper:   paper,
@@ -55,9 +75,31 @@ func (p *Previews) Preview(ctx context.Context, q *query.Query, limit int) ([]we
 			date = paper.PublishedAt
 		}
 		out = append(out, web.PreviewPaper{ID: paper.ID, Title: spans(v.Title), Snippet: spans(v.Snippet),
-			URL: v.URL, Meta: v.Meta, Date: date})
+			URL: v.URL, Meta: v.Meta, Date: date, Like: likes[i]})
 	}
 	return out, nil
+}
+
+// blend orders matches, best first by the topic, by their blend with the
+// reader's model as Builder.rerank does, and keeps the first limit; likes
+// says, for each paper the model raised, which liked paper it is like.
+func blend(model *rank.Model, matches []digest.Match, papers map[int64]digest.Paper, limit int) (kept []digest.Match, likes []string) {
+	base, scores := make([]float64, len(matches)), make([]float64, len(matches))
+	vectors := make([]rank.Vector, len(matches))
+	for i, m := range matches {
+		vectors[i] = rank.Featurize(papers[m.PaperID])
+		base[i], scores[i] = m.Score, model.ScoreVector(vectors[i])
+	}
+	order := rank.Order(base, scores, model.Examples)
+	order = order[:min(limit, len(order))]
+	kept, likes = make([]digest.Match, len(order)), make([]string, len(order))
+	for at, i := range order {
+		kept[at] = matches[i]
+		if at < i {
+			likes[at], _ = model.LikeOf(vectors[i])
+		}
+	}
+	return kept, likes
 }
 
 func spans(in []digest.Span) []web.Span {

@@ -31,14 +31,16 @@ type formPage struct {
 	Errors     map[string]string
 	Subscriber subscribers.Subscriber
 	Saved      string
-	// Proposal explains a change a "more/fewer like this" link typed into
-	// the form, not saved yet.
+	// Proposal explains a change of topics a "more/fewer like this" page
+	// typed into its form, not saved yet.
 	Proposal       string
 	UnsubscribeURL string
 	ManageURL      string
 	// Preview, when set, is shown beside the topics field: the no-JS
 	// Preview button fills it; the script replaces it as the reader types.
 	Preview *previewData
+	// Taste, on the manage page, is what the reader taught their digest.
+	Taste *tasteData
 }
 
 type weekdayOption struct {
