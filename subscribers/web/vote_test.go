@@ -66,6 +66,9 @@ func TestVote(t *testing.T) {
 			if resp.StatusCode != s.wantStatus {
 				t.Fatalf("got %d, want %d\n%s", resp.StatusCode, s.wantStatus, body)
 			}
+			if cc := resp.Header.Get("Cache-Control"); s.method == "GET" && cc != "no-store" {
+				t.Errorf("Cache-Control: got %q, want no-store", cc)
+			}
 			for _, want := range s.want {
 				if !strings.Contains(body, want) {
 					t.Errorf("got no %q in\n%s", want, body)
