@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/digest/mailer/smtptest"
+	"github.com/digestd/digestd/digest/rank"
 	"github.com/digestd/digestd/subscribers"
 )
 
@@ -174,16 +175,28 @@ func TestLibraryUploadFetchedInBackground(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM library`); n != 5 {
 		t.Errorf("library: got %d papers, want 5 at once", n)
 	}
-	var stored, models int
+	// The model learns from the library's papers stored: none at first,
+	// then the one fetched.
+	learned := func() int {
+		var b []byte
+		if err := e.db().QueryRow(`SELECT model FROM models`).Scan(&b); err != nil {
+			return -1
+		}
+		var m rank.Model
+		if err := m.UnmarshalBinary(b); err != nil {
+			t.Fatal(err)
+		}
+		return m.Examples
+	}
+	var stored, examples int
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		stored = e.count(`SELECT count(*) FROM papers WHERE arxiv_id = 'astro-ph/0601001'`)
-		models = e.count(`SELECT count(*) FROM models`)
-		if stored == 1 && models == 1 {
+		stored, examples = e.count(`SELECT count(*) FROM papers WHERE arxiv_id = 'astro-ph/0601001'`), learned()
+		if stored == 1 && examples == 1 {
 			break
 		}
 	}
-	if stored != 1 || models != 1 {
-		t.Errorf("10s after the upload: astro-ph/0601001 stored %d times, %d models; want it stored and the model trained", stored, models)
+	if stored != 1 || examples != 1 {
+		t.Errorf("10s after the upload: astro-ph/0601001 stored %d times, the model learned from %d papers; want it stored and learned from", stored, examples)
 	}
 }
 
