@@ -2,12 +2,16 @@ package pipeline
 
 import (
 	"context"
+	"hash/fnv"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/email"
 	"github.com/digestd/digestd/digest/match"
 	"github.com/digestd/digestd/digest/rank"
+	"github.com/digestd/digestd/internal/recent"
 	"github.com/digestd/digestd/subscribers/query"
 	"github.com/digestd/digestd/subscribers/web"
 )
@@ -27,6 +31,22 @@ type Previews struct {
 	// Days is how far back it looks; 0 means web.PreviewDays.
 	Days int
 	Now  func() time.Time
+
+	once    sync.Once
+	vectors *recent.Map[vectorKey, rank.Vector]
+}
+
+// previewVectors is how many papers' features Previews remembers a
+// generation (see recent.Map), about 3 KB each: those readers' topics
+// catch most. Featurising is most of a blended preview's time.
+const previewVectors = 2000
+
+// vectorKey is a paper as featurised: its row id and a hash of the text
+// its features come from, so that a paper updated since is featurised
+// again.
+type vectorKey struct {
+	id  int64
+	sum uint64
 }
 
 // Preview returns at most limit papers that arrived in the last p.Days days
@@ -60,7 +80,7 @@ func (p *Previews) Preview(ctx context.Context, subscriberID int64, q *query.Que
 	}
 	likes := make([]string, len(matches))
 	if model != nil {
-		matches, likes = blend(model, matches, papers, limit)
+		matches, likes = p.blend(model, matches, papers, limit)
 	}
 	out := make([]web.PreviewPaper, 0, len(matches))
 	for i, m := range matches {
@@ -83,11 +103,11 @@ func (p *Previews) Preview(ctx context.Context, subscriberID int64, q *query.Que
 // blend orders matches, best first by the topic, by their blend with the
 // reader's model as Builder.rerank does, and keeps the first limit; likes
 // says, for each paper the model raised, which liked paper it is like.
-func blend(model *rank.Model, matches []digest.Match, papers map[int64]digest.Paper, limit int) (kept []digest.Match, likes []string) {
+func (p *Previews) blend(model *rank.Model, matches []digest.Match, papers map[int64]digest.Paper, limit int) (kept []digest.Match, likes []string) {
 	base, scores := make([]float64, len(matches)), make([]float64, len(matches))
 	vectors := make([]rank.Vector, len(matches))
 	for i, m := range matches {
-		vectors[i] = rank.Featurize(papers[m.PaperID])
+		vectors[i] = p.vector(m.PaperID, papers[m.PaperID])
 		base[i], scores[i] = m.Score, model.ScoreVector(vectors[i])
 	}
 	order := rank.Order(base, scores, model.Examples)
@@ -100,6 +120,24 @@ func blend(model *rank.Model, matches []digest.Match, papers map[int64]digest.Pa
 		}
 	}
 	return kept, likes
+}
+
+// vector returns a paper's features, featurising it the first time
+// Previews meets it as it is.
+func (p *Previews) vector(id int64, paper digest.Paper) rank.Vector {
+	p.once.Do(func() { p.vectors = recent.New[vectorKey, rank.Vector](previewVectors) })
+	h := fnv.New64a()
+	for _, s := range slices.Concat([]string{paper.Title, paper.Abstract, paper.Org}, paper.Authors, paper.Categories) {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	key := vectorKey{id, h.Sum64()}
+	if v, ok := p.vectors.Get(key); ok {
+		return v
+	}
+	v := rank.Featurize(paper)
+	p.vectors.Put(key, v)
+	return v
 }
 
 func spans(in []digest.Span) []web.Span {

@@ -157,3 +157,43 @@ func TestPreviewOrdersAsTheDigest(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkPreview: one topic's live preview over the 245 fixture papers,
+// in the topic's order and blended with the model of a reader of 40 votes.
+func BenchmarkPreview(b *testing.B) {
+	ctx := b.Context()
+	store, db := digesttest.Open(b)
+	papers := digesttest.Papers(b, "hf_daily_papers_merged_14days_245items.json")
+	digesttest.Save(b, store, papers)
+	subs := subscribers.NewStore(db)
+	sub, err := subs.Add(ctx, "voter@example.org", subscribers.StatusActive, subscribers.DefaultSettings(), []string{"model*"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i, p := range papers[:40] {
+		if err := subs.Vote(ctx, sub.ID, p.ID, i%2 == 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	trainer := &pipeline.Trainer{Store: store, Subscribers: subs}
+	if err := trainer.Retrain(ctx, sub.ID); err != nil {
+		b.Fatal(err)
+	}
+	previews := &pipeline.Previews{Recent: &pipeline.Recent{Store: store}, Trainer: trainer}
+	q, err := query.Parse("model*")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bb := range []struct {
+		name string
+		id   int64
+	}{{"topic order", 0}, {"blended", sub.ID}} {
+		b.Run(bb.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := previews.Preview(ctx, bb.id, q, 5); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
