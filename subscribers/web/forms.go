@@ -26,14 +26,11 @@ type settingsForm struct {
 
 // formPage is the data of the index and manage pages.
 type formPage struct {
-	Title      string
-	Form       settingsForm
-	Errors     map[string]string
-	Subscriber subscribers.Subscriber
-	Saved      string
-	// Proposal explains a change of topics a "more/fewer like this" page
-	// typed into its form, not saved yet.
-	Proposal       string
+	Title          string
+	Form           settingsForm
+	Errors         map[string]string
+	Subscriber     subscribers.Subscriber
+	Saved          string
 	UnsubscribeURL string
 	ManageURL      string
 	// Preview, when set, is shown beside the topics field: the no-JS

@@ -104,7 +104,7 @@ func TestLibraryImport(t *testing.T) {
 			if got := libraryRefs(t, w.store, ann.ID); len(got) != tt.wantRefs {
 				t.Errorf("library: got %d papers %q, want %d", len(got), got, tt.wantRefs)
 			}
-			if !strings.Contains(body, "your library holds "+strconv.Itoa(tt.wantRefs)+" papers") {
+			if !strings.Contains(body, "Library: <strong>"+strconv.Itoa(tt.wantRefs)+"</strong> papers") {
 				t.Errorf("the page does not count the %d papers of the library:\n%s", tt.wantRefs, body)
 			}
 			// The same file again adds nothing.

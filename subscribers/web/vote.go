@@ -33,6 +33,9 @@ type votePage struct {
 	HasVote bool
 	// Recorded says the page answers the button: the vote is in.
 	Recorded bool
+	// Proposal explains the change of topics the page typed into its
+	// form, not saved yet; empty when it proposes none.
+	Proposal string
 }
 
 // newVotePage reads the link's paper and the reader's vote on it.

@@ -90,7 +90,7 @@ func TestVoteCounts(t *testing.T) {
 	ann := add(t, w.store, "ann@example.org", subscribers.StatusActive, "lora")
 	tok := token(t, w.store, ann.ID, subscribers.TokenManage)
 	_, body := w.do(t, "GET", "/manage/"+tok, "")
-	for _, want := range []string{"more papers like 0 papers and fewer like 0; your library holds 0 papers", "Nothing learned yet"} {
+	for _, want := range []string{"Votes: <strong>0</strong> “more like this”, <strong>0</strong> “fewer like this”. Library: <strong>0</strong> papers.", "Nothing learned yet"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("before any vote: got no %q in\n%s", want, body)
 		}
@@ -105,7 +105,7 @@ func TestVoteCounts(t *testing.T) {
 		t.Fatalf("library: got %d\n%s", resp.StatusCode, body)
 	}
 	_, body = w.do(t, "GET", "/manage/"+tok, "")
-	for _, want := range []string{"more papers like 2 papers and fewer like 6; your library holds 3 papers", "Raised: <code>", "<code>context</code>", "Lowered: <code>"} {
+	for _, want := range []string{"Votes: <strong>2</strong> “more like this”, <strong>6</strong> “fewer like this”. Library: <strong>3</strong> papers.", "Raised: <code>", "<code>context</code>", "Lowered: <code>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("after 8 votes and a library: got no %q in\n%s", want, body)
 		}
