@@ -70,9 +70,10 @@ func (w *Front) guardSized(l *limiter, key func(*http.Request) string, limit int
 	}
 }
 
-// parseForm reads a posted form, url-encoded or, as RFC 8058 allows for a
-// one-click unsubscribe, multipart. A body that cannot be read is the
-// sender's mistake (400), unless it was too large (413).
+// parseForm reads a posted form of up to limit bytes, url-encoded or
+// multipart (a library upload; RFC 8058 allows it for a one-click
+// unsubscribe), in memory. A body that cannot be read is the sender's
+// mistake (400), unless it was too large (413).
 func parseForm(r *http.Request, limit int64) error {
 	err := r.ParseForm()
 	if err == nil {
