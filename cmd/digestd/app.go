@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/digestd/digestd/digest/download"
 	"github.com/digestd/digestd/digest/email"
 
 	"github.com/digestd/digestd/digest/mailer"
@@ -32,6 +33,8 @@ type app struct {
 	matcher     *sqlite.Matcher  // the archive search, FTS5
 	recent      *pipeline.Recent // the recent papers, indexed
 	trainer     *pipeline.Trainer
+	library     *pipeline.Library // fetches the papers of readers' libraries
+	arxivDL     *download.Client  // the process's one client for arXiv (see arxiv)
 	builder     *pipeline.Builder
 	renderer    *email.Renderer
 	headers     email.Headers
@@ -85,6 +88,12 @@ func openApp(ctx context.Context, configPath string, logOut io.Writer) (*app, er
 	a.recent = &pipeline.Recent{Store: a.store, Now: a.now}
 	a.metrics = newMetrics(newStateCollector(a.store, a.subscribers))
 	a.trainer = &pipeline.Trainer{Store: a.store, Subscribers: a.subscribers}
+	a.arxivDL = a.newDownload()
+	a.arxivDL.MinInterval = cfg.Sources.Arxiv.Interval
+	a.library = &pipeline.Library{Store: a.store, Subscribers: a.subscribers, Trainer: a.trainer, Logger: a.log}
+	if arx := a.arxiv(); arx != nil {
+		a.library.ArXiv = arx
+	}
 	a.builder = &pipeline.Builder{Store: a.store, Subscribers: a.subscribers, MaxPapers: cfg.Digest.MaxPapers, Trainer: a.trainer}
 	if cfg.SMTP.Host == "" {
 		a.outbox = &mailer.Folder{Dir: filepath.Join(filepath.Dir(cfg.Database), "outbox")}

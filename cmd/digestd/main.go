@@ -72,6 +72,8 @@ func newRootCommand() *cobra.Command {
 		newRunCommand(open),
 		newSubscribersCommand(open),
 		newTopicsCommand(open),
+		newVotesCommand(open),
+		newLibraryCommand(open),
 		newPreviewCommand(open),
 		newRunsCommand(open),
 		newStatusCommand(open),

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +17,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/digestd/digestd/digest/mailer/smtptest"
-	"github.com/digestd/digestd/subscribers"
 )
 
 // linkCounter is a reverse proxy in front of digestd that counts the GETs
@@ -60,9 +61,12 @@ var prefetchPage = template.Must(template.New("page").Parse(`<!doctype html>
 {{end}}</body></html>`))
 
 // TestBrowserPrefetchChangesNothing: mail scanners and browsers fetch the
-// links of a mail ahead of any click. A real Chromium fetches the
-// confirmation, unsubscribe, manage and "more/fewer like this" links every
-// way a page can ask it to, then opens each; the database does not change.
+// links of a mail ahead of any click. A real Chromium fetches a
+// confirmation link and the links of a digest — unsubscribe, manage and
+// the "more/fewer like this" vote links — every way a page can ask it to,
+// then opens each; the database does not change: no reader, topic, vote
+// or library. Then the vote page's button, pressed in the browser, records
+// the vote, and its undo takes it back.
 func TestBrowserPrefetchChangesNothing(t *testing.T) {
 	b := newBrowser(t)
 	relay := smtptest.Start(t)
@@ -72,22 +76,27 @@ func TestBrowserPrefetchChangesNothing(t *testing.T) {
 		t.Fatalf("POST /subscribe: got %d, want 200", code)
 	}
 	confirm := strings.TrimPrefix(confirmLink(t, relay, base), base)
-	st := subscribers.NewStore(e.db())
-	ada, err := st.ByEmail(t.Context(), "ada@example.org")
-	if err != nil {
-		t.Fatal(err)
+	if code := press(t, base, e.manageLink("ada@example.org")+"/send"); code != http.StatusOK {
+		t.Fatalf("send ada her digest now: got %d, want 200", code)
 	}
-	manage, err := st.NewToken(t.Context(), ada.ID, subscribers.TokenManage)
-	if err != nil {
-		t.Fatal(err)
+	digest := adaDigest(t, relay)
+	link := func(label string) []string {
+		var paths []string
+		for _, m := range regexp.MustCompile(regexp.QuoteMeta(label)+`: (\S+)`).FindAllStringSubmatch(digest.text, -1) {
+			paths = append(paths, strings.TrimPrefix(m[1], base))
+		}
+		if len(paths) == 0 {
+			t.Fatalf("ada's digest has no %q link:\n%s", label, digest.text)
+		}
+		return paths
 	}
-	var paper string
-	if err := e.db().QueryRow(`SELECT arxiv_id FROM papers ORDER BY id LIMIT 1`).Scan(&paper); err != nil {
-		t.Fatal(err)
+	names := []string{"confirm", "unsubscribe", "manage", "more", "fewer", "more", "fewer"}
+	more, fewer := link("More like this"), link("Fewer like this")
+	if len(more) < 2 || len(fewer) < 2 {
+		t.Fatalf("ada's digest has %d papers, want 2 or more", len(more))
 	}
-	names := []string{"confirm", "unsubscribe", "manage", "more", "fewer"}
-	paths := []string{confirm, "/unsubscribe/" + manage, "/manage/" + manage,
-		"/manage/" + manage + "/more/" + paper, "/manage/" + manage + "/fewer/" + paper}
+	manage, paper, _ := strings.Cut(more[0], "/more/")
+	paths := []string{confirm, link("Unsubscribe")[0], manage, more[0], fewer[0], more[1], fewer[1]}
 	before := e.readers()
 
 	target, err := url.Parse(base)
@@ -138,4 +147,38 @@ func TestBrowserPrefetchChangesNothing(t *testing.T) {
 	if code := press(t, base, confirm); code != http.StatusOK {
 		t.Errorf("the button after all that: got %d, want 200 (the link still works)", code)
 	}
+
+	b.do("open a vote link", chromedp.Navigate(base+more[0]), chromedp.WaitVisible(chromedp.CSS("main .paper form button")))
+	b.shoot("vote")
+	b.do("press More like this", chromedp.Click(chromedp.CSS("main .paper form button")),
+		chromedp.WaitVisible(chromedp.CSS(`main form[action$="/undo/`+paper+`"] button`)))
+	if got := b.text("main h1"); got != "Noted: more like this" {
+		t.Errorf("after the button: got heading %q, want Noted: more like this", got)
+	}
+	b.shoot("voted")
+	if got := e.mustRun("votes", "list", "ada@example.org"); !strings.HasPrefix(got, paper+" up ") || strings.Count(got, "\n") != 1 {
+		t.Errorf("votes after the button: got %q, want %s up", got, paper)
+	}
+	b.do("press Undo", chromedp.Click(chromedp.CSS(`main form[action$="/undo/`+paper+`"] button`)),
+		chromedp.WaitNotPresent(chromedp.CSS("main .paper")), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if got := b.text("main h1"); got != "Vote taken back" {
+		t.Errorf("after Undo: got heading %q, want Vote taken back", got)
+	}
+	if got := e.mustRun("votes", "list", "ada@example.org"); got != "" {
+		t.Errorf("votes after Undo: got %q, want none", got)
+	}
+}
+
+// adaDigest waits for the digest mailed to ada@example.org.
+func adaDigest(t *testing.T, relay *smtptest.Server) digestMail {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		for _, m := range relay.Messages() {
+			if slices.Contains(m.To, "ada@example.org") {
+				return parseDigest(t, m.Data)
+			}
+		}
+	}
+	t.Fatal("no digest mailed to ada@example.org within 10s")
+	return digestMail{}
 }

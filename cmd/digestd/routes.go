@@ -39,9 +39,11 @@ func (a *app) routes() (http.Handler, error) {
 	front, err := web.New(web.Config{
 		Store:          a.subscribers,
 		Confirmer:      a.confirm,
-		Previewer:      &pipeline.Previews{Recent: a.recent, Now: a.now},
+		Previewer:      &pipeline.Previews{Recent: a.recent, Trainer: a.trainer, Now: a.now},
 		Sender:         a.runner(),
 		Papers:         archive,
+		Learner:        a.trainer,
+		Library:        a.library,
 		Archive:        archive,
 		History:        a.store,
 		MaxPapers:      a.cfg.Digest.MaxPapers,

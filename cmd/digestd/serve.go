@@ -63,10 +63,12 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	sched.Start()
 	go jobs.startup()
-	// The confirmation mails the web front queues go out from here.
-	confirmCtx, stopConfirm := context.WithCancel(ctx)
-	var confirming sync.WaitGroup
-	confirming.Go(func() { a.confirm.Run(confirmCtx) })
+	// The confirmation mails the web front queues go out from here, and
+	// the papers of the libraries it takes are fetched.
+	workersCtx, stopWorkers := context.WithCancel(ctx)
+	var workers sync.WaitGroup
+	workers.Go(func() { a.confirm.Run(workersCtx) })
+	workers.Go(func() { a.library.Run(workersCtx) })
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -78,8 +80,8 @@ func (a *app) serve(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	srv.Shutdown(shutdownCtx)
-	stopConfirm()
-	confirming.Wait()
+	stopWorkers()
+	workers.Wait()
 	<-sched.Stop().Done()
 	jobs.wait()
 	if errors.Is(err, http.ErrServerClosed) {

@@ -18,7 +18,7 @@ import (
 
 // readers is what the database holds about every reader, one line each:
 // address, status, schedule, papers per digest, confirmation time, topics;
-// and how many links were used.
+// and how many links were used, votes cast and library papers stored.
 func (e *env) readers() string {
 	e.t.Helper()
 	rows, err := e.db().Query(`SELECT s.email, s.status, s.frequency, s.weekday, s.hour, s.timezone, s.max_papers,
@@ -41,6 +41,8 @@ func (e *env) readers() string {
 		e.t.Fatal(err)
 	}
 	fmt.Fprintf(&b, "links used: %d\n", e.count(`SELECT count(*) FROM tokens WHERE used_at > 0`))
+	fmt.Fprintf(&b, "votes: %d up, %d down; library papers: %d\n", e.count(`SELECT count(*) FROM votes WHERE up`),
+		e.count(`SELECT count(*) FROM votes WHERE NOT up`), e.count(`SELECT count(*) FROM library`))
 	return b.String()
 }
 

@@ -16,7 +16,7 @@ import (
 )
 
 // TestServeDigestLinks follows the links of a delivered digest against
-// `digestd serve`: view in browser, more like this, the topics help, and
+// `digestd serve`: view in browser, more like this (its vote page), the topics help, and
 // "send me my digest now", which is a delivery recorded in the outbox.
 func TestServeDigestLinks(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -59,8 +59,8 @@ func TestServeDigestLinks(t *testing.T) {
 	if page := get(t, base+links["View in browser"], http.StatusOK); !strings.Contains(page, "Scalable Visual Pretraining") || strings.Contains(page, "View in browser") {
 		t.Errorf("view in browser: got\n%.2000s\nwant the digest's papers and no link to itself", page)
 	}
-	if page := get(t, base+links["More like this"], http.StatusOK); !strings.Contains(page, "For more papers like") {
-		t.Errorf("more like this: got\n%.2000s\nwant the manage page with a proposal", page)
+	if page := get(t, base+links["More like this"], http.StatusOK); !strings.Contains(page, "More like this</button>") || !strings.Contains(page, "for more papers like") {
+		t.Errorf("more like this: got\n%.2000s\nwant the vote button and a topic proposal", page)
 	}
 	if page := get(t, base+"/help/topics", http.StatusOK); !strings.Contains(page, "<table>") || !strings.Contains(page, "<h2>Grammar</h2>") {
 		t.Errorf("help: got\n%.2000s\nwant TOPICS.md rendered with its tables", page)

@@ -189,8 +189,9 @@ type (
 type paperView struct {
 	paperInfo
 	Title, Snippet, Matched htmpl.HTML
-	// MoreURL and FewerURL open the reader's manage page with a topic
-	// proposed from the paper.
+	// MoreURL and FewerURL open the reader's vote page for the paper: its
+	// button records "more/fewer like this"; a topic proposed from the
+	// paper is offered below.
 	MoreURL, FewerURL string
 }
 

@@ -50,7 +50,9 @@ func (a *Archive) FindPaper(ctx context.Context, arxivID string) (web.FoundPaper
 	if err != nil {
 		return web.FoundPaper{}, err
 	}
-	return web.FoundPaper{ID: p.ID, Title: strings.Join(strings.Fields(p.Title), " "), Keywords: p.AIKeywords}, nil
+	v := email.NewItemView(digest.Item{Paper: p})
+	return web.FoundPaper{ID: p.ID, Title: strings.Join(strings.Fields(p.Title), " "), URL: v.URL, Meta: v.Meta,
+		Keywords: p.AIKeywords}, nil
 }
 
 // DigestHTML renders sub's sent digest of period as its email's HTML, the

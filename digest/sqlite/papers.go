@@ -28,6 +28,21 @@ type SaveResult struct {
 // title and abstract win. A paper's arrival time is set once, when it is first
 // seen, so a paper is new for readers exactly once whatever source brings it.
 func (s *Store) SavePapers(ctx context.Context, papers []digest.Paper) (SaveResult, error) {
+	return s.savePapers(ctx, papers, func(_ digest.Paper, now int64) int64 { return now })
+}
+
+// SaveLibraryPapers stores papers fetched by id for readers' libraries,
+// merged as SavePapers merges them. Being fetched does not make such a
+// paper new: one stored for the first time arrives when it was published
+// (now at the latest), so that an old paper never enters a digest's
+// window, while a paper of the last days is new like any other.
+func (s *Store) SaveLibraryPapers(ctx context.Context, papers []digest.Paper) (SaveResult, error) {
+	return s.savePapers(ctx, papers, func(p digest.Paper, now int64) int64 { return min(unix(p.PublishedAt), now) })
+}
+
+// savePapers stores papers, a paper seen for the first time with the
+// arrival time arrival gives it.
+func (s *Store) savePapers(ctx context.Context, papers []digest.Paper, arrival func(p digest.Paper, now int64) int64) (SaveResult, error) {
 	var res SaveResult
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -41,7 +56,7 @@ func (s *Store) SavePapers(ctx context.Context, papers []digest.Paper) (SaveResu
 		old, id, err := paperByArxivID(ctx, tx, p.ID)
 		switch {
 		case errors.Is(err, digest.ErrNotFound):
-			if err := insertPaper(ctx, tx, p, now); err != nil {
+			if err := insertPaper(ctx, tx, p, arrival(p, now), now); err != nil {
 				return res, fmt.Errorf("paper %s: %w", p.ID, err)
 			}
 			res.New++
@@ -200,7 +215,7 @@ func jsonList(l []string) string {
 	return string(b)
 }
 
-func insertPaper(ctx context.Context, tx *sql.Tx, p digest.Paper, now int64) error {
+func insertPaper(ctx context.Context, tx *sql.Tx, p digest.Paper, arrived, now int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO papers (arxiv_id, version, title, abstract, authors,
 		categories, org, upvotes, published_at, text_at, featured_on, ai_summary, ai_keywords,
 		github_repo, project_page, comment, doi, journal_ref, sources, arrived_at, changed_at)
@@ -208,7 +223,7 @@ func insertPaper(ctx context.Context, tx *sql.Tx, p digest.Paper, now int64) err
 		p.ID, p.Version, p.Title, p.Abstract, jsonList(p.Authors), jsonList(p.Categories), p.Org,
 		p.Upvotes, unix(p.PublishedAt), unix(p.UpdatedAt), unix(p.FeaturedOn), p.AISummary,
 		jsonList(p.AIKeywords), p.GithubRepo, p.ProjectPage, p.Comment, p.DOI, p.JournalRef,
-		p.Source, now, now)
+		p.Source, arrived, now)
 	return err
 }
 
@@ -260,15 +275,14 @@ func (s *Store) Trending(ctx context.Context, w digest.Window) ([]int64, error) 
 		w.AfterID, w.UntilID, w.UntilID, unix(w.ArrivedAfter), w.ExcludeSentTo, w.Max())
 }
 
-// LastPaper returns the row id and arrival time of the most recently stored
-// paper; zeros when there are none. Row ids only grow (papers are never
-// deleted), so "papers up to id N" is an exact, race-free digest window.
+// LastPaper returns the row id of the most recently stored paper and the
+// latest arrival time; zeros when there are none. Row ids only grow
+// (papers are never deleted), so "papers up to id N" is an exact,
+// race-free digest window. The two are one paper's but for a library's
+// paper stored last, which arrived when it was published.
 func (s *Store) LastPaper(ctx context.Context) (int64, time.Time, error) {
 	var id, arrived sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT id, arrived_at FROM papers ORDER BY id DESC LIMIT 1`).Scan(&id, &arrived)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, time.Time{}, nil
-	}
+	err := s.db.QueryRowContext(ctx, `SELECT (SELECT max(id) FROM papers), (SELECT max(arrived_at) FROM papers)`).Scan(&id, &arrived)
 	return id.Int64, fromUnix(arrived.Int64), err
 }
 

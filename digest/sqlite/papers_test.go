@@ -183,6 +183,58 @@ func TestLastPaper(t *testing.T) {
 	}
 }
 
+// TestLibraryPapersArriveWhenPublished: a paper fetched for a library
+// arrives when it was published, so an old one stays out of the recent
+// papers digests are made of and the newest arrival is still the fetch's;
+// a paper stored before keeps its arrival.
+func TestLibraryPapersArriveWhenPublished(t *testing.T) {
+	s, db := digesttest.Open(t)
+	ctx := context.Background()
+	day := digesttest.Papers(t, digesttest.HFDay1)
+	digesttest.Save(t, s, day)
+	_, fetched, _ := s.LastPaper(ctx)
+	yesterday := time.Now().Add(-24 * time.Hour).Truncate(time.Second).UTC()
+	lib := []digest.Paper{
+		{ID: "1707.08567", Title: "Proceedings of Workshop AEW10", PublishedAt: time.Date(2017, 7, 27, 8, 18, 33, 0, time.UTC), Source: "arxiv"},
+		{ID: "2607.99999", Title: "Published Yesterday", PublishedAt: yesterday, Source: "arxiv"},
+		{ID: day[0].ID, Title: day[0].Title, PublishedAt: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Source: "arxiv"},
+	}
+	res, err := s.SaveLibraryPapers(ctx, lib)
+	if err != nil || res.New != 2 {
+		t.Fatalf("got %+v, %v; want 2 new", res, err)
+	}
+	arrived := func(id string) time.Time {
+		var at int64
+		if err := db.QueryRow(`SELECT arrived_at FROM papers WHERE arxiv_id = ?`, id).Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		return time.Unix(at, 0).UTC()
+	}
+	for _, tt := range []struct {
+		id   string
+		want time.Time
+	}{{"1707.08567", lib[0].PublishedAt}, {"2607.99999", yesterday}, {day[0].ID, fetched}} {
+		if got := arrived(tt.id); !got.Equal(tt.want) {
+			t.Errorf("%s arrived: got %s, want %s", tt.id, got, tt.want)
+		}
+	}
+	lastID, last, err := s.LastPaper(ctx)
+	if wantID, _ := stored(t, s, "2607.99999"); err != nil || lastID != wantID || !last.Equal(fetched) {
+		t.Errorf("LastPaper: got %d, %s, %v; want %d (the library's paper stored last), %s (the fetch's arrival)", lastID, last, err, wantID, fetched)
+	}
+	recent, err := s.Recent(ctx, last.Add(-digest.RecentSpan), lastID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, p := range recent {
+		ids = append(ids, p.Paper.ID)
+	}
+	if slices.Contains(ids, "1707.08567") || !slices.Contains(ids, "2607.99999") || len(ids) != len(day)+1 {
+		t.Errorf("recent papers: got %d (%q…), want the day's %d and the paper of yesterday, not the one of 2017", len(ids), ids[max(0, len(ids)-2):], len(day))
+	}
+}
+
 func TestTrendingWindow(t *testing.T) {
 	s, db := digesttest.Open(t)
 	ctx := context.Background()

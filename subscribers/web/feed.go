@@ -86,7 +86,7 @@ func (w *Front) feed(rw http.ResponseWriter, r *http.Request) {
 			w.fail(rw, r, err)
 			return
 		}
-		papers, err := w.previewer.Preview(r.Context(), q, feedPerTopic)
+		papers, err := w.previewer.Preview(r.Context(), sub.ID, q, feedPerTopic)
 		if err != nil {
 			w.fail(rw, r, err)
 			return

@@ -1,90 +1,79 @@
 package web
 
 import (
+	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/digestd/digestd/subscribers"
 )
 
-// The "more like this" and "fewer like this" links under each paper of a
-// digest open the manage page with the proposed change already typed into
-// the topics field and previewed. GET stores nothing (mail scanners
-// prefetch links); the reader reviews, edits and saves the form as usual.
+// A "more/fewer like this" page offers, below its vote button, a change
+// of topics built from the paper: the reader's topics with a topic like
+// the paper added (more), or an exclusion of its main term on each topic
+// (fewer), typed into the topics field and previewed. Nothing is stored
+// until the reader presses Save, as for any edit of the manage form.
 
-// moreLike adds a topic built from the paper to the topics field.
-func (w *Front) moreLike(rw http.ResponseWriter, r *http.Request) {
-	sub, paper, topics, err := w.feedbackTarget(r)
+// proposal fills page's form with the topics the link proposes, the
+// preview of the changed lines and why; page.Proposal stays empty when
+// the paper offers nothing to build a topic from.
+func (w *Front) proposal(ctx context.Context, page *votePage, up bool) error {
+	stored, err := w.store.Topics(ctx, page.Subscriber.ID)
 	if err != nil {
-		w.fail(rw, r, err)
-		return
-	}
-	proposal := MoreLike(paper)
-	if proposal == "" {
-		w.fail(rw, r, subscribers.Invalidf("paper %s has no keywords or title words to build a topic from", paper.ID))
-		return
-	}
-	if !slices.Contains(topics, proposal) {
-		topics = append(topics, proposal)
-	}
-	w.propose(rw, r, sub, topics, []string{proposal},
-		fmt.Sprintf("For more papers like “%s”, the topic %s is added below, with what it would have caught.", paper.Title, proposal))
-}
-
-// fewerLike appends an exclusion of the paper's main term to each topic.
-func (w *Front) fewerLike(rw http.ResponseWriter, r *http.Request) {
-	sub, paper, topics, err := w.feedbackTarget(r)
-	if err != nil {
-		w.fail(rw, r, err)
-		return
-	}
-	if len(topics) == 0 {
-		w.propose(rw, r, sub, nil, nil, "Without topics you get each day's most upvoted papers, and an exclusion needs a topic to exclude from. Add a topic below to choose what comes.")
-		return
-	}
-	proposed, exclusion, ok := FewerLike(paper, topics)
-	if !ok {
-		w.fail(rw, r, subscribers.Invalidf("paper %s has no keywords or title words to exclude", paper.ID))
-		return
-	}
-	w.propose(rw, r, sub, proposed, proposed,
-		fmt.Sprintf("For fewer papers like “%s”, each topic below now ends with %s, with what it would still catch.", paper.Title, exclusion))
-}
-
-// feedbackTarget reads the reader and the paper of a feedback link.
-func (w *Front) feedbackTarget(r *http.Request) (subscribers.Subscriber, FoundPaper, []string, error) {
-	sub, err := w.store.ByToken(r.Context(), r.PathValue("token"), subscribers.TokenManage)
-	if err != nil {
-		return sub, FoundPaper{}, nil, err
-	}
-	paper, err := w.papers.FindPaper(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return sub, paper, nil, err
-	}
-	stored, err := w.store.Topics(r.Context(), sub.ID)
-	if err != nil {
-		return sub, paper, nil, err
+		return err
 	}
 	topics := make([]string, len(stored))
 	for i, t := range stored {
 		topics[i] = t.Query
 	}
-	return sub, paper, topics, nil
-}
-
-// propose shows the manage page with topics in the topics field and the
-// preview of the changed lines.
-func (w *Front) propose(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber, topics, changed []string, why string) {
-	f := formFromSubscriber(sub, nil)
-	f.Topics = strings.Join(topics, "\n")
-	page := w.managePage(r, sub, f)
-	var err error
-	if page.Preview, err = w.previewTopics(r.Context(), strings.Join(changed, "\n")); err != nil {
-		w.fail(rw, r, err)
-		return
+	page.Form = formFromSubscriber(page.Subscriber, stored)
+	if page.Form.MaxPapers == 0 {
+		page.Form.MaxPapers = w.maxPapers
+	}
+	var changed []string
+	var why string
+	switch p := page.Paper; {
+	case up:
+		topic := MoreLike(p)
+		if topic == "" {
+			return nil
+		}
+		if !slices.Contains(topics, topic) {
+			topics = append(topics, topic)
+		}
+		changed = []string{topic}
+		why = fmt.Sprintf("Or, for more papers like “%s”, add the topic %s below, with what it would have caught.", p.Title, topic)
+	case len(topics) == 0:
+		page.Proposal = "Without topics you get each day's most upvoted papers, and an exclusion needs a topic to exclude from. Add a topic below to choose what comes."
+		return nil
+	default:
+		proposed, exclusion, ok := FewerLike(p, topics)
+		if !ok {
+			return nil
+		}
+		topics, changed = proposed, proposed
+		why = fmt.Sprintf("Or, for fewer papers like “%s”, end each topic below with %s, with what it would still catch.", p.Title, exclusion)
+	}
+	page.Form.Topics = strings.Join(topics, "\n")
+	if page.Preview, err = w.previewTopics(ctx, page.Subscriber.ID, strings.Join(changed, "\n")); err != nil {
+		return err
 	}
 	page.Proposal = why + " Nothing is saved until you press Save; edit the topics first if you like."
-	w.render(rw, http.StatusOK, "manage", page)
+	return nil
+}
+
+// voteOn returns the reader's vote on a paper; ok is false when they
+// cast none.
+func (w *Front) voteOn(ctx context.Context, sub subscribers.Subscriber, arxivID string) (v subscribers.Vote, ok bool, err error) {
+	votes, err := w.store.Votes(ctx, sub.ID)
+	if err != nil {
+		return v, false, err
+	}
+	for _, v := range votes {
+		if v.ArxivID == arxivID {
+			return v, true, nil
+		}
+	}
+	return v, false, nil
 }

@@ -10,22 +10,20 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers"
-	"github.com/digestd/digestd/subscribers/web"
 )
 
-// stubPapers knows two papers: one with keywords, one old-style id without.
-type stubPapers struct{}
-
-func (stubPapers) FindPaper(_ context.Context, id string) (web.FoundPaper, error) {
-	switch id {
-	case "2607.00042":
-		return web.FoundPaper{ID: id, Title: "Speculative Decoding for Agents", Keywords: []string{"speculative decoding", "draft model"}}, nil
-	case "hep-th/0601001":
-		return web.FoundPaper{ID: id, Title: "Strings Without Hits"}, nil
-	}
-	return web.FoundPaper{}, fmt.Errorf("paper %s: %w", id, subscribers.ErrNotFound)
+// feedbackPapers are stored beside digesttest.Corpus for the "more/fewer
+// like this" pages: one with keywords, one old-style id without.
+var feedbackPapers = []digest.Paper{
+	{ID: "2607.00042", Title: "Speculative Decoding for Agents", Authors: []string{"Ann Author"},
+		AIKeywords: []string{"speculative decoding", "draft model"}, Source: "huggingface",
+		PublishedAt: time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC)},
+	{ID: "hep-th/0601001", Title: "Strings Without Hits", Source: "arxiv",
+		PublishedAt: time.Date(2006, 1, 1, 0, 0, 0, 0, time.UTC)},
 }
 
 // stubArchive has each reader's digest of 2026-07-14 and no other.
@@ -38,14 +36,16 @@ func (stubArchive) DigestHTML(_ context.Context, sub subscribers.Subscriber, per
 	return []byte("<html><body>digest " + period + " of " + sub.Email + " token " + token + "</body></html>"), nil
 }
 
-// TestFeedbackLinks: a "more/fewer like this" GET shows the manage page
-// with the proposal typed in and previewed, and stores nothing; the reader
-// saves it as any edit.
+// TestFeedbackLinks: a "more/fewer like this" page offers the paper's
+// vote button and, below it, the change of topics the link proposes,
+// typed in and previewed; the GET stores nothing, and the reader saves
+// the proposal as any edit.
 func TestFeedbackLinks(t *testing.T) {
 	w := newWeb(t)
 	ann := digesttest.AddReader(t, w.store, "ann@example.org", subscribers.StatusActive, "lora", "rag OR retrieval")
 	bob := digesttest.AddReader(t, w.store, "bob@example.org", subscribers.StatusActive)
 	annTok, bobTok := token(t, w.store, ann.ID, subscribers.TokenManage), token(t, w.store, bob.ID, subscribers.TokenManage)
+	annURL := `action="http://digestd.test/manage/` + annTok
 	tests := []struct {
 		name       string
 		path       string
@@ -54,19 +54,23 @@ func TestFeedbackLinks(t *testing.T) {
 		wantNot    []string
 	}{
 		{"more: keywords as a new topic", "/manage/" + annTok + "/more/2607.00042", 200,
-			[]string{">lora\nrag OR retrieval\n&#34;speculative decoding&#34; &#34;draft model&#34;</textarea>",
-				"For more papers like “Speculative Decoding for Agents”", "Nothing is saved until you press Save",
-				`data-query="&#34;speculative decoding&#34; &#34;draft model&#34;"`, `<form method="post" action="http://digestd.test/manage/` + annTok + `"`},
+			[]string{annURL + `/more/2607.00042">`, `<button type="submit">More like this</button>`,
+				">lora\nrag OR retrieval\n&#34;speculative decoding&#34; &#34;draft model&#34;</textarea>",
+				"Or, for more papers like “Speculative Decoding for Agents”", "Nothing is saved until you press Save",
+				`data-query="&#34;speculative decoding&#34; &#34;draft model&#34;"`, `<form method="post" ` + annURL + `" class="card"`},
 			[]string{`data-query="lora"`}},
 		{"more: old-style id, title words", "/manage/" + annTok + "/more/hep-th/0601001", 200,
-			[]string{"rag OR retrieval\nstrings hits</textarea>"}, nil},
+			[]string{annURL + `/more/hep-th/0601001">`, "rag OR retrieval\nstrings hits</textarea>"}, nil},
+		{"more: a versioned id", "/manage/" + annTok + "/more/2607.00042v3", 200,
+			[]string{annURL + `/more/2607.00042">`}, nil},
 		{"fewer: exclusion on each topic", "/manage/" + annTok + "/fewer/2607.00042", 200,
-			[]string{">lora -&#34;speculative decoding&#34;\n(rag OR retrieval) -&#34;speculative decoding&#34;</textarea>",
-				"each topic below now ends with -&#34;speculative decoding&#34;",
+			[]string{annURL + `/fewer/2607.00042">`, `<button type="submit">Fewer like this</button>`,
+				">lora -&#34;speculative decoding&#34;\n(rag OR retrieval) -&#34;speculative decoding&#34;</textarea>",
+				"end each topic below with -&#34;speculative decoding&#34;",
 				`data-query="lora -&#34;speculative decoding&#34;"`},
 			nil},
 		{"fewer without topics", "/manage/" + bobTok + "/fewer/2607.00042", 200,
-			[]string{"an exclusion needs a topic to exclude from", "></textarea>"}, nil},
+			[]string{"an exclusion needs a topic to exclude from", "></textarea>", "Fewer like this</button>"}, nil},
 		{"unknown paper", "/manage/" + annTok + "/more/2607.99999", 404, []string{"Link not found"}, nil},
 		{"forged token", "/manage/forged/more/2607.00042", 404, []string{"Link not found"}, nil},
 	}
@@ -90,6 +94,9 @@ func TestFeedbackLinks(t *testing.T) {
 	}
 	if got := digesttest.Topics(t, w.store, ann.ID); !slices.Equal(got, []string{"lora", "rag OR retrieval"}) {
 		t.Errorf("topics after the GETs: got %q, want them unchanged", got)
+	}
+	if n := digesttest.Count(t, w.db, `SELECT count(*) FROM votes`); n != 0 {
+		t.Errorf("votes after the GETs: got %d, want 0", n)
 	}
 	form := url.Values{"topics": {"lora\nrag OR retrieval\n\"speculative decoding\" \"draft model\""}, "hour": {"7"}, "timezone": {"UTC"}}
 	if resp, body := w.post(t, "/manage/"+annTok, form.Encode()); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Saved") {

@@ -26,19 +26,18 @@ type settingsForm struct {
 
 // formPage is the data of the index and manage pages.
 type formPage struct {
-	Title      string
-	Form       settingsForm
-	Errors     map[string]string
-	Subscriber subscribers.Subscriber
-	Saved      string
-	// Proposal explains a change a "more/fewer like this" link typed into
-	// the form, not saved yet.
-	Proposal       string
+	Title          string
+	Form           settingsForm
+	Errors         map[string]string
+	Subscriber     subscribers.Subscriber
+	Saved          string
 	UnsubscribeURL string
 	ManageURL      string
 	// Preview, when set, is shown beside the topics field: the no-JS
 	// Preview button fills it; the script replaces it as the reader types.
 	Preview *previewData
+	// Taste, on the manage page, is what the reader taught their digest.
+	Taste *tasteData
 }
 
 type weekdayOption struct {

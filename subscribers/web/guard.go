@@ -47,9 +47,14 @@ func Secure(next http.Handler) http.Handler {
 // one-click unsubscribe from a mail provider's server does: they are not
 // a browser tricked by another site.
 func (w *Front) guard(l *limiter, key func(*http.Request) string, next http.HandlerFunc) http.HandlerFunc {
+	return w.guardSized(l, key, maxFormBytes, next)
+}
+
+// guardSized is guard for a form of up to limit bytes: a library upload.
+func (w *Front) guardSized(l *limiter, key func(*http.Request) string, limit int64, next http.HandlerFunc) http.HandlerFunc {
 	read := func(rw http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(rw, r.Body, maxFormBytes)
-		if err := parseForm(r); err != nil {
+		r.Body = http.MaxBytesReader(rw, r.Body, limit)
+		if err := parseForm(r, limit); err != nil {
 			w.fail(rw, r, err)
 			return
 		}
@@ -65,13 +70,14 @@ func (w *Front) guard(l *limiter, key func(*http.Request) string, next http.Hand
 	}
 }
 
-// parseForm reads a posted form, url-encoded or, as RFC 8058 allows for a
-// one-click unsubscribe, multipart. A body that cannot be read is the
-// sender's mistake (400), unless it was too large (413).
-func parseForm(r *http.Request) error {
+// parseForm reads a posted form of up to limit bytes, url-encoded or
+// multipart (a library upload; RFC 8058 allows it for a one-click
+// unsubscribe), in memory. A body that cannot be read is the sender's
+// mistake (400), unless it was too large (413).
+func parseForm(r *http.Request, limit int64) error {
 	err := r.ParseForm()
 	if err == nil {
-		err = r.ParseMultipartForm(maxFormBytes)
+		err = r.ParseMultipartForm(limit)
 	}
 	if err == nil || errors.Is(err, http.ErrNotMultipart) {
 		return nil

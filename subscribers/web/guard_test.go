@@ -33,6 +33,14 @@ func TestCrossSite(t *testing.T) {
 		{"send now", "/manage/" + tok + "/send", "x=1"},
 		{"feed", "/manage/" + tok + "/feed", "x=1"},
 		{"delete", "/manage/" + tok + "/delete", "confirm=yes"},
+		{"more like this", "/manage/" + tok + "/more/2607.00042", ""},
+		{"fewer like this", "/manage/" + tok + "/fewer/2607.00042", ""},
+		{"undo a vote", "/manage/" + tok + "/undo/2607.00042", ""},
+		{"library", "/manage/" + tok + "/library", "paste=2607.00001"},
+		{"reset", "/manage/" + tok + "/reset", "confirm=yes"},
+	}
+	if err := w.store.Vote(t.Context(), sub.ID, "2607.00001", true); err != nil {
+		t.Fatal(err)
 	}
 	browsers := []struct {
 		name   string
@@ -60,6 +68,9 @@ func TestCrossSite(t *testing.T) {
 	}
 	if got := status(t, w.store, pending.ID); got != subscribers.StatusPending {
 		t.Errorf("pending reader: got %s, want pending", got)
+	}
+	if votes, lib := digesttest.Count(t, w.db, `SELECT count(*) FROM votes WHERE up`), digesttest.Count(t, w.db, `SELECT count(*) FROM library`); votes != 1 || lib != 0 {
+		t.Errorf("got %d votes and %d library papers, want the 1 vote cast before and no library", votes, lib)
 	}
 	if len(w.sends.sent) != 0 || w.conf.calls("new@example.org") != 0 {
 		t.Errorf("got digests sent %q and %d confirmations, want none", w.sends.sent, w.conf.calls("new@example.org"))
@@ -150,12 +161,15 @@ func TestReadsCountPerLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok, otherTok := token(t, w.store, mine.ID, subscribers.TokenManage), token(t, w.store, other.ID, subscribers.TokenManage)
+	// Links of other digests: each link counts on its own.
+	tok2, otherTok2 := token(t, w.store, mine.ID, subscribers.TokenManage), token(t, w.store, other.ID, subscribers.TokenManage)
 	tests := []struct {
 		name, path, otherPath string
 		burst                 int
 		every                 time.Duration
 	}{
 		{"preview", "/manage/" + tok + "/preview?q=lora", "/manage/" + otherTok + "/preview?q=lora", 60, 300 * time.Millisecond},
+		{"more like this", "/manage/" + tok2 + "/more/2607.00042", "/manage/" + otherTok2 + "/more/2607.00042", 60, 300 * time.Millisecond},
 		{"feed", "/feed/" + feed + ".atom", "", 5, time.Minute},
 	}
 	for _, tt := range tests {

@@ -8,23 +8,34 @@ import (
 )
 
 func (w *Front) manage(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber) {
-	topics, err := w.store.Topics(r.Context(), sub.ID)
+	page, err := w.storedPage(r, sub)
 	if err != nil {
 		w.fail(rw, r, err)
 		return
 	}
-	w.render(rw, http.StatusOK, "manage", w.managePage(r, sub, formFromSubscriber(sub, topics)))
+	w.render(rw, http.StatusOK, "manage", page)
 }
 
-// managePage is the manage page's data; the papers-per-digest field shows
-// the operator's number until the reader chooses their own.
-func (w *Front) managePage(r *http.Request, sub subscribers.Subscriber, f settingsForm) formPage {
+// storedPage is the manage page of sub as stored.
+func (w *Front) storedPage(r *http.Request, sub subscribers.Subscriber) (formPage, error) {
+	topics, err := w.store.Topics(r.Context(), sub.ID)
+	if err != nil {
+		return formPage{}, err
+	}
+	return w.managePage(r, sub, formFromSubscriber(sub, topics))
+}
+
+// managePage is the manage page's data with f in its form; the
+// papers-per-digest field shows the operator's number until the reader
+// chooses their own.
+func (w *Front) managePage(r *http.Request, sub subscribers.Subscriber, f settingsForm) (formPage, error) {
 	if f.MaxPapers == 0 {
 		f.MaxPapers = w.maxPapers
 	}
-	return formPage{Title: "Your digest", Subscriber: sub, Form: f,
+	taste, err := w.taste(r.Context(), sub)
+	return formPage{Title: "Your digest", Subscriber: sub, Form: f, Taste: taste,
 		ManageURL:      w.baseURL + "/manage/" + r.PathValue("token"),
-		UnsubscribeURL: w.baseURL + "/unsubscribe/" + r.PathValue("token")}
+		UnsubscribeURL: w.baseURL + "/unsubscribe/" + r.PathValue("token")}, err
 }
 
 // saveManage stores the manage form, or with action=preview (the Preview
@@ -33,10 +44,13 @@ func (w *Front) managePage(r *http.Request, sub subscribers.Subscriber, f settin
 func (w *Front) saveManage(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber) {
 	f, set, topics, errs := readForm(r, w.maxPapers)
 	f.Email = sub.Email
-	page := w.managePage(r, sub, f)
+	page, err := w.managePage(r, sub, f)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
 	if r.PostFormValue("action") == "preview" {
-		var err error
-		if page.Preview, err = w.previewTopics(r.Context(), f.Topics); err != nil {
+		if page.Preview, err = w.previewTopics(r.Context(), sub.ID, f.Topics); err != nil {
 			w.fail(rw, r, err)
 			return
 		}
@@ -61,7 +75,6 @@ func (w *Front) saveManage(rw http.ResponseWriter, r *http.Request, sub subscrib
 		w.fail(rw, r, err)
 		return
 	}
-	var err error
 	if page.Subscriber, err = w.store.ByID(r.Context(), sub.ID); err != nil {
 		w.fail(rw, r, err)
 		return

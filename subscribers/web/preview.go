@@ -11,10 +11,12 @@ import (
 	"github.com/digestd/digestd/subscribers/query"
 )
 
-// Previewer finds the recent papers a query catches. digest implements it
-// over its Matcher; the web front only shows what it returns.
+// Previewer finds the recent papers a query catches, in the order the
+// reader's digest would have them (their model blended in, once they
+// taught their digest). pipeline.Previews implements it; the web front
+// only shows what it returns.
 type Previewer interface {
-	Preview(ctx context.Context, q *query.Query, limit int) ([]PreviewPaper, error)
+	Preview(ctx context.Context, subscriberID int64, q *query.Query, limit int) ([]PreviewPaper, error)
 }
 
 // PreviewPaper is one paper of a preview, its matched words highlighted.
@@ -25,6 +27,9 @@ type PreviewPaper struct {
 	URL     string
 	Meta    string    // authors, organisation, date: one line
 	Date    time.Time // the day it was featured, else published
+	// Like is the title of the paper the reader liked that this one is
+	// like, when their model raised it.
+	Like string
 }
 
 // Span is a piece of text; Hit says whether the query matched it.
@@ -52,9 +57,9 @@ type topicPreview struct {
 	Papers []PreviewPaper
 }
 
-// previewTopics previews each topic line on its own, so a reader sees which
-// topic catches what, and which one does not parse and where.
-func (w *Front) previewTopics(ctx context.Context, field string) (*previewData, error) {
+// previewTopics previews each topic line on its own for a reader, so they
+// see which topic catches what, and which one does not parse and where.
+func (w *Front) previewTopics(ctx context.Context, subscriberID int64, field string) (*previewData, error) {
 	data := &previewData{Days: PreviewDays}
 	lines := topicLines(field)
 	if len(lines) > subscribers.MaxTopics {
@@ -69,7 +74,7 @@ func (w *Front) previewTopics(ctx context.Context, field string) (*previewData, 
 		}
 		if err != nil {
 			tp.Error = err.Error()
-		} else if tp.Papers, err = w.previewer.Preview(ctx, q, previewPerTopic); err != nil {
+		} else if tp.Papers, err = w.previewer.Preview(ctx, subscriberID, q, previewPerTopic); err != nil {
 			return nil, err
 		}
 		data.Topics = append(data.Topics, tp)
@@ -81,7 +86,7 @@ func (w *Front) previewTopics(ctx context.Context, field string) (*previewData, 
 // asks for the bare fragment (X-Requested-With: fetch); opened as a link it
 // is a whole page.
 func (w *Front) preview(rw http.ResponseWriter, r *http.Request, sub subscribers.Subscriber) {
-	data, err := w.previewTopics(r.Context(), r.URL.Query().Get("q"))
+	data, err := w.previewTopics(r.Context(), sub.ID, r.URL.Query().Get("q"))
 	if err != nil {
 		w.fail(rw, r, err)
 		return

@@ -11,17 +11,20 @@ import (
 	"github.com/digestd/digestd/subscribers/query"
 )
 
-// PaperFinder looks up a stored paper by its arXiv id for the "more like
-// this" and "fewer like this" links of a digest; ErrNotFound when there is
-// no such paper.
+// PaperFinder looks up a stored paper by its arXiv id, with or without
+// version, for the "more like this" and "fewer like this" links of a
+// digest; ErrNotFound when there is no such paper.
 type PaperFinder interface {
 	FindPaper(ctx context.Context, arxivID string) (FoundPaper, error)
 }
 
-// FoundPaper is what a feedback proposal is built from.
+// FoundPaper is the paper of a "more/fewer like this" link: what its page
+// shows and what a topic proposal is built from.
 type FoundPaper struct {
 	ID    string
 	Title string
+	URL   string // its abstract page
+	Meta  string // authors, organisation, date: one line
 	// Keywords are Hugging Face's ai_keywords, most central first; often
 	// absent.
 	Keywords []string

@@ -48,6 +48,12 @@ type Config struct {
 	Sender Sender
 	// Papers finds the paper of a "more/fewer like this" link.
 	Papers PaperFinder
+	// Learner retrains a reader's model when their votes or library
+	// change, and names what it learned, for the manage page.
+	Learner Learner
+	// Library fetches the papers of an uploaded library that are not
+	// stored yet, in the background.
+	Library LibraryFetcher
 	// Archive renders a sent digest for its "view in browser" link.
 	Archive Archive
 	// History lists the digests made for a reader, for their data export.
@@ -84,6 +90,8 @@ type Front struct {
 	previewer Previewer
 	sender    Sender
 	papers    PaperFinder
+	learner   Learner
+	library   LibraryFetcher
 	archive   Archive
 	history   History
 	maxPapers int
@@ -106,9 +114,9 @@ type Front struct {
 // cross-origin check and the rate limits.
 func New(cfg Config) (*Front, error) {
 	w := &Front{store: cfg.Store, confirmer: cfg.Confirmer, previewer: cfg.Previewer, sender: cfg.Sender,
-		papers: cfg.Papers, archive: cfg.Archive, history: cfg.History, maxPapers: cfg.MaxPapers, help: cfg.TopicsHelp, log: cfg.Log,
+		papers: cfg.Papers, learner: cfg.Learner, library: cfg.Library, archive: cfg.Archive, history: cfg.History, maxPapers: cfg.MaxPapers, help: cfg.TopicsHelp, log: cfg.Log,
 		baseURL: cfg.BaseURL, pages: map[string]*template.Template{}, static: map[string]staticFile{}, proxies: cfg.TrustedProxies}
-	for _, name := range []string{"index", "message", "confirm", "manage", "unsubscribe", "preview_page", "help"} {
+	for _, name := range []string{"index", "message", "confirm", "manage", "vote", "unsubscribe", "preview_page", "help"} {
 		t, err := template.ParseFS(cfg.Pages, "layout.html", "settings.html", "preview.html", name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
@@ -184,8 +192,13 @@ func (w *Front) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /manage/{token}", form(w.reader(w.saveManage)))
 	mux.HandleFunc("GET /manage/{token}/preview", w.limit(w.views, byToken, w.reader(w.preview)))
 	mux.HandleFunc("GET /manage/{token}/export", w.reader(w.export))
-	mux.HandleFunc("GET /manage/{token}/more/{id...}", w.limit(w.views, byToken, w.moreLike))
-	mux.HandleFunc("GET /manage/{token}/fewer/{id...}", w.limit(w.views, byToken, w.fewerLike))
+	mux.HandleFunc("GET /manage/{token}/more/{id...}", w.limit(w.views, byToken, w.reader(w.votePage(true))))
+	mux.HandleFunc("GET /manage/{token}/fewer/{id...}", w.limit(w.views, byToken, w.reader(w.votePage(false))))
+	mux.HandleFunc("POST /manage/{token}/more/{id...}", form(w.reader(w.vote(true))))
+	mux.HandleFunc("POST /manage/{token}/fewer/{id...}", form(w.reader(w.vote(false))))
+	mux.HandleFunc("POST /manage/{token}/undo/{id...}", form(w.reader(w.undoVote)))
+	mux.HandleFunc("POST /manage/{token}/library", w.guardSized(w.posts, w.client, maxLibraryBytes, w.reader(w.importLibrary)))
+	mux.HandleFunc("POST /manage/{token}/reset", form(w.reader(w.reset)))
 	mux.HandleFunc("GET /manage/{token}/digest/{period}", w.limit(w.views, byToken, w.viewDigest))
 	mux.HandleFunc("POST /manage/{token}/send", form(w.reader(w.sendNow)))
 	mux.HandleFunc("POST /manage/{token}/feed", form(w.reader(w.newFeed)))

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
 	"github.com/digestd/digestd/subscribers/web"
@@ -82,7 +83,7 @@ type webServer struct {
 // paper every query catches, so a test sees which queries reached it.
 type stubPreviewer struct{}
 
-func (stubPreviewer) Preview(_ context.Context, q *query.Query, _ int) ([]web.PreviewPaper, error) {
+func (stubPreviewer) Preview(_ context.Context, _ int64, q *query.Query, _ int) ([]web.PreviewPaper, error) {
 	return []web.PreviewPaper{
 		{ID: q.String(), Title: []web.Span{{Text: "Paper on "}, {Text: q.String(), Hit: true}},
 			URL: "https://arxiv.org/abs/" + q.String(), Meta: "Ann Author · 2 Jul 2026", Date: time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC)},
@@ -124,8 +125,13 @@ func newWeb(t *testing.T, cfg ...web.Config) *webServer {
 	if c.Sender == nil {
 		c.Sender = sends
 	}
-	c.Papers, c.Archive, c.TopicsHelp = stubPapers{}, stubArchive{}, "<h1>Topics: the query language</h1>"
-	c.History = digesttest.NewStore(t, db)
+	c.Archive, c.TopicsHelp = stubArchive{}, "<h1>Topics: the query language</h1>"
+	papers := digesttest.NewStore(t, db)
+	digesttest.Save(t, papers, append(digesttest.Corpus(), feedbackPapers...))
+	c.Papers, c.History = &pipeline.Archive{Store: papers}, papers
+	trainer := &pipeline.Trainer{Store: papers, Subscribers: st}
+	c.Learner = trainer
+	c.Library = &pipeline.Library{Store: papers, Subscribers: st, Trainer: trainer}
 	if c.MaxPapers == 0 {
 		c.MaxPapers = 20
 	}
