@@ -33,9 +33,14 @@ type PassRenderer struct {
 	matched  *recent.Map[string, *[2]qp.Piece]
 }
 
-// passPapers is how many of each a pass keeps rendered, a generation (see
-// recent.Map): what many readers' digests carry alike.
-const passPapers = 8_000
+// passPapers is how many papers and titles a pass keeps rendered, a
+// generation (see recent.Map), passItems how many items and snippets:
+// what many readers' digests carry alike. An item or a snippet depends on
+// the topics that matched, which broad topics make vary the most.
+const (
+	passPapers = 8_000
+	passItems  = 3_000
+)
 
 // paperKey is one paper as the topics that matched it show it: within a
 // pass, the items with the same key render the same (the pass reads each
@@ -63,9 +68,9 @@ type item struct {
 func (r *Renderer) ForPass() *PassRenderer {
 	return &PassRenderer{r: r,
 		paperCuts: recent.New[int64, *[2]paperCut](passPapers),
-		items:     recent.New[paperKey, *item](passPapers),
+		items:     recent.New[paperKey, *item](passItems),
 		titles:    recent.New[spansKey, *title](passPapers),
-		snippets:  recent.New[spansKey, *[2]qp.Piece](passPapers),
+		snippets:  recent.New[spansKey, *[2]qp.Piece](passItems),
 		matched:   recent.New[string, *[2]qp.Piece](passPapers)}
 }
 

@@ -17,15 +17,22 @@ import (
 	"github.com/digestd/digestd/subscribers/query"
 )
 
-// maxPassQueries bounds what a pass remembers of topics and matches: this
+// maxPassQueries bounds what a pass remembers of parsed topics: this
 // many a generation (see recent), and papers: past this many it reads
 // them afresh. Memory stays flat however varied the readers' topics are.
 const maxPassQueries = 20_000
 
-// passHighlights is how many highlighted papers a pass remembers a
-// generation (see recent.Map): the papers many readers get with the same
-// topics matched.
-const passHighlights = 8_000
+// passMatches is how many topics' matches a pass remembers a generation
+// (see recent.Map), passHighlights how many highlighted papers: the papers
+// many readers get with the same topics matched. Broad topics make most
+// sets of topics a paper meets new, so a larger cache would hold more
+// memory, not more hits. passTexts is how many papers' words and features
+// it keeps.
+const (
+	passMatches    = 8_000
+	passHighlights = 3_000
+	passTexts      = 8_000
+)
 
 // passTop is how many of a topic's best matches a pass keeps: as many as
 // the largest digest holds. A reader who was sent some of them already
@@ -94,11 +101,11 @@ type matchKey struct {
 func newPassCache() *passCache {
 	return &passCache{
 		topics:      recent.New[string, *parsedTopic](maxPassQueries),
-		matches:     recent.New[matchKey, []digest.Match](maxPassQueries),
+		matches:     recent.New[matchKey, []digest.Match](passMatches),
 		papers:      map[int64]*digest.Paper{},
 		highlighted: recent.New[highlightKey, *highlighted](passHighlights),
-		texts:       recent.New[int64, *paperText](passHighlights),
-		vectors:     recent.New[int64, rank.Vector](passHighlights),
+		texts:       recent.New[int64, *paperText](passTexts),
+		vectors:     recent.New[int64, rank.Vector](passTexts),
 	}
 }
 
