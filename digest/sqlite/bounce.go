@@ -2,9 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
-	"github.com/digestd/digestd/internal/stmtcache"
 	"github.com/digestd/digestd/subscribers"
 )
 
@@ -13,7 +13,7 @@ import (
 // subscribers.ErrNotFound when the subscriber was deleted meanwhile.
 func (s *Store) RecordHardBounce(ctx context.Context, subscriberID int64) (int, error) {
 	var n int
-	err := s.write(ctx, func(tx stmtcache.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO delivery_failures (subscriber_id, hard) VALUES (?, 1)
 			ON CONFLICT (subscriber_id) DO UPDATE SET hard = hard + 1 RETURNING hard`, subscriberID).Scan(&n)
 	})
@@ -26,7 +26,7 @@ func (s *Store) RecordHardBounce(ctx context.Context, subscriberID int64) (int, 
 // subscribers.ErrNotFound means the subscriber was deleted meanwhile.
 func (s *Store) RecordSoftFailure(ctx context.Context, subscriberID int64, period string) (int, error) {
 	var n int
-	err := s.write(ctx, func(tx stmtcache.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO delivery_failures (subscriber_id, soft_nights, last_soft)
 			VALUES (?, 1, ?) ON CONFLICT (subscriber_id) DO UPDATE SET
 			soft_nights = soft_nights + (last_soft != excluded.last_soft), last_soft = excluded.last_soft

@@ -9,9 +9,10 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/mattn/go-sqlite3"
+
 	"github.com/digestd/digestd/internal/schema"
 	"github.com/digestd/digestd/subscribers"
-	"github.com/mattn/go-sqlite3"
 )
 
 // Open opens (creating if needed) the SQLite database at path, turns on WAL,

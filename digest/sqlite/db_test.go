@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"github.com/digestd/digestd/digest"
-
 	"context"
 	"database/sql"
 	"fmt"
@@ -12,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/digestd/digestd/digest"
 )
 
 func openTestDB(t *testing.T, path string) *sql.DB {

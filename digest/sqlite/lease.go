@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/digest"
-	"github.com/digestd/digestd/internal/stmtcache"
 )
 
 // A lease is one process's hold on a name in the database — "deliver" for
@@ -97,7 +96,7 @@ func (s *Store) TakeLease(ctx context.Context, name string, ttl time.Duration) (
 	l := &Lease{store: s, name: name, id: hex.EncodeToString(id), ttl: ttl}
 	me := thisProcess()
 	var held *LeaseHeldError
-	err := s.write(ctx, func(tx stmtcache.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
 		if _, err := tx.ExecContext(ctx, `DELETE FROM leases WHERE expires_ms <= ?`, now.UnixMilli()); err != nil {
 			return err
@@ -130,7 +129,7 @@ func (s *Store) TakeLease(ctx context.Context, name string, ttl time.Duration) (
 func (l *Lease) Renew(ctx context.Context) error {
 	var now time.Time
 	var n int64
-	err := l.store.write(ctx, func(tx stmtcache.Tx) error {
+	err := l.store.write(ctx, func(tx *sql.Tx) error {
 		now = l.store.now()
 		res, err := tx.ExecContext(ctx, `UPDATE leases SET renewed_ms = ?, expires_ms = ? WHERE name = ? AND id = ?`,
 			now.UnixMilli(), now.Add(l.ttl).UnixMilli(), l.name, l.id)
@@ -164,7 +163,7 @@ func (l *Lease) Held() bool {
 
 // Release ends the lease: what it claimed is free for the next holder.
 func (l *Lease) Release(ctx context.Context) error {
-	err := l.store.write(ctx, func(tx stmtcache.Tx) error {
+	err := l.store.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM leases WHERE name = ? AND id = ?`, l.name, l.id)
 		return err
 	})

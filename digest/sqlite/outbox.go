@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"github.com/digestd/digestd/digest"
-
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -10,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/digestd/digestd/internal/stmtcache"
+	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers"
 )
 
@@ -36,7 +34,7 @@ const (
 // the transaction's: then none was stored.
 func (s *Store) Enqueue(ctx context.Context, l *Lease, outs []*digest.Outgoing) (errs []error, err error) {
 	errs = make([]error, len(outs))
-	err = s.write(ctx, func(tx stmtcache.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
 		for i, out := range outs {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT digest`); err != nil {
@@ -66,7 +64,7 @@ func (s *Store) Enqueue(ctx context.Context, l *Lease, outs []*digest.Outgoing) 
 
 // insertDigest stores one digest in tx, claimed by the lease whose id is
 // claim.
-func insertDigest(ctx context.Context, tx stmtcache.Tx, claim string, out *digest.Outgoing, now time.Time) (int64, error) {
+func insertDigest(ctx context.Context, tx *sql.Tx, claim string, out *digest.Outgoing, now time.Time) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO digests (subscriber_id, period, status, message_id,
 		recipient, papers, window_end, created_at, claim) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
 		out.SubscriberID, out.Period, out.MessageID, out.Recipient, len(out.PaperIDs), out.WindowEnd, now.Unix(), claim)
@@ -160,7 +158,7 @@ func (s *Store) Histories(ctx context.Context, readers []Due) ([]History, error)
 // when one was (older versions stored it), nil otherwise: such a digest
 // is composed again to be sent.
 func (s *Store) ClaimPending(ctx context.Context, l *Lease, afterID int64, limit int) ([]*digest.Outgoing, error) {
-	err := s.write(ctx, func(tx stmtcache.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
 		_, err := tx.ExecContext(ctx, `UPDATE digests SET claim = ?1 WHERE id IN (SELECT id FROM digests
 			WHERE status = 'pending' AND id > ?2 AND retry_ms <= ?3 AND (claim = '' OR claim NOT IN
@@ -230,7 +228,7 @@ func (s *Store) RecordFailedContent(ctx context.Context, l *Lease, id int64, cau
 // sent log meanwhile, or expired), or no longer l's (l lapsed, and another
 // holder took it), keeps its status.
 func (s *Store) recordAttempt(ctx context.Context, l *Lease, id int64, status string, cause error, release bool) error {
-	return s.write(ctx, func(tx stmtcache.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE digests SET status = ?, attempts = attempts + 1,
 			last_error = ? WHERE id = ? AND status = 'pending' AND claim = ?`, status, cause.Error(), id, l.id)
 		if err != nil || !release {
@@ -242,7 +240,7 @@ func (s *Store) recordAttempt(ctx context.Context, l *Lease, id int64, status st
 
 // releasePapers lets the papers of digest id go into its reader's next
 // digest, when res, the update that gave up on it, changed its row.
-func releasePapers(ctx context.Context, tx stmtcache.Tx, res sql.Result, id int64) error {
+func releasePapers(ctx context.Context, tx *sql.Tx, res sql.Result, id int64) error {
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err
 	}
@@ -258,7 +256,7 @@ func releasePapers(ctx context.Context, tx stmtcache.Tx, res sql.Result, id int6
 // sent and it never goes again. A digest no longer pending and l's changes
 // nothing.
 func (s *Store) RecordMaybeDelivered(ctx context.Context, l *Lease, id int64, cause error, after time.Duration) (final bool, err error) {
-	err = s.write(ctx, func(tx stmtcache.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
 		var status string
 		err := tx.QueryRowContext(ctx, `UPDATE digests SET attempts = attempts + 1,
@@ -283,7 +281,7 @@ func (s *Store) RecordMaybeDelivered(ctx context.Context, l *Lease, id int64, ca
 // sent it, its send still in the sent log, which this write applies
 // first — keeps its status and its papers.
 func (s *Store) Expire(ctx context.Context, l *Lease, id int64, reason string) error {
-	return s.write(ctx, func(tx stmtcache.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE digests SET status = 'expired', message = NULL,
 			last_error = ? || iif(last_error = '', '', ' (last error: ' || last_error || ')')
 			WHERE id = ? AND status = 'pending' AND claim = ?`, reason, id, l.id)

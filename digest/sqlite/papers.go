@@ -1,19 +1,18 @@
 package sqlite
 
 import (
-	"math"
-
-	"github.com/digestd/digestd/digest"
-
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/digestd/digestd/digest"
 )
 
 // SaveResult counts what SavePapers did.

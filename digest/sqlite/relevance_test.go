@@ -1,8 +1,6 @@
 package sqlite_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-
 	"bufio"
 	"context"
 	"os"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/arxiv"
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/digest/hf"
 )
 

@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"github.com/digestd/digestd/digest"
-
 	"cmp"
 	"context"
 	"database/sql"
@@ -12,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers/query"
 )
 

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/digestd/digestd/digest/sqlite"
-
 	"github.com/digestd/digestd/subscribers/query"
 )
 

@@ -9,11 +9,9 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/digestd/digestd/digest/digesttest"
-
-	"github.com/digestd/digestd/digest/sqlite"
-
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/digesttest"
+	"github.com/digestd/digestd/digest/sqlite"
 	"github.com/digestd/digestd/subscribers/query"
 )
 

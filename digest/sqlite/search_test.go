@@ -1,8 +1,6 @@
 package sqlite_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-
 	"context"
 	"database/sql"
 	"fmt"
@@ -13,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digestd/digestd/digest/sqlite"
-
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/digesttest"
+	"github.com/digestd/digestd/digest/sqlite"
 	"github.com/digestd/digestd/subscribers/query"
 )
 

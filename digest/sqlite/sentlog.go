@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -27,8 +26,7 @@ type sentLog struct {
 	path  string
 	db    *sql.DB
 	stmts *stmtcache.Cache
-	mu    sync.Mutex      // one writer at a time on conn
-	conn  *stmtcache.Conn // the writes' own connection, under mu
+	mu    sync.Mutex // one writer at a time
 }
 
 // sentEntry is one digest the relay accepted, at (Unix seconds, the Store's
@@ -61,14 +59,14 @@ func openSentLog(ctx context.Context, dbPath string) (*sentLog, error) {
 		db.Close()
 		return nil, fmt.Errorf("sent log %s: %w", path, err)
 	}
-	return &sentLog{path: path, db: db, stmts: stmtcache.New(db), conn: stmtcache.NewConn(db)}, nil
+	return &sentLog{path: path, db: db, stmts: stmtcache.New(db)}, nil
 }
 
 // add records e.
 func (l *sentLog) add(ctx context.Context, e sentEntry) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	err := l.conn.Tx(ctx, func(tx stmtcache.Tx) error {
+	err := inTx(ctx, l.db, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO sent (digest_id, subscriber_id, period, at)
 			VALUES (?, ?, ?, ?)`, e.DigestID, e.SubscriberID, e.Period, e.At)
 		return err
@@ -111,7 +109,7 @@ func (l *sentLog) forget(ctx context.Context, es []sentEntry) {
 	idList, _ := json.Marshal(ids) // a slice of integers always marshals
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_ = l.conn.Tx(ctx, func(tx stmtcache.Tx) error {
+	_ = inTx(ctx, l.db, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sent WHERE digest_id IN (SELECT value FROM json_each(?))`,
 			string(idList))
 		return err
@@ -122,7 +120,7 @@ func (l *sentLog) forget(ctx context.Context, es []sentEntry) {
 func (l *sentLog) close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return errors.Join(l.conn.Close(), l.db.Close())
+	return l.db.Close()
 }
 
 // applySent records entries in the outbox, in tx: each digest still
@@ -130,7 +128,7 @@ func (l *sentLog) close() error {
 // failures forgotten. An entry whose digest is not pending — applied
 // already, by a write that crashed before the log forgot it, or of
 // another database — changes nothing.
-func applySent(ctx context.Context, tx stmtcache.Tx, es []sentEntry) error {
+func applySent(ctx context.Context, tx *sql.Tx, es []sentEntry) error {
 	if len(es) == 0 {
 		return nil
 	}

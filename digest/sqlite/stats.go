@@ -1,12 +1,12 @@
 package sqlite
 
 import (
-	"github.com/digestd/digestd/digest"
-
 	"context"
 	"database/sql"
 	"errors"
 	"time"
+
+	"github.com/digestd/digestd/digest"
 )
 
 // LastRun returns the newest run of kind (RunFetch or RunDeliver), finished

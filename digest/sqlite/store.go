@@ -23,7 +23,6 @@ type Store struct {
 	// between tries: at hundreds of digests a second those sleeps left a
 	// core idle. Waiting on a mutex wakes a writer as soon as it can go.
 	writes sync.Mutex
-	writer *stmtcache.Conn // the writes' own connection, under writes
 	stmts  *stmtcache.Cache
 	sent   *sentLog
 }
@@ -42,25 +41,24 @@ func NewStore(ctx context.Context, db *sql.DB) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, now: time.Now, writer: stmtcache.NewConn(db), stmts: stmtcache.New(db), sent: sent}, nil
+	return &Store{db: db, now: time.Now, stmts: stmtcache.New(db), sent: sent}, nil
 }
 
-// Close gives the connection the Store writes through back to the
-// database and closes the sent log; close the Store before the database.
+// Close closes the sent log; close the Store before the database.
 func (s *Store) Close() error {
 	s.writes.Lock()
 	defer s.writes.Unlock()
-	return errors.Join(s.writer.Close(), s.sent.close())
+	return s.sent.close()
 }
 
 // DB returns the underlying database handle.
 func (s *Store) DB() *sql.DB { return s.db }
 
 // write runs fn in a write transaction, after any other write of the
-// Store's has finished, on the Store's own connection. The transaction
+// Store's has finished. The transaction
 // first applies the sent log, so that fn sees every send recorded before
 // it, as it would had each been written to the outbox.
-func (s *Store) write(ctx context.Context, fn func(stmtcache.Tx) error) error {
+func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	s.writes.Lock()
 	defer s.writes.Unlock()
 	return s.applying(ctx, fn)
@@ -78,7 +76,7 @@ func (s *Store) Settle(ctx context.Context) error {
 // applying runs fn, nil for none, in a write transaction that first
 // applies the sent log, and then drops from the log the entries applied;
 // with no fn and no entries, it writes nothing. The caller holds writes.
-func (s *Store) applying(ctx context.Context, fn func(stmtcache.Tx) error) error {
+func (s *Store) applying(ctx context.Context, fn func(*sql.Tx) error) error {
 	entries, err := s.sent.entries(ctx)
 	if err != nil {
 		return err
@@ -86,7 +84,7 @@ func (s *Store) applying(ctx context.Context, fn func(stmtcache.Tx) error) error
 	if fn == nil && len(entries) == 0 {
 		return nil
 	}
-	err = s.writer.Tx(ctx, func(tx stmtcache.Tx) error {
+	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
 		if err := applySent(ctx, tx, entries); err != nil {
 			return err
 		}
@@ -100,6 +98,21 @@ func (s *Store) applying(ctx context.Context, fn func(stmtcache.Tx) error) error
 	}
 	s.sent.forget(ctx, entries)
 	return nil
+}
+
+// inTx runs fn in a transaction of db, begun with BEGIN IMMEDIATE (the
+// _txlock of writerOptions), and commits it; when fn or the commit fails,
+// it rolls the transaction back and returns the failure.
+func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
 // queryIDs runs a query whose rows are single row ids and collects them.

@@ -3,7 +3,6 @@ package stmtcache_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,50 +32,12 @@ func TestCache(t *testing.T) {
 		t.Error("the same query was prepared twice")
 	}
 
-	// In a Conn's transactions: committed writes stay; those of a
-	// transaction whose function fails, or whose context is done, go.
-	w := stmtcache.NewConn(db)
-	defer w.Close()
-	for i, fail := range []bool{false, true} {
-		err := w.Tx(ctx, func(tx stmtcache.Tx) error {
-			for _, k := range [][]string{{"kept", "dropped"}, {"kept2", "dropped2"}} {
-				if _, err := tx.ExecContext(ctx, insert, k[i], i); err != nil {
-					return err
-				}
-			}
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM kv`).Scan(&n); err != nil || n != 2+2*i {
-				t.Errorf("inside transaction %d: %d rows (%v), want %d", i+1, n, err, 2+2*i)
-			}
-			if fail {
-				return errors.New("fail")
-			}
-			return nil
-		})
-		if fail != (err != nil) {
-			t.Fatalf("transaction %d: got %v", i+1, err)
+	for i, k := range []string{"kept", "kept2"} {
+		if _, err := first.ExecContext(ctx, k, i); err != nil {
+			t.Fatal(err)
 		}
-	}
-	cancelled, cancel := context.WithCancel(ctx)
-	err = w.Tx(cancelled, func(tx stmtcache.Tx) error {
-		if _, err := tx.ExecContext(cancelled, insert, "dropped3", 3); err != nil {
-			return err
-		}
-		cancel()
-		_, err := tx.ExecContext(cancelled, insert, "dropped4", 4)
-		return err
-	})
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("a transaction whose context is done: got %v, want context.Canceled", err)
-	}
-	if err := w.Tx(ctx, func(tx stmtcache.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO nope VALUES (1)`)
-		return err
-	}); err == nil || !strings.Contains(err.Error(), "nope") {
-		t.Errorf("a statement that does not prepare: got %v, want the error naming the table", err)
 	}
 
-	// Only the committed rows are left.
 	if got := keys(t)(c.Query(ctx, `SELECT k FROM kv ORDER BY k`)); got != "kept,kept2" {
 		t.Errorf("got keys %q, want kept,kept2", got)
 	}
