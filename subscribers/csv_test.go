@@ -1,8 +1,6 @@
 package subscribers_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-
 	"bytes"
 	"errors"
 	"fmt"
@@ -11,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/subscribers"
 )
 

@@ -1,14 +1,13 @@
 package subscribers_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-
 	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/subscribers"
 )
 

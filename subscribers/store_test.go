@@ -1,8 +1,6 @@
 package subscribers_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-
 	"errors"
 	"fmt"
 	"slices"
@@ -10,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/subscribers"
 )
 

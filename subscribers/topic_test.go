@@ -1,13 +1,12 @@
 package subscribers_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-
 	"errors"
 	"fmt"
 	"slices"
 	"testing"
 
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/subscribers"
 )
 

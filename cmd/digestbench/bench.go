@@ -16,12 +16,9 @@ import (
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/email"
-
 	"github.com/digestd/digestd/digest/mailer"
-
-	"github.com/digestd/digestd/digest/sqlite"
-
 	"github.com/digestd/digestd/digest/pipeline"
+	"github.com/digestd/digestd/digest/sqlite"
 	"github.com/digestd/digestd/subscribers"
 )
 

@@ -10,9 +10,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/digestd/digestd/digest/sqlite"
-
 	"github.com/spf13/cobra"
+
+	"github.com/digestd/digestd/digest/sqlite"
 )
 
 func newBackupCommand(open opener) *cobra.Command {

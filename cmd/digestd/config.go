@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/digestd/digestd/digest/email"
-	"github.com/digestd/digestd/digest/pipeline"
-
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+
+	"github.com/digestd/digestd/digest/email"
+	"github.com/digestd/digestd/digest/pipeline"
 )
 
 // Config is digestd's whole configuration. defaultConfig holds every default;

@@ -5,9 +5,7 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/digest/email"
-
 	"github.com/digestd/digestd/digest/mailer"
-
 	"github.com/digestd/digestd/digest/pipeline"
 )
 

@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/digestd/digestd/digest/sqlite"
-
 	"github.com/spf13/cobra"
+
+	"github.com/digestd/digestd/digest/sqlite"
 )
 
 func newDoctorCommand(configPath *string) *cobra.Command {

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/spf13/cobra"
+
+	"github.com/digestd/digestd/digest/pipeline"
 )
 
 func newFetchCommand(open opener) *cobra.Command {

@@ -16,9 +16,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/digestd/digestd/digest/sqlite"
-
 	"github.com/digestd/digestd/digest/mailer/smtptest"
+	"github.com/digestd/digestd/digest/sqlite"
 )
 
 const fixtures = "../../testdata/fixtures/"

@@ -6,9 +6,10 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/library"
-	"github.com/spf13/cobra"
 )
 
 func newLibraryCommand(open opener) *cobra.Command {

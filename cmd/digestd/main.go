@@ -12,8 +12,9 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/digestd/digestd/subscribers"
 	"github.com/spf13/cobra"
+
+	"github.com/digestd/digestd/subscribers"
 )
 
 // Exit statuses: 1 for a failure, 2 for bad input the user can fix.

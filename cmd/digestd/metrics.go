@@ -5,11 +5,12 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/digestd/digestd/digest"
-	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/pipeline"
 )
 
 // metrics are digestd's Prometheus metrics. They live on a registry of their

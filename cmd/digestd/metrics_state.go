@@ -4,11 +4,11 @@ import (
 	"context"
 	"time"
 
-	"github.com/digestd/digestd/digest/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/sqlite"
 	"github.com/digestd/digestd/subscribers"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // stateTimeout bounds the queries of one scrape: a database busy with a

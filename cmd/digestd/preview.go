@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers"
-	"github.com/spf13/cobra"
 )
 
 func newPreviewCommand(open opener) *cobra.Command {

@@ -10,8 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/digestd/digestd/digest/download"
 	"github.com/wneessen/go-mail"
+
+	"github.com/digestd/digestd/digest/download"
 )
 
 // probeTimeout bounds each of doctor's network checks: it answers in

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 
 	"github.com/digestd/digestd/digest"
-	"golang.org/x/term"
 )
 
 // progress is a bar with counts and an ETA for long CLI work. It is drawn

@@ -6,9 +6,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/digestd/digestd/digest/sqlite"
-
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/sqlite"
 )
 
 // readyz answers 200 when digestd can do its job: the schema is the one this

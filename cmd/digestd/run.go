@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/digestd/digestd/digest/sqlite"
-	"github.com/spf13/cobra"
 )
 
 func newRunCommand(open opener) *cobra.Command {

@@ -9,8 +9,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/digestd/digestd/digest"
 	"github.com/spf13/cobra"
+
+	"github.com/digestd/digestd/digest"
 )
 
 func newRunsCommand(open opener) *cobra.Command {

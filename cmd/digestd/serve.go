@@ -9,10 +9,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/digestd/digestd/digest/pipeline"
-	"github.com/digestd/digestd/digest/sqlite"
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
+
+	"github.com/digestd/digestd/digest/pipeline"
+	"github.com/digestd/digestd/digest/sqlite"
 )
 
 func newServeCommand(open opener) *cobra.Command {

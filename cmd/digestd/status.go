@@ -8,11 +8,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
+	"github.com/spf13/cobra"
+
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/digestd/digestd/subscribers"
-	"github.com/robfig/cron/v3"
-	"github.com/spf13/cobra"
 )
 
 func newStatusCommand(open opener) *cobra.Command {

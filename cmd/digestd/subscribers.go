@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
-	"github.com/spf13/cobra"
 )
 
 func newSubscribersCommand(open opener) *cobra.Command {

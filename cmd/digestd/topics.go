@@ -9,16 +9,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/digestd/digestd/digest/email"
-
-	"github.com/digestd/digestd/digest/match"
-
-	"github.com/digestd/digestd/digest/sqlite"
+	"github.com/spf13/cobra"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/email"
+	"github.com/digestd/digestd/digest/match"
+	"github.com/digestd/digestd/digest/sqlite"
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
-	"github.com/spf13/cobra"
 )
 
 func newTopicsCommand(open opener) *cobra.Command {

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/digestd/digestd/subscribers"
 	"github.com/spf13/cobra"
+
+	"github.com/digestd/digestd/subscribers"
 )
 
 func newVotesCommand(open opener) *cobra.Command {

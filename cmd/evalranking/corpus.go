@@ -1,12 +1,6 @@
 package main
 
 import (
-	"github.com/digestd/digestd/digest/match"
-
-	"github.com/digestd/digestd/digest/sqlite"
-
-	"github.com/digestd/digestd/subscribers/query"
-
 	"cmp"
 	"context"
 	"database/sql"
@@ -20,6 +14,9 @@ import (
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/hf"
+	"github.com/digestd/digestd/digest/match"
+	"github.com/digestd/digestd/digest/sqlite"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // corpus is the fixtures' Hugging Face papers stored day by day in a

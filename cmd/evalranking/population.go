@@ -1,13 +1,13 @@
 package main
 
 import (
-	"github.com/digestd/digestd/subscribers/query"
-
 	"fmt"
 	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
+
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // population draws simulated readers from what the training days show:

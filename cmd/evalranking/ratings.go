@@ -14,10 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/digestd/digestd/internal/arxivid"
-
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/rank"
+	"github.com/digestd/digestd/internal/arxivid"
 )
 
 // rating is one line of a ratings file: a user's verdict on a paper.

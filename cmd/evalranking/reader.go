@@ -1,14 +1,13 @@
 package main
 
 import (
-	"github.com/digestd/digestd/subscribers/query"
-
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"strings"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // How a simulated reader votes on the papers a digest shows: a paper that

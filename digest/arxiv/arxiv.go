@@ -15,10 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/digestd/digestd/internal/arxivid"
-
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/download"
+	"github.com/digestd/digestd/internal/arxivid"
 )
 
 // Defaults for the zero values of Client's fields.

@@ -1,10 +1,6 @@
 package email
 
 import (
-	"time"
-
-	"github.com/digestd/digestd/digest/mailer"
-
 	"bytes"
 	"context"
 	"crypto"
@@ -22,9 +18,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-msgauth/dkim"
 
+	"github.com/digestd/digestd/digest/mailer"
 	"github.com/digestd/digestd/digest/mailer/smtptest"
 )
 

@@ -1,13 +1,13 @@
 package email
 
 import (
-	"github.com/digestd/digestd/digest"
-
 	"fmt"
 	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/digestd/digestd/digest"
 )
 
 const (

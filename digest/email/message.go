@@ -1,9 +1,6 @@
 package email
 
 import (
-	"github.com/digestd/digestd/digest"
-	"github.com/digestd/digestd/internal/qp"
-
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,6 +13,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/internal/qp"
 )
 
 // Headers are the sender's side of every message: config smtp.from and

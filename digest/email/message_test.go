@@ -1,9 +1,6 @@
 package email
 
 import (
-	"github.com/digestd/digestd/digest"
-	"github.com/digestd/digestd/internal/qp"
-
 	"bytes"
 	"io"
 	"mime"
@@ -12,6 +9,9 @@ import (
 	"net/mail"
 	"strings"
 	"testing"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/internal/qp"
 )
 
 var testHeaders = Headers{

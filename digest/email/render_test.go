@@ -1,8 +1,6 @@
 package email
 
 import (
-	"github.com/digestd/digestd/digest"
-
 	"flag"
 	"fmt"
 	"os"
@@ -13,6 +11,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/digestd/digestd/digest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")

@@ -1,15 +1,12 @@
 package email
 
 import (
-	"io/fs"
-
-	"github.com/digestd/digestd/digest"
-
 	"bytes"
 	"errors"
 	"fmt"
 	htmpl "html/template"
 	"io"
+	"io/fs"
 	"strconv"
 	"strings"
 	ttmpl "text/template"
@@ -17,6 +14,7 @@ import (
 
 	"github.com/yuin/goldmark"
 
+	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/internal/qp"
 	"github.com/digestd/digestd/templates"
 )

@@ -5,9 +5,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/digestd/digestd/internal/arxivid"
-
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/internal/arxivid"
 )
 
 // FuzzParse feeds the Daily Papers parser arbitrary bytes: it never panics,

@@ -14,10 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/digestd/digestd/internal/arxivid"
-
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/download"
+	"github.com/digestd/digestd/internal/arxivid"
 )
 
 // DefaultURL is the Daily Papers API endpoint.

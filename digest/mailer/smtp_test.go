@@ -1,11 +1,6 @@
 package mailer
 
 import (
-	"github.com/digestd/digestd/digest"
-	"github.com/digestd/digestd/internal/qp"
-
-	"github.com/digestd/digestd/digest/email"
-
 	"bufio"
 	"bytes"
 	"context"
@@ -19,7 +14,10 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/email"
 	"github.com/digestd/digestd/digest/mailer/smtptest"
+	"github.com/digestd/digestd/internal/qp"
 )
 
 func newTestSender(t *testing.T, srv *smtptest.Server, mode string, user, pass string) *SMTP {

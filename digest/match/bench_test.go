@@ -1,8 +1,6 @@
 package match_test
 
 import (
-	"github.com/digestd/digestd/subscribers/query"
-
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/digestd/digestd/digest/hf"
 	"github.com/digestd/digestd/digest/match"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // benchDocs makes n papers from the Hugging Face fixtures as digestbench

@@ -1,8 +1,6 @@
 package match_test
 
 import (
-	"github.com/digestd/digestd/subscribers/query"
-
 	"fmt"
 	"slices"
 	"testing"
@@ -10,6 +8,7 @@ import (
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/match"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // edgePapers exercise one corner of the language each; their titles name

@@ -1,9 +1,6 @@
 package match_test
 
 import (
-	"github.com/digestd/digestd/digest/sqlite"
-	"github.com/digestd/digestd/subscribers/query"
-
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -15,6 +12,8 @@ import (
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/match"
+	"github.com/digestd/digestd/digest/sqlite"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // ftsEnv is a digestd database and its FTS5 matcher: the reference the

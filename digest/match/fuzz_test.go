@@ -10,10 +10,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/digestd/digestd/subscribers/query"
-
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/match"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // choices reads a fuzz input as a stream of decisions; past its end the

@@ -9,7 +9,6 @@ import (
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/internal/unicode61"
-
 	"github.com/digestd/digestd/subscribers/query"
 )
 

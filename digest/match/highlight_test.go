@@ -9,10 +9,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/match"
 	"github.com/digestd/digestd/digest/sqlite"
-
-	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers/query"
 )
 

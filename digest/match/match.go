@@ -21,15 +21,14 @@
 package match
 
 import (
-	"github.com/digestd/digestd/digest"
-
-	"github.com/digestd/digestd/subscribers/query"
-
 	"math"
 	mbits "math/bits"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // Filter selects the papers of an index a query may match, as a

@@ -1,8 +1,6 @@
 package match
 
 import (
-	"github.com/digestd/digestd/subscribers/query"
-
 	mbits "math/bits"
 	"slices"
 	"sort"
@@ -11,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/digestd/digestd/internal/unicode61"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // phrase is a text term as FTS5 reads the expression sqlite.Matcher

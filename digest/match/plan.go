@@ -1,12 +1,12 @@
 package match
 
 import (
-	"github.com/digestd/digestd/subscribers/query"
-
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // ErrInvalid is the error of Match for a syntax tree that query.Parse

@@ -1,16 +1,15 @@
 package match_test
 
 import (
-	"github.com/digestd/digestd/digest"
-	"github.com/digestd/digestd/subscribers/query"
-
 	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"testing"
 
+	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/match"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // TestHandBuiltTreesAgainstFTS compares the engine with FTS5 on syntax

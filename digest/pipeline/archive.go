@@ -7,15 +7,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/digestd/digestd/internal/arxivid"
-
-	"github.com/digestd/digestd/digest/email"
-
-	"github.com/digestd/digestd/digest/match"
-
-	"github.com/digestd/digestd/digest/sqlite"
-
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/email"
+	"github.com/digestd/digestd/digest/match"
+	"github.com/digestd/digestd/digest/sqlite"
+	"github.com/digestd/digestd/internal/arxivid"
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
 	"github.com/digestd/digestd/subscribers/web"

@@ -7,10 +7,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/rank"
 	"github.com/digestd/digestd/digest/sqlite"
-
-	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"
 )

@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/digestd/digestd/digest/email"
-
 	"github.com/digestd/digestd/subscribers"
 )
 

@@ -7,9 +7,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/digestd/digestd/digest/sqlite"
-
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/sqlite"
 )
 
 // Fetcher pulls papers from every configured source into the store.

@@ -1,8 +1,6 @@
 package pipeline_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-
 	"context"
 	"database/sql"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/arxiv"
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/digest/download"
 	"github.com/digestd/digestd/digest/hf"
 	"github.com/digestd/digestd/digest/pipeline"

@@ -2,16 +2,14 @@ package pipeline
 
 import (
 	"context"
-
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/match"
 	"github.com/digestd/digestd/digest/rank"
 	"github.com/digestd/digestd/digest/sqlite"
-
-	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/internal/recent"
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/digest/digesttest"
-
 	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/query"

@@ -9,9 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/digestd/digestd/digest/email"
-
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/email"
 	"github.com/digestd/digestd/subscribers"
 )
 

@@ -1,10 +1,6 @@
 package pipeline_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-	"github.com/digestd/digestd/digest/email"
-	"github.com/digestd/digestd/digest/mailer"
-
 	"bytes"
 	"context"
 	"database/sql"
@@ -20,12 +16,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digestd/digestd/digest/pipeline"
-	"github.com/digestd/digestd/digest/sqlite"
-
 	"github.com/emersion/go-smtp"
 
+	"github.com/digestd/digestd/digest/digesttest"
+	"github.com/digestd/digestd/digest/email"
+	"github.com/digestd/digestd/digest/mailer"
 	"github.com/digestd/digestd/digest/mailer/smtptest"
+	"github.com/digestd/digestd/digest/pipeline"
+	"github.com/digestd/digestd/digest/sqlite"
 	"github.com/digestd/digestd/subscribers"
 )
 

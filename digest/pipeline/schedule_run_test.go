@@ -1,14 +1,13 @@
 package pipeline_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-
 	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/digest/mailer/smtptest"
 	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/digestd/digestd/subscribers"

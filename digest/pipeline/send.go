@@ -8,12 +8,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/email"
-
 	"github.com/digestd/digestd/digest/mailer"
 	"github.com/digestd/digestd/digest/sqlite"
-
-	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/subscribers"
 )
 

@@ -1,8 +1,6 @@
 package pipeline_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-
 	"database/sql"
 	"sync/atomic"
 	"testing"
@@ -10,6 +8,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/digest/mailer/smtptest"
 	"github.com/digestd/digestd/digest/pipeline"
 	"github.com/digestd/digestd/subscribers"

@@ -1,9 +1,6 @@
 package pipeline_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-	"github.com/digestd/digestd/digest/mailer"
-
 	"bufio"
 	"bytes"
 	"context"
@@ -19,6 +16,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/digestd/digestd/digest/digesttest"
+	"github.com/digestd/digestd/digest/mailer"
 	"github.com/digestd/digestd/digest/mailer/smtptest"
 	"github.com/digestd/digestd/digest/pipeline"
 )

@@ -1,8 +1,6 @@
 package pipeline_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/digest/mailer/smtptest"
 	"github.com/digestd/digestd/digest/pipeline"
 )

@@ -1,8 +1,6 @@
 package rank
 
 import (
-	"github.com/digestd/digestd/subscribers/query"
-
 	"cmp"
 	"math"
 	"slices"
@@ -10,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/subscribers/query"
 )
 
 // Bits is how many bits of a feature's hash name its bucket: 2^20 buckets,

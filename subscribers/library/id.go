@@ -1,11 +1,11 @@
 package library
 
 import (
-	"github.com/digestd/digestd/internal/arxivid"
-
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/digestd/digestd/internal/arxivid"
 )
 
 var (

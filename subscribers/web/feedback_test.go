@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-
 	"context"
 	"fmt"
 	"net/http"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/subscribers"
 )
 

@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-
 	"context"
 	"fmt"
 	"net/http"
@@ -12,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/web"
 )

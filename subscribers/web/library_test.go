@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-
 	"bytes"
 	"mime/multipart"
 	"net/http"
@@ -13,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/subscribers"
 	"github.com/digestd/digestd/subscribers/library"
 )

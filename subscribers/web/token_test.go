@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-
 	"bytes"
 	"crypto/sha256"
 	"mime/multipart"
@@ -14,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/subscribers"
 )
 

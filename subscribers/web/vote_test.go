@@ -1,13 +1,12 @@
 package web_test
 
 import (
-	"github.com/digestd/digestd/digest/digesttest"
-
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/subscribers"
 )
 
