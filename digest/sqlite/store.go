@@ -55,9 +55,9 @@ func (s *Store) Close() error {
 func (s *Store) DB() *sql.DB { return s.db }
 
 // write runs fn in a write transaction, after any other write of the
-// Store's has finished. The transaction
-// first applies the sent log, so that fn sees every send recorded before
-// it, as it would had each been written to the outbox.
+// Store's has finished. The transaction first applies the sent log, so
+// that fn sees every send recorded before it, as it would had each been
+// written to the outbox.
 func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	s.writes.Lock()
 	defer s.writes.Unlock()
