@@ -60,13 +60,13 @@ type frame struct {
 type cutTemplate struct {
 	parts []framePart
 	// between is what the template writes between two papers.
-	between qp.Piece
+	between string
 }
 
 // framePart is the template's text before a value, and the value's field;
 // fields after the last part.
 type framePart struct {
-	text  qp.Piece
+	text  string
 	field int
 }
 
@@ -127,7 +127,7 @@ func (fs *frames) cut(out string) (cutTemplate, error) {
 	for {
 		i := strings.Index(out, fs.prefix)
 		if i < 0 {
-			c.parts = append(c.parts, framePart{text: qp.Shared(out), field: fields})
+			c.parts = append(c.parts, framePart{text: out, field: fields})
 			break
 		}
 		end := i + len(fs.prefix) + 2
@@ -139,12 +139,12 @@ func (fs *frames) cut(out string) (cutTemplate, error) {
 			if len(c.parts) == 0 || c.parts[len(c.parts)-1].field != fieldItems {
 				return cutTemplate{}, fmt.Errorf("the papers are not written one after the other")
 			}
-			c.between, between = qp.Shared(out[:i]), true
+			c.between, between = out[:i], true
 		} else {
 			if f == fieldItems {
 				items++
 			}
-			c.parts = append(c.parts, framePart{text: qp.Shared(out[:i]), field: f})
+			c.parts = append(c.parts, framePart{text: out[:i], field: f})
 		}
 		out = out[end:]
 	}
@@ -169,7 +169,7 @@ func (c *cutTemplate) fill(b *qp.Body, v *digestValues, n, perItem int, item fun
 				item(b, i)
 			}
 		case p.field < fieldItems:
-			b.AddString(v[p.field])
+			b.Add(v[p.field])
 		}
 	}
 }

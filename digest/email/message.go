@@ -165,7 +165,7 @@ func (h Headers) write(buf []byte, m *message, r Rendered) ([]byte, error) {
 	var random [16]byte
 	_, _ = rand.Read(random[:]) // crypto/rand.Read never fails on supported platforms
 	boundary := hex.EncodeToString(random[:])
-	// One allocation at most: most of the bodies are encoded already.
+	// One allocation, mostly: room for the bodies encoded.
 	b := slices.Grow(buf[:0], 1024+r.Text.EncodedLen()+r.HTML.EncodedLen())
 	for _, f := range m.headers {
 		b = appendHeader(b, f.name, f.value)

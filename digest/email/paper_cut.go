@@ -11,7 +11,7 @@ import (
 // paperCut is a "paper" template's output cut at its placeholders, into
 // the segments between the links to the reader's manage page (any number
 // of them, anywhere). A segment is a list of runs: the template's text,
-// encoded once, and the field of the placeholder after it — the parts that
+// and the field of the placeholder after it — the parts that
 // depend on the topics that matched the paper, in any order.
 type paperCut struct {
 	segments [][]run
@@ -20,7 +20,7 @@ type paperCut struct {
 // run is a template's text before a placeholder, and the placeholder's
 // field; paperFields after the last.
 type run struct {
-	text  qp.Piece
+	text  string
 	field int
 }
 
@@ -31,7 +31,7 @@ func (fs *frames) cutPaper(out string) (paperCut, error) {
 	for {
 		i := strings.Index(out, fs.prefix)
 		if i < 0 {
-			seg = append(seg, run{qp.Shared(out), paperFields})
+			seg = append(seg, run{out, paperFields})
 			break
 		}
 		end := i + len(fs.prefix) + 2
@@ -40,10 +40,10 @@ func (fs *frames) cutPaper(out string) (paperCut, error) {
 		case err != nil || f < 0 || f >= paperFields || f != fieldManage && f < fields:
 			return paperCut{}, fmt.Errorf("unknown placeholder %q", out[i:end])
 		case f == fieldManage:
-			c.segments = append(c.segments, append(seg, run{qp.Shared(out[:i]), paperFields}))
+			c.segments = append(c.segments, append(seg, run{out[:i], paperFields}))
 			seg = nil
 		default:
-			seg = append(seg, run{qp.Shared(out[:i]), f})
+			seg = append(seg, run{out[:i], f})
 		}
 		out = out[end:]
 	}
@@ -52,16 +52,16 @@ func (fs *frames) cutPaper(out string) (paperCut, error) {
 }
 
 // parts are a paper's parts that depend on the topics that matched it —
-// title, snippet, "matched" line, by field from fieldTitle — each encoded
+// title, snippet, "matched" line, by field from fieldTitle — each rendered
 // once for every digest that carries it.
-type parts [paperFields - fieldTitle]qp.Piece
+type parts [paperFields - fieldTitle]string
 
 // write writes the paper into b: its segments with the parts put in, the
-// reader's manage URL between them (link gives the piece for the kth).
-func (c *paperCut) write(b *qp.Body, ps *parts, link func(k int) qp.Piece) {
+// reader's manage URL between them.
+func (c *paperCut) write(b *qp.Body, ps *parts, manage string) {
 	for k, seg := range c.segments {
 		if k > 0 {
-			b.Add(link(k - 1))
+			b.Add(manage)
 		}
 		for _, r := range seg {
 			b.Add(r.text)
@@ -75,24 +75,24 @@ func (c *paperCut) write(b *qp.Body, ps *parts, link func(k int) qp.Piece) {
 // title is a paper's title as a set of topics highlights it: the pieces of
 // both parts that show it, and what the digest around it needs.
 type title struct {
-	html    qp.Piece
+	html    string
 	plain   string // for the subject and the preheader
 	starred string // matched words *starred*, for the text part
 	// headings are how the text part heads the paper as one of papers 1
 	// to 9 and 10 to 99: the starred title wrapped after "1." and "10.",
 	// the number left out (heading).
-	headings [2]qp.Piece
+	headings [2]string
 }
 
 // heading is how the text part heads the paper when it is the nth of its
 // digest, textHeading in two pieces: "n." and the rest. (A piece ending
 // in a space would have it encoded, =20.)
-func (t *title) heading(n int) (num string, rest qp.Piece) {
+func (t *title) heading(n int) (num string, rest string) {
 	num = strconv.Itoa(n) + "."
-	if w := len(num) - 2; w < len(t.headings) && t.headings[w].Len() > 0 {
+	if w := len(num) - 2; w < len(t.headings) && len(t.headings[w]) > 0 {
 		return num, t.headings[w]
 	}
-	return "", qp.Repeated(textHeading(n, t.starred))
+	return "", textHeading(n, t.starred)
 }
 
 // setHeadings wraps the starred title after "1." and "10.".
@@ -100,7 +100,7 @@ func (t *title) setHeadings() {
 	for w, n := range []int{1, 10} {
 		prefix := strconv.Itoa(n) + ". "
 		if h := textHeading(n, t.starred); len(h) > len(prefix) {
-			t.headings[w] = qp.Repeated(h[len(prefix)-1:])
+			t.headings[w] = h[len(prefix)-1:]
 		}
 	}
 }

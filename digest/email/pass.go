@@ -17,8 +17,8 @@ import (
 // rendered once with placeholders for each digest's values (frames); each
 // paper is rendered once with placeholders for its title, snippet and
 // "matched" line, and each of those once for every digest that shows it
-// alike; all of it is kept quoted-printable encoded, so that composing a
-// digest copies it (qp.Body). NewRenderer checks that the two agree on
+// alike; a digest is those pieces with its own values between them
+// (qp.Body), encoded as one text when composed. NewRenderer checks that the two agree on
 // sample digests, and the tests check it on random ones. It is safe for
 // concurrent use.
 type PassRenderer struct {
@@ -29,8 +29,8 @@ type PassRenderer struct {
 	// matched are the parts themselves, which many sets of topics share.
 	items    *recent.Map[paperKey, *item]
 	titles   *recent.Map[spansKey, *title]
-	snippets *recent.Map[spansKey, *[2]qp.Piece]
-	matched  *recent.Map[string, *[2]qp.Piece]
+	snippets *recent.Map[spansKey, *[2]string]
+	matched  *recent.Map[string, *[2]string]
 }
 
 // passPapers is how many papers and titles a pass keeps rendered, a
@@ -70,8 +70,8 @@ func (r *Renderer) ForPass() *PassRenderer {
 		paperCuts: recent.New[int64, *[2]paperCut](passPapers),
 		items:     recent.New[paperKey, *item](passItems),
 		titles:    recent.New[spansKey, *title](passPapers),
-		snippets:  recent.New[spansKey, *[2]qp.Piece](passItems),
-		matched:   recent.New[string, *[2]qp.Piece](passPapers)}
+		snippets:  recent.New[spansKey, *[2]string](passItems),
+		matched:   recent.New[string, *[2]string](passPapers)}
 }
 
 // Render builds the email for one digest, as Renderer.Render does.
@@ -116,27 +116,15 @@ func (p *PassRenderer) Render(d *digest.Digest) (Rendered, error) {
 		f = &p.r.frames.view[1]
 	}
 	out := Rendered{Subject: view.Subject}
-	// The reader's manage URL goes between the segments of each paper: a
-	// piece for each place, which most papers reach at the same column.
-	var htmlLinks, textLinks []qp.Piece
-	link := func(links *[]qp.Piece, url string) func(int) qp.Piece {
-		return func(k int) qp.Piece {
-			for len(*links) <= k {
-				*links = append(*links, qp.Repeated(url))
-			}
-			return (*links)[k]
-		}
-	}
-	htmlLink, textLink := link(&htmlLinks, hv[fieldManage]), link(&textLinks, d.ManageURL)
 	f.html.fill(&out.HTML, &hv, len(items), 9, func(b *qp.Body, i int) {
-		cuts[i][0].write(b, &items[i].html, htmlLink)
+		cuts[i][0].write(b, &items[i].html, hv[fieldManage])
 	})
 	f.text.fill(&out.Text, &v, len(items), 10, func(b *qp.Body, i int) {
 		num, rest := items[i].title.heading(i + 1)
-		b.AddString(num)
+		b.Add(num)
 		b.Add(rest)
-		b.AddString("\n")
-		cuts[i][1].write(b, &items[i].text, textLink)
+		b.Add("\n")
+		cuts[i][1].write(b, &items[i].text, d.ManageURL)
 	})
 	return out, nil
 }
@@ -164,7 +152,7 @@ func (p *PassRenderer) item(it digest.Item) (*item, error) {
 		return nil, err
 	}
 	x.html = parts{x.title.html, s[0], m[0]}
-	x.text = parts{{}, s[1], m[1]}
+	x.text = parts{"", s[1], m[1]}
 	p.items.Put(key, x)
 	return x, nil
 }
@@ -179,7 +167,7 @@ func (p *PassRenderer) title(it digest.Item, spans []digest.Span) (*title, error
 	if err != nil {
 		return nil, fmt.Errorf("render paper %s: %w", it.Paper.ID, err)
 	}
-	t := &title{html: qp.Shared(html), plain: plainSpans(spans), starred: Star(spans)}
+	t := &title{html: html, plain: plainSpans(spans), starred: Star(spans)}
 	t.setHeadings()
 	p.titles.Put(key, t)
 	return t, nil
@@ -187,7 +175,7 @@ func (p *PassRenderer) title(it digest.Item, spans []digest.Span) (*title, error
 
 // snippet renders a paper's snippet as highlighted, HTML and text, once a
 // pass.
-func (p *PassRenderer) snippet(it digest.Item, spans []digest.Span) (*[2]qp.Piece, error) {
+func (p *PassRenderer) snippet(it digest.Item, spans []digest.Span) (*[2]string, error) {
 	key := spansKey{it.PaperID, spansSignature(spans)}
 	if s, ok := p.snippets.Get(key); ok {
 		return s, nil
@@ -200,14 +188,14 @@ func (p *PassRenderer) snippet(it digest.Item, spans []digest.Span) (*[2]qp.Piec
 	if err != nil {
 		return nil, fmt.Errorf("render paper %s: %w", it.Paper.ID, err)
 	}
-	s := &[2]qp.Piece{qp.Shared(html), qp.Shared(text)}
+	s := &[2]string{html, text}
 	p.snippets.Put(key, s)
 	return s, nil
 }
 
 // matchedLine renders the line naming the topics that matched, HTML and
 // text, once a pass: it is the same for every paper they match.
-func (p *PassRenderer) matchedLine(matched string) (*[2]qp.Piece, error) {
+func (p *PassRenderer) matchedLine(matched string) (*[2]string, error) {
 	if m, ok := p.matched.Get(matched); ok {
 		return m, nil
 	}
@@ -219,7 +207,7 @@ func (p *PassRenderer) matchedLine(matched string) (*[2]qp.Piece, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &[2]qp.Piece{qp.Shared(html), qp.Shared(text)}
+	m := &[2]string{html, text}
 	p.matched.Put(matched, m)
 	return m, nil
 }

@@ -14,28 +14,25 @@ import (
 // CRLF line breaks; and what SMTP would: no line starts with a dot.
 func checkQP(t *testing.T, text string) {
 	t.Helper()
-	checkEncoded(t, text, Append(nil, text))
-	// A body whose pieces are encoded apart, some once for many messages,
-	// cut anywhere but inside a CRLF; the second half is written four
-	// times, at columns that differ and then at the one before (encoded
-	// keeps its first line encoded as last written).
+	checkEncoded(t, text, AppendBody(nil, Text(text)))
+	// A body of pieces cut anywhere but inside a CRLF, the second half
+	// written four times, at columns that differ and then at the same.
 	cut := len(text) / 2
 	if cut > 0 && text[cut-1] == '\r' && text[cut] == '\n' {
 		cut++
 	}
-	for _, shared := range []bool{false, true} {
-		first := Piece{s: text[:cut]}
-		if shared {
-			first = Shared(first.s)
-		}
-		second := Shared(text[cut:])
-		b := Body{pieces: []Piece{first, second, {s: "|"}, second, {s: "|\n"}, second, {s: "|\n"}, second}}
-		want := text + "|" + text[cut:] + "|\n" + text[cut:] + "|\n" + text[cut:]
-		if got := b.String(); got != want {
-			t.Fatalf("body of %q reads %q", want, got)
-		}
-		checkEncoded(t, want, AppendBody(nil, b))
+	var b Body
+	for _, p := range []string{text[:cut], text[cut:], "|", text[cut:], "|\n", text[cut:], "|\n", text[cut:]} {
+		b.Add(p)
 	}
+	want := text + "|" + text[cut:] + "|\n" + text[cut:] + "|\n" + text[cut:]
+	if got := b.String(); got != want {
+		t.Fatalf("body of %q reads %q", want, got)
+	}
+	if b.Len() != len(want) {
+		t.Fatalf("body of %q: Len %d, want %d", want, b.Len(), len(want))
+	}
+	checkEncoded(t, want, AppendBody(nil, b))
 }
 
 func checkEncoded(t *testing.T, text string, enc []byte) {
