@@ -11,8 +11,8 @@ import (
 // paperCut is a "paper" template's output cut at its placeholders, into
 // the segments between the links to the reader's manage page (any number
 // of them, anywhere). A segment is a list of runs: the template's text,
-// and the field of the placeholder after it — the parts that
-// depend on the topics that matched the paper, in any order.
+// and the field of the placeholder after it — the parts that depend on
+// the topics that matched the paper, in any order.
 type paperCut struct {
 	segments [][]run
 }
@@ -87,7 +87,7 @@ type title struct {
 // heading is how the text part heads the paper when it is the nth of its
 // digest, textHeading in two pieces: "n." and the rest. (A piece ending
 // in a space would have it encoded, =20.)
-func (t *title) heading(n int) (num string, rest string) {
+func (t *title) heading(n int) (num, rest string) {
 	num = strconv.Itoa(n) + "."
 	if w := len(num) - 2; w < len(t.headings) && len(t.headings[w]) > 0 {
 		return num, t.headings[w]

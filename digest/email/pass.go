@@ -18,9 +18,9 @@ import (
 // paper is rendered once with placeholders for its title, snippet and
 // "matched" line, and each of those once for every digest that shows it
 // alike; a digest is those pieces with its own values between them
-// (qp.Body), encoded as one text when composed. NewRenderer checks that the two agree on
-// sample digests, and the tests check it on random ones. It is safe for
-// concurrent use.
+// (qp.Body), encoded as one text when composed. NewRenderer checks that
+// the two agree on sample digests, and the tests check it on random ones.
+// It is safe for concurrent use.
 type PassRenderer struct {
 	r *Renderer
 	// paperCuts are the papers rendered with placeholders, by row id.
