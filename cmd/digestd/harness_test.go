@@ -11,11 +11,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/digest/mailer/smtptest"
 	"github.com/digestd/digestd/digest/sqlite"
 )
@@ -51,7 +51,7 @@ func startSources(t *testing.T) *sources {
 	t.Cleanup(s.hf.Close)
 	page := readFixture(t, "arxiv_api_query_cat-csAI-OR-csLG_50entries.xml")
 	empty := readFixture(t, "arxiv_api_empty_totalResults0.xml")
-	byID := idListFixtures(t)
+	byID := digesttest.IDList(t)
 	s.arxiv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/atom+xml")
 		// The capture's totalResults is in the hundreds of thousands: later
@@ -60,7 +60,7 @@ func startSources(t *testing.T) *sources {
 		case s.arxivBody != nil:
 			w.Write(s.arxivBody)
 		case r.URL.Query().Get("id_list") != "":
-			w.Write(byID(strings.Split(r.URL.Query().Get("id_list"), ",")))
+			w.Write([]byte(byID(strings.Split(r.URL.Query().Get("id_list"), ","))))
 		case r.URL.Query().Get("start") == "0":
 			w.Write(page)
 		default:
@@ -69,33 +69,6 @@ func startSources(t *testing.T) *sources {
 	}))
 	t.Cleanup(s.arxiv.Close)
 	return s
-}
-
-// idListFixtures answers an id_list request as arXiv would from the two
-// captured id_list responses: an entry for each id they hold, none for
-// the others.
-func idListFixtures(t *testing.T) func(ids []string) []byte {
-	t.Helper()
-	entry := regexp.MustCompile(`(?s)<entry>.*?</entry>`)
-	known := map[string]string{}
-	var head string
-	for id, name := range map[string]string{
-		"1707.08567":       "arxiv_api_idlist_1707.08567_34authors_nonascii.xml",
-		"astro-ph/0601001": "arxiv_api_idlist_astro-ph_0601001_oldid_affiliation.xml",
-	} {
-		feed := string(readFixture(t, name))
-		known[id] = entry.FindString(feed)
-		head = feed[:strings.Index(feed, "<entry>")]
-	}
-	return func(ids []string) []byte {
-		var entries []string
-		for _, id := range ids {
-			if e, ok := known[id]; ok {
-				entries = append(entries, e)
-			}
-		}
-		return []byte(head + strings.Join(entries, "\n") + "</feed>")
-	}
 }
 
 func readFixture(t *testing.T, name string) []byte {

@@ -4,39 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/digestd/digestd/digest/arxiv"
+	"github.com/digestd/digestd/digest/digesttest"
 )
 
-// idServer answers id_list requests as arXiv does, from the two captured
-// id_list responses: the entry of each id it knows, none for the others.
+// idServer answers id_list requests as arXiv does (digesttest.IDList).
 func idServer(t *testing.T) func(url.Values) (int, string) {
-	t.Helper()
-	entry := regexp.MustCompile(`(?s)<entry>.*?</entry>`)
-	known := map[string]string{}
-	var head string
-	for id, name := range map[string]string{
-		"1707.08567":       "arxiv_api_idlist_1707.08567_34authors_nonascii.xml",
-		"astro-ph/0601001": "arxiv_api_idlist_astro-ph_0601001_oldid_affiliation.xml",
-	} {
-		feed := string(readFixture(t, name))
-		known[id] = entry.FindString(feed)
-		head = feed[:strings.Index(feed, "<entry>")]
-	}
-	total := regexp.MustCompile(`<opensearch:totalResults>\d+`)
+	feed := digesttest.IDList(t)
 	return func(q url.Values) (int, string) {
-		var entries []string
-		for _, id := range strings.Split(q.Get("id_list"), ",") {
-			if e, ok := known[id]; ok {
-				entries = append(entries, e)
-			}
-		}
-		h := total.ReplaceAllString(head, fmt.Sprintf("<opensearch:totalResults>%d", len(entries)))
-		return 200, h + strings.Join(entries, "\n") + "</feed>"
+		return 200, feed(strings.Split(q.Get("id_list"), ","))
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -34,29 +33,14 @@ type idListServer struct {
 
 func startIDList(t *testing.T) *idListServer {
 	t.Helper()
-	entry := regexp.MustCompile(`(?s)<entry>.*?</entry>`)
-	known := map[string]string{}
-	var head string
-	for id, name := range map[string]string{
-		"1707.08567":       "arxiv_api_idlist_1707.08567_34authors_nonascii.xml",
-		"astro-ph/0601001": "arxiv_api_idlist_astro-ph_0601001_oldid_affiliation.xml",
-	} {
-		feed := string(digesttest.Fixture(t, name))
-		known[id] = entry.FindString(feed)
-		head = feed[:strings.Index(feed, "<entry>")]
-	}
+	feed := digesttest.IDList(t)
 	s := &idListServer{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var entries []string
-		for _, id := range strings.Split(r.URL.Query().Get("id_list"), ",") {
-			s.mu.Lock()
-			s.asked = append(s.asked, id)
-			s.mu.Unlock()
-			if e, ok := known[id]; ok {
-				entries = append(entries, e)
-			}
-		}
-		w.Write([]byte(head + strings.Join(entries, "\n") + "</feed>"))
+		ids := strings.Split(r.URL.Query().Get("id_list"), ",")
+		s.mu.Lock()
+		s.asked = append(s.asked, ids...)
+		s.mu.Unlock()
+		w.Write([]byte(feed(ids)))
 	}))
 	t.Cleanup(s.Close)
 	return s
