@@ -32,7 +32,8 @@ var randomTopics = []string{
 
 // randomDigests makes n digests of the fixtures' papers for random readers:
 // random topics, marked as a pass marks them (the same topics mark a paper
-// the same way), random links, with and without "view in browser".
+// the same way), some raised by a model, random links, with and without
+// "view in browser".
 func randomDigests(t *testing.T, rng *rand.Rand, n int) []*digest.Digest {
 	t.Helper()
 	var papers []digest.Paper
@@ -66,9 +67,15 @@ func randomDigests(t *testing.T, rng *rand.Rand, n int) []*digest.Digest {
 				}
 				topics, terms = append(topics, randomTopics[k]), append(terms, q.Terms()...)
 			}
+			// A paper the reader's model raised names the paper liked,
+			// whatever the topics.
+			var like string
+			if rng.IntN(3) == 0 {
+				like = papers[rng.IntN(len(papers))].Title
+			}
 			d.Items = append(d.Items, digest.Item{PaperID: int64(j), Paper: p, Topics: topics,
 				Title:   match.Highlight(p.Title, terms),
-				Snippet: match.Snippet(p.Abstract, terms, 280)})
+				Snippet: match.Snippet(p.Abstract, terms, 280), Like: like})
 		}
 		ds[i] = d
 	}

@@ -44,8 +44,8 @@ func NewItemView(it digest.Item) ItemView {
 }
 
 // highlights is what of the item depends on the topics that matched it:
-// its title and snippet cleaned and cut to size, and the topics (with the
-// liked paper it is like, when the reader's model raised it).
+// its title and snippet cleaned and cut to size, and the "matched" line
+// (see matchedLine).
 func highlights(it digest.Item) (title, snippet []digest.Span, matched string) {
 	p := it.Paper
 	title = cleanSpans(it.Title)
@@ -59,6 +59,12 @@ func highlights(it digest.Item) (title, snippet []digest.Span, matched string) {
 	if len(snippet) == 0 {
 		snippet = cleanSpans([]digest.Span{{Text: p.Abstract}})
 	}
+	return cutSpans(title, maxTitleRunes), cutSpans(snippet, maxSnippetRunes), matchedLine(it)
+}
+
+// matchedLine is the topics that matched the item, and the liked paper
+// it is like when the reader's model raised it.
+func matchedLine(it digest.Item) string {
 	var why []string
 	for _, t := range it.Topics {
 		if t = oneLine(t); t != "" {
@@ -68,7 +74,7 @@ func highlights(it digest.Item) (title, snippet []digest.Span, matched string) {
 	if like := oneLine(it.Like); like != "" {
 		why = append(why, "like “"+shorten(like, 80)+"”")
 	}
-	return cutSpans(title, maxTitleRunes), cutSpans(snippet, maxSnippetRunes), shorten(strings.Join(why, " · "), 200)
+	return shorten(strings.Join(why, " · "), 200)
 }
 
 func newPaperInfo(p digest.Paper) paperInfo {

@@ -27,6 +27,8 @@ type PassRenderer struct {
 	paperCuts *recent.Map[int64, *[2]paperCut]
 	// items are a paper's parts for a set of topics; titles, snippets and
 	// matched are the parts themselves, which many sets of topics share.
+	// An item's "matched" line names the paper liked too, when the
+	// reader's model raised it: that line is apart from the item.
 	items    *recent.Map[paperKey, *item]
 	titles   *recent.Map[spansKey, *title]
 	snippets *recent.Map[spansKey, *[2]string]
@@ -46,8 +48,8 @@ const (
 // pass, the items with the same key render the same (the pass reads each
 // paper once, so a row id names the same paper all pass long).
 type paperKey struct {
-	paper int64
-	why   string // the topics' queries and the paper liked, one a line
+	paper  int64
+	topics string // the topics' queries, one a line
 }
 
 // spansKey is a paper's title or snippet as highlighted: which of its
@@ -57,11 +59,20 @@ type spansKey struct {
 	spans string
 }
 
-// item is a paper rendered for a set of topics: its title and its parts
-// in the HTML and the text part.
+// item is a paper rendered for a set of topics: its title, snippet and
+// "matched" line, HTML and text.
 type item struct {
-	title      *title
-	html, text parts
+	title            *title
+	snippet, matched *[2]string
+}
+
+// parts are the item's parts in the HTML (i = 0) or the text part (1),
+// with the "matched" line m.
+func (x *item) parts(i int, m *[2]string) parts {
+	if i == 0 {
+		return parts{x.title.html, x.snippet[0], m[0]}
+	}
+	return parts{"", x.snippet[1], m[1]}
 }
 
 // ForPass returns a PassRenderer for one delivery pass.
@@ -80,6 +91,7 @@ func (p *PassRenderer) Render(d *digest.Digest) (Rendered, error) {
 		return Rendered{}, err
 	}
 	items := make([]*item, len(d.Items))
+	matched := make([]*[2]string, len(d.Items))
 	cuts := make([]*[2]paperCut, len(d.Items))
 	titles := make([]string, len(d.Items))
 	for i, it := range d.Items {
@@ -89,6 +101,12 @@ func (p *PassRenderer) Render(d *digest.Digest) (Rendered, error) {
 		}
 		if items[i], err = p.item(it); err != nil {
 			return Rendered{}, err
+		}
+		matched[i] = items[i].matched
+		if it.Like != "" {
+			if matched[i], err = p.matchedLine(matchedLine(it)); err != nil {
+				return Rendered{}, err
+			}
 		}
 		titles[i] = items[i].title.plain
 	}
@@ -117,42 +135,42 @@ func (p *PassRenderer) Render(d *digest.Digest) (Rendered, error) {
 	}
 	out := Rendered{Subject: view.Subject}
 	f.html.fill(&out.HTML, &hv, len(items), 9, func(b *qp.Body, i int) {
-		cuts[i][0].write(b, &items[i].html, hv[fieldManage])
+		ps := items[i].parts(0, matched[i])
+		cuts[i][0].write(b, &ps, hv[fieldManage])
 	})
 	f.text.fill(&out.Text, &v, len(items), 10, func(b *qp.Body, i int) {
 		num, rest := items[i].title.heading(i + 1)
 		b.Add(num)
 		b.Add(rest)
 		b.Add("\n")
-		cuts[i][1].write(b, &items[i].text, d.ManageURL)
+		ps := items[i].parts(1, matched[i])
+		cuts[i][1].write(b, &ps, d.ManageURL)
 	})
 	return out, nil
 }
 
 // item renders the parts of one paper of a digest that depend on the
 // topics that matched it, once for each set of topics, each part once for
-// every set that shows it alike.
+// every set that shows it alike. Its "matched" line leaves out the paper
+// liked.
 func (p *PassRenderer) item(it digest.Item) (*item, error) {
-	key := paperKey{it.PaperID, strings.Join(it.Topics, "\n") + "\n" + it.Like}
+	key := paperKey{it.PaperID, strings.Join(it.Topics, "\n")}
 	if x, ok := p.items.Get(key); ok {
 		return x, nil
 	}
+	it.Like = ""
 	titleSpans, snippet, matched := highlights(it)
 	x := &item{}
 	var err error
 	if x.title, err = p.title(it, titleSpans); err != nil {
 		return nil, err
 	}
-	s, err := p.snippet(it, snippet)
-	if err != nil {
+	if x.snippet, err = p.snippet(it, snippet); err != nil {
 		return nil, err
 	}
-	m, err := p.matchedLine(matched)
-	if err != nil {
+	if x.matched, err = p.matchedLine(matched); err != nil {
 		return nil, err
 	}
-	x.html = parts{x.title.html, s[0], m[0]}
-	x.text = parts{"", s[1], m[1]}
 	p.items.Put(key, x)
 	return x, nil
 }

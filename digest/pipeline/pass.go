@@ -52,7 +52,7 @@ type passCache struct {
 	matches     *recent.Map[matchKey, []digest.Match]
 	highlighted *recent.Map[highlightKey, *highlighted]
 	texts       *recent.Map[int64, *paperText]
-	vectors     *recent.Map[int64, rank.Vector]
+	features    *recent.Map[int64, rank.Vector]
 	// papers are the papers in digests, read once a pass.
 	papers map[int64]*digest.Paper
 	// last is the newest paper when the pass began: every digest of a
@@ -103,7 +103,7 @@ func newPassCache() *passCache {
 		papers:      map[int64]*digest.Paper{},
 		highlighted: recent.New[highlightKey, *highlighted](passHighlights),
 		texts:       recent.New[int64, *paperText](passTexts),
-		vectors:     recent.New[int64, rank.Vector](passTexts),
+		features:    recent.New[int64, rank.Vector](passTexts),
 	}
 }
 
@@ -136,15 +136,36 @@ func (c *passCache) text(id int64, p *digest.Paper) *paperText {
 	return t
 }
 
-// vector returns the paper's features for the readers' models,
-// computing them the first time the pass meets the paper.
-func (c *passCache) vector(id int64, p *digest.Paper) rank.Vector {
-	if v, ok := c.vectors.Get(id); ok {
-		return v
+// vectors returns the papers' features for the readers' models, by row
+// id, computing them the first time the pass meets a paper.
+func (c *passCache) vectors(ctx context.Context, s *sqlite.Store, ids []int64) ([]rank.Vector, error) {
+	vs := make([]rank.Vector, len(ids))
+	var missing []int64
+	for i, id := range ids {
+		var ok bool
+		if vs[i], ok = c.features.Get(id); !ok {
+			missing = append(missing, id)
+		}
 	}
-	v := rank.Featurize(*p)
-	c.vectors.Put(id, v)
-	return v
+	if len(missing) == 0 {
+		return vs, nil
+	}
+	papers, err := c.papersByID(ctx, s, missing)
+	if err != nil {
+		return nil, err
+	}
+	featurized := make(map[int64]rank.Vector, len(missing))
+	for i, id := range missing {
+		v := rank.Featurize(*papers[i])
+		c.features.Put(id, v)
+		featurized[id] = v
+	}
+	for i, id := range ids {
+		if v, ok := featurized[id]; ok {
+			vs[i] = v
+		}
+	}
+	return vs, nil
 }
 
 // lastPaper returns the newest stored paper, reading it the first time.

@@ -20,15 +20,12 @@ func (b *Builder) rerank(ctx context.Context, model *rank.Model, picks []pick, l
 	for i, p := range picks {
 		ids[i] = p.id
 	}
-	cache := b.pass()
-	papers, err := cache.papersByID(ctx, b.Store, ids)
+	vectors, err := b.pass().vectors(ctx, b.Store, ids)
 	if err != nil {
 		return nil, err
 	}
 	base, scores := make([]float64, len(picks)), make([]float64, len(picks))
-	vectors := make([]rank.Vector, len(picks))
 	for i, p := range picks {
-		vectors[i] = cache.vector(p.id, papers[i])
 		base[i], scores[i] = p.score, model.ScoreVector(vectors[i])
 	}
 	order := rank.Order(base, scores, model.Examples)

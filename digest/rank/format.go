@@ -152,6 +152,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	if d.err != nil {
 		return d.err
 	}
+	out.index()
 	*m = out
 	return nil
 }

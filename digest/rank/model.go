@@ -2,6 +2,7 @@ package rank
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 
 	"github.com/digestd/digestd/digest"
@@ -19,6 +20,18 @@ type Model struct {
 	weights  []weight          // by bucket, ascending
 	names    map[uint32]string // the strongest terms' text
 	liked    []likedPaper      // the latest papers liked, for LikeOf
+	// byBucket and likedByBucket find the weights and the liked papers'
+	// features of a bucket (see index); likes are those features.
+	byBucket      lookup
+	likedByBucket lookup
+	likes         []likedFeature
+}
+
+// likedFeature is one feature of the liked paper numbered paper.
+type likedFeature struct {
+	bucket uint32
+	paper  int32
+	value  float32
 }
 
 // likedPaper is a paper the reader liked, as the model keeps it to explain a
@@ -40,14 +53,68 @@ const (
 // digest's "why this paper"; ok is false when it shares no feature with
 // any.
 func (m *Model) LikeOf(v Vector) (title string, ok bool) {
-	vs := make([]Vector, len(m.liked))
+	var sim [likedKept]float64
+	if len(m.likes) > 0 {
+		t := m.likedByBucket
+		mask := uint32(len(t) - 1)
+		for i, b := range v.Index {
+			for h := b & mask; t[h] != 0; h = (h + 1) & mask {
+				if f := m.likes[t[h]-1]; f.bucket == b {
+					sim[f.paper] += float64(v.Value[i]) * float64(f.value)
+				}
+			}
+		}
+	}
+	best, most := -1, 0.0
+	for i := range m.liked {
+		if sim[i] > most {
+			best, most = i, sim[i]
+		}
+	}
+	if best < 0 {
+		return "", false
+	}
+	return m.liked[best].title, true
+}
+
+// lookup is a hash table of the places of entries in a list, by bucket:
+// open-addressed, a bucket's low bits its first slot (a bucket is a hash
+// already), 8 to 16 slots an entry, a slot its entry's place plus one, 0
+// when empty. Most of a paper's features are not in a model, and most of
+// those meet an empty slot at once. Scoring a paper this way takes a
+// tenth of the time of a merge of the two sorted lists (rank's
+// BenchmarkScoreVector: 211 features a paper, 512 weights; 1.9 µs a merge).
+type lookup []uint16
+
+func newLookup(n int, bucket func(i int) uint32) lookup {
+	t := make(lookup, 8<<bits.Len(uint(n)))
+	mask := uint32(len(t) - 1)
+	for i := range n {
+		h := bucket(i) & mask
+		for t[h] != 0 {
+			h = (h + 1) & mask
+		}
+		t[h] = uint16(i + 1)
+	}
+	return t
+}
+
+// index makes the model's lookups of its weights and of its liked
+// papers' features. Train and UnmarshalBinary call it once the rest is
+// set.
+func (m *Model) index() {
+	m.byBucket = newLookup(len(m.weights), func(i int) uint32 { return m.weights[i].bucket })
+	n := 0
+	for _, l := range m.liked {
+		n += len(l.v.Index)
+	}
+	m.likes = make([]likedFeature, 0, n)
 	for i, l := range m.liked {
-		vs[i] = l.v
+		for k, b := range l.v.Index {
+			m.likes = append(m.likes, likedFeature{bucket: b, paper: int32(i), value: l.v.Value[k]})
+		}
 	}
-	if i, _ := Like(v, vs); i >= 0 {
-		return m.liked[i].title, true
-	}
-	return "", false
+	m.likedByBucket = newLookup(len(m.likes), func(i int) uint32 { return m.likes[i].bucket })
 }
 
 // strongestFeatures keeps the n largest features of v, by bucket.
@@ -80,26 +147,20 @@ func (m *Model) Score(p digest.Paper) float64 { return m.ScoreVector(Featurize(p
 // ScoreVector is the model's score of a featurised paper.
 func (m *Model) ScoreVector(v Vector) float64 {
 	s := m.Bias
-	// A merge of two sorted lists whose steps are arithmetic, not
-	// branches: which list advances is a coin toss the processor cannot
-	// predict.
-	i, j := 0, 0
-	for i < len(v.Index) && j < len(m.weights) {
-		a, b := v.Index[i], m.weights[j].bucket
-		if a == b {
-			s += float64(v.Value[i]) * float64(m.weights[j].value)
+	if len(m.weights) == 0 {
+		return s
+	}
+	t := m.byBucket
+	mask := uint32(len(t) - 1)
+	for i, b := range v.Index {
+		for h := b & mask; t[h] != 0; h = (h + 1) & mask {
+			if w := m.weights[t[h]-1]; w.bucket == b {
+				s += float64(v.Value[i]) * float64(w.value)
+				break
+			}
 		}
-		i += b2i(a <= b)
-		j += b2i(b <= a)
 	}
 	return s
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // Term is one feature of a model's explanation, written as a reader would

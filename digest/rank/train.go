@@ -122,6 +122,7 @@ func Train(examples []Example, opt Options) *Model {
 		}
 	}
 	m.liked = m.liked[max(len(m.liked)-likedKept, 0):]
+	m.index()
 	return m
 }
 

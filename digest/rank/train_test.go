@@ -180,14 +180,14 @@ func containsTerm(terms []Term, text string) bool {
 }
 
 func TestLikeFindsTheClosestLikedPaper(t *testing.T) {
-	vectors := make([]Vector, len(liked))
+	vectors := make([]likedPaper, len(liked))
 	for i, p := range liked {
-		vectors[i] = Featurize(p)
+		vectors[i] = likedPaper{title: p.Title, v: Featurize(p)}
 	}
 	tests := []struct {
 		name      string
 		candidate digest.Paper
-		liked     []Vector
+		liked     []likedPaper
 		want      int
 	}{
 		{"kv cache", paper("2603.00001", "Quantised KV cache", "The KV cache of inference, compressed."), vectors, 2},
@@ -197,9 +197,14 @@ func TestLikeFindsTheClosestLikedPaper(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, sim := Like(Featurize(tt.candidate), tt.liked)
-			if got != tt.want {
-				t.Errorf("Like = %d (similarity %.3f), want %d", got, sim, tt.want)
+			m := &Model{liked: tt.liked}
+			m.index()
+			title, ok := m.LikeOf(Featurize(tt.candidate))
+			switch {
+			case tt.want < 0 && ok:
+				t.Errorf("LikeOf = %q, want none", title)
+			case tt.want >= 0 && title != tt.liked[tt.want].title:
+				t.Errorf("LikeOf = %q (%v), want %q", title, ok, tt.liked[tt.want].title)
 			}
 		})
 	}

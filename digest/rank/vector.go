@@ -35,24 +35,6 @@ type Vector struct {
 	Value []float32
 }
 
-// Dot is the inner product of two vectors: their cosine similarity, both
-// being normalised.
-func (v Vector) Dot(w Vector) float64 {
-	var sum float64
-	for i, j := 0, 0; i < len(v.Index) && j < len(w.Index); {
-		switch {
-		case v.Index[i] < w.Index[j]:
-			i++
-		case v.Index[i] > w.Index[j]:
-			j++
-		default:
-			sum += float64(v.Value[i]) * float64(w.Value[j])
-			i, j = i+1, j+1
-		}
-	}
-	return sum
-}
-
 // Featurize returns p's feature vector: the sublinear tf (1 + ln tf) of
 // the uni- and bigrams of its title and abstract, words cut as topics cut
 // them and stop words left out, L2-normalised; then its categories,
