@@ -248,7 +248,11 @@ func Star(spans []digest.Span) string {
 			continue
 		}
 		lead, word, trail := trimSpaces(s.Text)
-		b.WriteString(lead + "*" + word + "*" + trail)
+		b.WriteString(lead)
+		b.WriteByte('*')
+		b.WriteString(word)
+		b.WriteByte('*')
+		b.WriteString(trail)
 	}
 	return b.String()
 }
@@ -270,12 +274,14 @@ func wrapText(prefix, text string) string {
 	// Room for the text and an indented line break every 40 columns or so:
 	// one allocation instead of one per word.
 	b.Grow(len(prefix) + len(text) + len(text)/40*(1+len(indent)))
-	for i, line := range strings.Split(text, "\n") {
-		if i > 0 {
+	first := true
+	for line := range strings.SplitSeq(text, "\n") {
+		if !first {
 			b.WriteByte('\n')
 		}
+		first = false
 		col := 0
-		for _, word := range strings.Fields(line) {
+		for word := range strings.FieldsSeq(line) {
 			n := utf8.RuneCountInString(word)
 			switch {
 			case b.Len() == 0:

@@ -181,7 +181,7 @@ func (p *PassRenderer) title(it digest.Item, spans []digest.Span) (*title, error
 	if t, ok := p.titles.Get(key); ok {
 		return t, nil
 	}
-	html, err := execute(p.r.html, "spans", spans)
+	html, err := p.spansHTML(spans)
 	if err != nil {
 		return nil, fmt.Errorf("render paper %s: %w", it.Paper.ID, err)
 	}
@@ -191,6 +191,14 @@ func (p *PassRenderer) title(it digest.Item, spans []digest.Span) (*title, error
 	return t, nil
 }
 
+// spansHTML renders a title or snippet as highlighted, as "spans" does.
+func (p *PassRenderer) spansHTML(spans []digest.Span) (string, error) {
+	if w := p.r.spans; w != nil {
+		return w.html(spans), nil
+	}
+	return execute(p.r.html, "spans", spans)
+}
+
 // snippet renders a paper's snippet as highlighted, HTML and text, once a
 // pass.
 func (p *PassRenderer) snippet(it digest.Item, spans []digest.Span) (*[2]string, error) {
@@ -198,12 +206,14 @@ func (p *PassRenderer) snippet(it digest.Item, spans []digest.Span) (*[2]string,
 	if s, ok := p.snippets.Get(key); ok {
 		return s, nil
 	}
-	html, err := execute(p.r.html, "spans", spans)
+	html, err := p.spansHTML(spans)
 	if err != nil {
 		return nil, fmt.Errorf("render paper %s: %w", it.Paper.ID, err)
 	}
-	text, err := execute(p.r.text, "snippet", spans)
-	if err != nil {
+	var text string
+	if w := p.r.spans; w != nil {
+		text = w.text(spans)
+	} else if text, err = execute(p.r.text, "snippet", spans); err != nil {
 		return nil, fmt.Errorf("render paper %s: %w", it.Paper.ID, err)
 	}
 	s := &[2]string{html, text}

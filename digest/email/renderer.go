@@ -74,8 +74,10 @@ type Renderer struct {
 	header, footer    htmpl.HTML
 	headerText        string
 	footerText        string
-	// frames is what a PassRenderer renders each digest from.
+	// frames is what a PassRenderer renders each digest from; spans
+	// writes its highlights when the templates' are the shipped ones.
 	frames *frames
+	spans  *spanWriter
 }
 
 // NewRenderer parses the embedded email templates, the subject template and
@@ -113,6 +115,10 @@ func NewRenderer(cfg RenderConfig) (*Renderer, error) {
 	r.text, err = ttmpl.New("email").Funcs(funcs).ParseFS(files, "email/*.txt.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("email templates: %w", err)
+	}
+	// Before the templates run: html/template rewrites them as it does.
+	if r.spans, err = newSpanWriter(r); err != nil {
+		return nil, err
 	}
 	if r.frames, err = newFrames(r); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"encoding/binary"
 	"slices"
 	"strings"
 	"sync"
@@ -39,8 +40,11 @@ type Text struct {
 	// folded holds the words' folded forms, one after the other.
 	folded string
 
-	mu   sync.Mutex
-	memo map[string][]hit // where each term matches, by its canonical form
+	mu sync.Mutex
+	// memo is where each term matches, by its words, one a space: [1] of
+	// prefix terms, [0] of the others. (Its field is title, abstract or
+	// any: the same words wherever.)
+	memo [2]map[string][]hit
 }
 
 // word is one word of a Text: where it stands in the text, and where its
@@ -63,16 +67,43 @@ func NewText(s string) *Text {
 
 // Highlight is Highlight of the text.
 func (t *Text) Highlight(terms []query.Term) []digest.Span {
-	return cut(t.s, 0, len(t.s), t.hits(terms))
+	return t.HighlightMarks(t.Marks(terms))
 }
 
 // Snippet is Snippet of the text.
 func (t *Text) Snippet(terms []query.Term, maxRunes int) []digest.Span {
+	return t.SnippetMarks(t.Marks(terms), maxRunes)
+}
+
+// Marks are where terms match a Text: all that its highlights and
+// snippets for the terms depend on. Many sets of terms mark a text alike.
+type Marks struct{ hs []hit }
+
+// Marks returns where terms match the text.
+func (t *Text) Marks(terms []query.Term) Marks { return Marks{t.hits(terms)} }
+
+// Key names the marks: of one text, the same key is the same marks.
+func (m Marks) Key() string {
+	b := make([]byte, 0, 4*len(m.hs))
+	for _, h := range m.hs {
+		b = binary.AppendUvarint(b, uint64(h.start))
+		b = binary.AppendUvarint(b, uint64(h.end))
+	}
+	return string(b)
+}
+
+// HighlightMarks is Highlight of the text for the terms that marked it.
+func (t *Text) HighlightMarks(m Marks) []digest.Span {
+	return cut(t.s, 0, len(t.s), m.hs)
+}
+
+// SnippetMarks is Snippet of the text for the terms that marked it.
+func (t *Text) SnippetMarks(m Marks, maxRunes int) []digest.Span {
 	if maxRunes <= 0 {
 		return nil
 	}
 	text := t.s
-	hs := t.hits(terms)
+	hs := m.hs
 	from, to := 0, excerptEnd(text, 0, maxRunes)
 	// Starting later needs room for a leading "…" and a few words of context.
 	if len(hs) > 0 && to < hs[0].end && maxRunes >= 8 {
@@ -117,10 +148,17 @@ func (t *Text) hits(terms []query.Term) []hit {
 // termHits returns where term matches in the text, finding it the first
 // time: the many readers who share a word share its search.
 func (t *Text) termHits(term query.Term) []hit {
-	key := term.String()
+	key := term.Words[0]
+	if len(term.Words) > 1 {
+		key = strings.Join(term.Words, " ")
+	}
+	memo := &t.memo[0]
+	if term.Prefix {
+		memo = &t.memo[1]
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if hs, ok := t.memo[key]; ok {
+	if hs, ok := (*memo)[key]; ok {
 		return hs
 	}
 	var hs []hit
@@ -129,10 +167,10 @@ func (t *Text) termHits(term query.Term) []hit {
 			hs = append(hs, hit{int(t.words[i].start), end})
 		}
 	}
-	if t.memo == nil {
-		t.memo = map[string][]hit{}
+	if *memo == nil {
+		*memo = map[string][]hit{}
 	}
-	t.memo[key] = hs
+	(*memo)[key] = hs
 	return hs
 }
 

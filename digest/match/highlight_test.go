@@ -215,3 +215,45 @@ func TestNames(t *testing.T) {
 		})
 	}
 }
+
+// TestMarksNameHighlights: topics that hit the same words of a text mark
+// it alike, and the same marks highlight and cut it alike; topics that
+// hit other words mark it otherwise.
+func TestMarksNameHighlights(t *testing.T) {
+	words := []string{"agents", "agent*", `"language models"`, "reasoning", "zzzz", "model*", "title:video", "diffusion", "llm"}
+	for _, p := range fixturePapers(t, "hf_daily_papers_merged_14days_245items.json")[:60] {
+		text := match.NewText(p.Abstract)
+		byKey := map[string][2]string{}
+		for i := range 1 << len(words) {
+			if i%7 != 0 { // a sample of the subsets
+				continue
+			}
+			var terms []query.Term
+			for j, w := range words {
+				if i&(1<<j) != 0 {
+					q, err := query.Parse(w)
+					if err != nil {
+						t.Fatal(err)
+					}
+					terms = append(terms, q.TermsIn(query.FieldAbstract)...)
+				}
+			}
+			m := text.Marks(terms)
+			got := [2]string{marked(text.HighlightMarks(m)), marked(text.SnippetMarks(m, 280))}
+			if want := [2]string{marked(match.Highlight(p.Abstract, terms)), marked(match.Snippet(p.Abstract, terms, 280))}; got != want {
+				t.Fatalf("%s: marks of %v highlight as %q, the terms as %q", p.ID, terms, got, want)
+			}
+			if seen, ok := byKey[m.Key()]; ok && seen[0] != got[0] {
+				t.Fatalf("%s: key %q names two highlights: %q and %q", p.ID, m.Key(), seen[0], got[0])
+			}
+			byKey[m.Key()] = got
+		}
+		highlights := map[string]bool{}
+		for _, h := range byKey {
+			if highlights[h[0]] {
+				t.Fatalf("%s: two keys name highlight %q", p.ID, h[0])
+			}
+			highlights[h[0]] = true
+		}
+	}
+}

@@ -117,10 +117,10 @@ func (b *Builder) storedItems(ctx context.Context, subscriberID, digestID int64)
 	}
 	items := make([]digest.Item, 0, len(picks))
 	for _, p := range picks {
-		paper, terms := papers[p.id], p.terms()
+		paper := papers[p.id]
 		items = append(items, digest.Item{PaperID: p.id, Paper: paper, Topics: p.texts(), Score: p.score,
-			Title:   match.Highlight(paper.Title, termsIn(terms, query.FieldTitle)),
-			Snippet: match.Snippet(paper.Abstract, termsIn(terms, query.FieldAbstract), snippetRunes)})
+			Title:   match.Highlight(paper.Title, p.terms(func(t *parsedTopic) []query.Term { return t.inTitle })),
+			Snippet: match.Snippet(paper.Abstract, p.terms(func(t *parsedTopic) []query.Term { return t.inAbstract }), snippetRunes)})
 	}
 	return items, nil
 }

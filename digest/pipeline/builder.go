@@ -197,18 +197,11 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*dige
 	d.Items = make([]digest.Item, 0, len(picks))
 	for i, p := range picks {
 		paper := papers[i]
-		topics := p.texts()
-		m := cache.highlights(p.id, topics, func() *highlighted {
-			terms, text := p.terms(), cache.text(p.id, paper)
-			return &highlighted{
-				title:   text.title.Highlight(termsIn(terms, query.FieldTitle)),
-				snippet: text.abstract.Snippet(termsIn(terms, query.FieldAbstract), snippetRunes),
-			}
-		})
+		m := cache.highlights(p.id, cache.text(p.id, paper), p)
 		d.Items = append(d.Items, digest.Item{
 			PaperID: p.id,
 			Paper:   *paper,
-			Topics:  topics,
+			Topics:  p.texts(),
 			Title:   m.title,
 			Snippet: m.snippet,
 			Score:   p.score,
@@ -235,11 +228,15 @@ func (p pick) texts() []string {
 	return texts
 }
 
-// terms is the terms of the topics that matched.
-func (p pick) terms() []query.Term {
+// terms is the terms of the topics that matched, those of each that
+// of returns.
+func (p pick) terms(of func(*parsedTopic) []query.Term) []query.Term {
+	if len(p.topics) == 1 {
+		return of(p.topics[0])
+	}
 	var terms []query.Term
 	for _, t := range p.topics {
-		terms = append(terms, t.terms...)
+		terms = append(terms, of(t)...)
 	}
 	return terms
 }
@@ -316,15 +313,4 @@ func unsentMatches(t *parsedTopic, limit int, sent map[int64]bool, find matcher)
 		kept = unsent(all, sent, limit)
 	}
 	return kept, nil
-}
-
-// termsIn keeps the terms that search field f.
-func termsIn(terms []query.Term, f query.Field) []query.Term {
-	var in []query.Term
-	for _, t := range terms {
-		if t.Searches(f) {
-			in = append(in, t)
-		}
-	}
-	return in
 }

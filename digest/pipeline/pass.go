@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
@@ -67,27 +66,28 @@ type lastPaper struct {
 	arrived time.Time
 }
 
-// highlightKey is one paper as the topics that matched it highlight it.
+// highlightKey is one paper as the topics that matched it highlight it:
+// where they mark its title and its abstract (match.Marks.Key).
 type highlightKey struct {
-	paper  int64
-	topics string // the topics' queries, one a line
+	paper           int64
+	title, abstract string
 }
 
 // highlighted is a paper's title and snippet, the matched words highlighted:
-// the same for the items of every reader whose topics highlight the paper
-// alike.
+// the same for the items of every reader whose topics mark the paper
+// alike, whichever the topics.
 type highlighted struct {
 	title, snippet []digest.Span
 }
 
 // parsedTopic is a topic's query as a pass parses it once: as the reader
 // wrote it, parsed, in canonical form, which names it in matches, and its
-// terms.
+// terms that search titles and abstracts.
 type parsedTopic struct {
-	text  string
-	q     *query.Query
-	canon string
-	terms []query.Term
+	text                string
+	q                   *query.Query
+	canon               string
+	inTitle, inAbstract []query.Term
 }
 
 // matchKey is one topic over one window, whoever the reader.
@@ -107,15 +107,20 @@ func newPassCache() *passCache {
 	}
 }
 
-// highlights returns paper id as topics highlight it, calling highlight
-// the first time the pass meets the pair: readers who share a topic get
-// the same highlights.
-func (c *passCache) highlights(id int64, topics []string, highlight func() *highlighted) *highlighted {
-	key := highlightKey{id, strings.Join(topics, "\n")}
+// highlights returns paper id's title and snippet as the topics of p mark
+// them, highlighting them the first time the pass meets the marks:
+// readers whose topics hit the same words of a paper share them.
+func (c *passCache) highlights(id int64, text *paperText, p pick) *highlighted {
+	title := text.title.Marks(p.terms(func(t *parsedTopic) []query.Term { return t.inTitle }))
+	abstract := text.abstract.Marks(p.terms(func(t *parsedTopic) []query.Term { return t.inAbstract }))
+	key := highlightKey{id, title.Key(), abstract.Key()}
 	if m, ok := c.highlighted.Get(key); ok {
 		return m
 	}
-	m := highlight()
+	m := &highlighted{
+		title:   text.title.HighlightMarks(title),
+		snippet: text.abstract.SnippetMarks(abstract, snippetRunes),
+	}
 	c.highlighted.Put(key, m)
 	return m
 }
@@ -209,7 +214,8 @@ func (c *passCache) parsed(t subscribers.Topic) (*parsedTopic, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parsedTopic{text: t.Query, q: q, canon: q.String(), terms: q.Terms()}
+	p := &parsedTopic{text: t.Query, q: q, canon: q.String(),
+		inTitle: q.TermsIn(query.FieldTitle), inAbstract: q.TermsIn(query.FieldAbstract)}
 	c.topics.Put(t.Query, p)
 	return p, nil
 }

@@ -1,0 +1,83 @@
+package email
+
+import (
+	"io/fs"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/templates"
+)
+
+// TestSpanWriterAgreesWithTemplates: with the shipped templates, the span
+// writer writes exactly what "spans" and "snippet" do, for random spans
+// of every character html/template escapes, invalid UTF-8 and long words;
+// with "spans" edited, the templates run as written.
+func TestSpanWriterAgreesWithTemplates(t *testing.T) {
+	r, err := NewRenderer(RenderConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := r.spans
+	if w == nil {
+		t.Fatal("no span writer for the shipped templates")
+	}
+	pieces := []string{"a", " ", "word", "\x00", `"`, "&", "'", "+", "<", ">", "ü", "\xff", "=", "\t", "&amp;",
+		"{{.}}", strings.Repeat("x", 90), "é", "*", "  "}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 2000 {
+		var spans []digest.Span
+		for range rng.IntN(8) {
+			var text strings.Builder
+			for range 1 + rng.IntN(6) {
+				text.WriteString(pieces[rng.IntN(len(pieces))])
+			}
+			spans = append(spans, digest.Span{Text: text.String(), Hit: rng.IntN(2) == 0})
+		}
+		html, err := execute(r.html, "spans", spans)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, err := execute(r.text, "snippet", spans)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := w.html(spans); got != html {
+			t.Fatalf("spans %d %+v: writer %q, template %q", i, spans, got, html)
+		}
+		if got := w.text(spans); got != text {
+			t.Fatalf("spans %d %+v: writer %q, template %q", i, spans, got, text)
+		}
+	}
+	edited, err := NewRenderer(RenderConfig{Templates: editedFS(t, "email/digest.html.tmpl", "strong", "em")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edited.spans != nil {
+		t.Error(`span writer for an edited "spans" template`)
+	}
+}
+
+// editedFS is the shipped email templates with every old in file name
+// replaced by new.
+func editedFS(t *testing.T, name, old, new string) fs.FS {
+	t.Helper()
+	files := fstest.MapFS{}
+	entries, err := fs.Glob(templates.FS, "email/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range entries {
+		b, err := fs.ReadFile(templates.FS, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if path == name {
+			b = []byte(strings.ReplaceAll(string(b), old, new))
+		}
+		files[path] = &fstest.MapFile{Data: b}
+	}
+	return files
+}
