@@ -34,7 +34,11 @@ type Item struct {
 	// the AI summary) cut into spans, the matched words marked.
 	Title   []Span
 	Snippet []Span
-	Score   float64
+	// Marks names Title and Snippet within one delivery pass: items of
+	// the same paper with the same Marks have the same spans, so a pass
+	// renders them once. "" when unnamed.
+	Marks string
+	Score float64
 	// Like is the title of a paper the reader liked that this one is like,
 	// when the reader's model (their votes and library) raised it above
 	// where their topics alone put it; "" otherwise.

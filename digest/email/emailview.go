@@ -44,9 +44,15 @@ func NewItemView(it digest.Item) ItemView {
 }
 
 // highlights is what of the item depends on the topics that matched it:
-// its title and snippet cleaned and cut to size, and the "matched" line
-// (see matchedLine).
+// its title and snippet cleaned and cut to size (spans), and the
+// "matched" line (see matchedLine).
 func highlights(it digest.Item) (title, snippet []digest.Span, matched string) {
+	title, snippet = spans(it)
+	return title, snippet, matchedLine(it)
+}
+
+// spans is the item's title and snippet, cleaned and cut to size.
+func spans(it digest.Item) (title, snippet []digest.Span) {
 	p := it.Paper
 	title = cleanSpans(it.Title)
 	if len(title) == 0 {
@@ -59,7 +65,7 @@ func highlights(it digest.Item) (title, snippet []digest.Span, matched string) {
 	if len(snippet) == 0 {
 		snippet = cleanSpans([]digest.Span{{Text: p.Abstract}})
 	}
-	return cutSpans(title, maxTitleRunes), cutSpans(snippet, maxSnippetRunes), matchedLine(it)
+	return cutSpans(title, maxTitleRunes), cutSpans(snippet, maxSnippetRunes)
 }
 
 // matchedLine is the topics that matched the item, and the liked paper

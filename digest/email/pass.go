@@ -25,11 +25,11 @@ type PassRenderer struct {
 	r *Renderer
 	// paperCuts are the papers rendered with placeholders, by row id.
 	paperCuts *recent.Map[int64, *[2]paperCut]
-	// items are a paper's parts for a set of topics; titles, snippets and
-	// matched are the parts themselves, which many sets of topics share.
-	// An item's "matched" line names the paper liked too, when the
-	// reader's model raised it: that line is apart from the item.
-	items    *recent.Map[paperKey, *item]
+	// items are a paper's title and snippet as highlighted, by the
+	// item's Marks or, without, by its spans; titles and snippets are
+	// the parts themselves, by their spans cleaned and cut. matched are
+	// the "matched" lines, by the topics and the paper liked.
+	items    *recent.Map[spansKey, *item]
 	titles   *recent.Map[spansKey, *title]
 	snippets *recent.Map[spansKey, *[2]string]
 	matched  *recent.Map[string, *[2]string]
@@ -38,32 +38,25 @@ type PassRenderer struct {
 // passPapers is how many papers and titles a pass keeps rendered, a
 // generation (see recent.Map), passItems how many items and snippets:
 // what many readers' digests carry alike. An item or a snippet depends on
-// the topics that matched, which broad topics make vary the most.
+// the words the topics hit, which broad topics make vary the most.
 const (
 	passPapers = 8_000
 	passItems  = 3_000
 )
 
-// paperKey is one paper as the topics that matched it show it: within a
-// pass, the items with the same key render the same (the pass reads each
-// paper once, so a row id names the same paper all pass long).
-type paperKey struct {
-	paper  int64
-	topics string // the topics' queries, one a line
-}
-
 // spansKey is a paper's title or snippet as highlighted: which of its
-// runs are hits, and how long each is.
+// runs are hits, and how long each is (spansSignature), or the Marks of
+// an item. Within a pass, a row id names the same paper all pass long.
 type spansKey struct {
 	paper int64
 	spans string
 }
 
-// item is a paper rendered for a set of topics: its title, snippet and
-// "matched" line, HTML and text.
+// item is a paper's title and snippet as highlighted, rendered: HTML and
+// text.
 type item struct {
-	title            *title
-	snippet, matched *[2]string
+	title   *title
+	snippet *[2]string
 }
 
 // parts are the item's parts in the HTML (i = 0) or the text part (1),
@@ -79,7 +72,7 @@ func (x *item) parts(i int, m *[2]string) parts {
 func (r *Renderer) ForPass() *PassRenderer {
 	return &PassRenderer{r: r,
 		paperCuts: recent.New[int64, *[2]paperCut](passPapers),
-		items:     recent.New[paperKey, *item](passItems),
+		items:     recent.New[spansKey, *item](passItems),
 		titles:    recent.New[spansKey, *title](passPapers),
 		snippets:  recent.New[spansKey, *[2]string](passItems),
 		matched:   recent.New[string, *[2]string](passPapers)}
@@ -102,11 +95,8 @@ func (p *PassRenderer) Render(d *digest.Digest) (Rendered, error) {
 		if items[i], err = p.item(it); err != nil {
 			return Rendered{}, err
 		}
-		matched[i] = items[i].matched
-		if it.Like != "" {
-			if matched[i], err = p.matchedLine(matchedLine(it)); err != nil {
-				return Rendered{}, err
-			}
+		if matched[i], err = p.matchedLine(it); err != nil {
+			return Rendered{}, err
 		}
 		titles[i] = items[i].title.plain
 	}
@@ -149,26 +139,25 @@ func (p *PassRenderer) Render(d *digest.Digest) (Rendered, error) {
 	return out, nil
 }
 
-// item renders the parts of one paper of a digest that depend on the
-// topics that matched it, once for each set of topics, each part once for
-// every set that shows it alike. Its "matched" line leaves out the paper
-// liked.
+// item renders the title and snippet of one paper of a digest, once for
+// each way the pass highlights it, each part once for every way that
+// shows it alike.
 func (p *PassRenderer) item(it digest.Item) (*item, error) {
-	key := paperKey{it.PaperID, strings.Join(it.Topics, "\n")}
+	key := spansKey{it.PaperID, "m" + it.Marks}
+	if it.Marks == "" {
+		title := spansSignature(it.Title)
+		key.spans = "s" + strconv.Itoa(len(title)) + ":" + title + spansSignature(it.Snippet)
+	}
 	if x, ok := p.items.Get(key); ok {
 		return x, nil
 	}
-	it.Like = ""
-	titleSpans, snippet, matched := highlights(it)
+	titleSpans, snippet := spans(it)
 	x := &item{}
 	var err error
 	if x.title, err = p.title(it, titleSpans); err != nil {
 		return nil, err
 	}
 	if x.snippet, err = p.snippet(it, snippet); err != nil {
-		return nil, err
-	}
-	if x.matched, err = p.matchedLine(matched); err != nil {
 		return nil, err
 	}
 	p.items.Put(key, x)
@@ -221,22 +210,24 @@ func (p *PassRenderer) snippet(it digest.Item, spans []digest.Span) (*[2]string,
 	return s, nil
 }
 
-// matchedLine renders the line naming the topics that matched, HTML and
-// text, once a pass: it is the same for every paper they match.
-func (p *PassRenderer) matchedLine(matched string) (*[2]string, error) {
-	if m, ok := p.matched.Get(matched); ok {
+// matchedLine renders the line naming the topics that matched an item
+// (and the paper liked), HTML and text, once a pass for each such line.
+func (p *PassRenderer) matchedLine(it digest.Item) (*[2]string, error) {
+	key := strings.Join(it.Topics, "\n") + "\n" + it.Like
+	if m, ok := p.matched.Get(key); ok {
 		return m, nil
 	}
-	html, err := execute(p.r.html, "matched", matched)
+	line := matchedLine(it)
+	html, err := execute(p.r.html, "matched", line)
 	if err != nil {
 		return nil, err
 	}
-	text, err := execute(p.r.text, "matched", matched)
+	text, err := execute(p.r.text, "matched", line)
 	if err != nil {
 		return nil, err
 	}
 	m := &[2]string{html, text}
-	p.matched.Put(matched, m)
+	p.matched.Put(key, m)
 	return m, nil
 }
 

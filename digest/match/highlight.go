@@ -258,15 +258,19 @@ func wordStartBefore(text string, pos, lead int) int {
 // when the rest fits in room characters, else at the last word boundary
 // that leaves room for the closing "…".
 func excerptEnd(text string, from, room int) int {
-	if utf8.RuneCountInString(text[from:]) <= room {
-		return len(text)
-	}
-	to := from
-	for n := 0; n < room-1; n++ {
+	// Where the room ends, and whether a character is left after it.
+	to, cut := from, from
+	for n := 0; n < room && to < len(text); n++ {
+		if n == room-1 {
+			cut = to
+		}
 		_, size := utf8.DecodeRuneInString(text[to:])
 		to += size
 	}
-	return wordEndBefore(text, from, to)
+	if to == len(text) {
+		return len(text)
+	}
+	return wordEndBefore(text, from, cut)
 }
 
 // wordEndBefore moves a cut at to back to the end of the last whole word

@@ -204,6 +204,7 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*dige
 			Topics:  p.texts(),
 			Title:   m.title,
 			Snippet: m.snippet,
+			Marks:   m.marks,
 			Score:   p.score,
 			Like:    p.like,
 		})

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 // maxPassQueries bounds what a pass remembers of parsed topics: this
 // many a generation (see recent), and papers: past this many it reads
 // them afresh. Memory stays flat however varied the readers' topics are.
-const maxPassQueries = 20_000
+const maxPassQueries = 10_000
 
 // passMatches is how many topics' matches a pass remembers a generation
 // (see recent.Map), passHighlights how many highlighted papers: the papers
@@ -75,9 +76,10 @@ type highlightKey struct {
 
 // highlighted is a paper's title and snippet, the matched words highlighted:
 // the same for the items of every reader whose topics mark the paper
-// alike, whichever the topics.
+// alike, whichever the topics; marks names them (digest.Item.Marks).
 type highlighted struct {
 	title, snippet []digest.Span
+	marks          string
 }
 
 // parsedTopic is a topic's query as a pass parses it once: as the reader
@@ -120,6 +122,7 @@ func (c *passCache) highlights(id int64, text *paperText, p pick) *highlighted {
 	m := &highlighted{
 		title:   text.title.HighlightMarks(title),
 		snippet: text.abstract.SnippetMarks(abstract, snippetRunes),
+		marks:   strconv.Itoa(len(key.title)) + ":" + key.title + key.abstract,
 	}
 	c.highlighted.Put(key, m)
 	return m

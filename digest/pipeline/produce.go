@@ -17,7 +17,7 @@ import (
 // maxStoreBatch is how many digests a pass stores in one transaction
 // when the senders have enough to send meanwhile; it is also how many
 // digests wait built for storing, and stored for sending.
-const maxStoreBatch = 64
+const maxStoreBatch = 32
 
 // job is one reader's digest to build; done gets the draft, nil when
 // there is nothing to send.
