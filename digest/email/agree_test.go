@@ -198,6 +198,8 @@ func TestTemplateEditsKeepWorkingOrStop(t *testing.T) {
 		{"a link in the text part twice", text, `   Fewer like this: {{.FewerURL}}`, `   Fewer like this: {{.FewerURL}} {{.MoreURL}}`, ""},
 		{"hits underlined", html, `<strong style="background:#fde68a;color:#111111;">{{.Text}}</strong>`, `<u>{{.Text}}</u>`, ""},
 		{"hits counted", html, `{{define "spans"}}{{range .}}`, `{{define "spans"}}{{len .}}:{{range .}}`, ""},
+		{"matched line reworded", html, `matched: {{.}}`, `why: <em>{{.}}</em>`, ""},
+		{"matched line unwrapped", text, `{{wrap "   " (print "matched: " .)}}`, `   why: {{.}}`, ""},
 		{"snippet unwrapped", text, `{{define "snippet"}}{{wrap "   " (stars .)}}`, `{{define "snippet"}}   {{stars .}}`, ""},
 		{"the title in an attribute", html, `<a href="{{.URL}}" style=`, `<a href="{{.URL}}" title="{{.Title}}" style=`, html},
 		{"papers numbered by the template", text, "{{range .Items}}\n{{.}}", "{{range $i, $p := .Items}}\n{{$i}} {{.}}", text},

@@ -218,15 +218,18 @@ func (p *PassRenderer) matchedLine(it digest.Item) (*[2]string, error) {
 		return m, nil
 	}
 	line := matchedLine(it)
-	html, err := execute(p.r.html, "matched", line)
-	if err != nil {
-		return nil, err
+	m := &[2]string{}
+	if w := p.r.spans; w != nil {
+		m = w.matchedLine(line)
+	} else {
+		var err error
+		if m[0], err = execute(p.r.html, "matched", line); err != nil {
+			return nil, err
+		}
+		if m[1], err = execute(p.r.text, "matched", line); err != nil {
+			return nil, err
+		}
 	}
-	text, err := execute(p.r.text, "matched", line)
-	if err != nil {
-		return nil, err
-	}
-	m := &[2]string{html, text}
 	p.matched.Put(key, m)
 	return m, nil
 }

@@ -11,58 +11,99 @@ import (
 	"github.com/digestd/digestd/templates"
 )
 
-// spanWriter writes a paper's highlighted title and snippet as the
-// shipped "spans" (HTML) and "snippet" (text) templates do, without the
+// spanWriter writes a paper's highlighted title and snippet, and the
+// line naming the topics that matched it, as the shipped "spans" (HTML),
+// "snippet" (text) and "matched" (both) templates do, without the
 // template engine: a broad topic highlights each paper in many ways, and
-// rendering each way through html/template took 11% of a broad pass's
-// CPU (PERFORMANCE.md item 40). It stands in for the templates only when
-// their "spans" and "snippet" are the shipped ones; edited, they are
-// executed as written. TestPassRendererAgreesWithTemplates and
-// TestSpanWriterAgreesWithTemplates check it against them.
+// a reader's model makes each reader's "matched" lines their own;
+// rendering each through the templates took 11% of a broad pass's CPU
+// and 9% of one with votes (PERFORMANCE.md items 40 and 46). It stands
+// in for the templates only when those four parse to the shipped ones;
+// edited, they are executed as written. TestPassRendererAgreesWithTemplates
+// and TestSpanWriterAgreesWithTemplates check it against them.
 type spanWriter struct {
-	// open and close are what "spans" writes around a hit, learnt from
-	// the template itself.
+	// open and close are what "spans" writes around a hit, matched what
+	// the HTML "matched" writes around the line: learnt from the
+	// templates themselves.
 	open, close string
+	matched     [2]string
 }
 
+// The templates a spanWriter writes as, HTML and text.
+var (
+	htmlParts = []string{"spans", "matched"}
+	textParts = []string{"snippet", "matched"}
+)
+
 // newSpanWriter returns the spanWriter for r's templates, nil when their
-// "spans" or "snippet" differ from the shipped ones.
+// "spans", "snippet" or "matched" differ from the shipped ones.
 func newSpanWriter(r *Renderer) (*spanWriter, error) {
-	shipped, err := shippedSpans()
+	shipped, err := shippedParts()
 	if err != nil {
 		return nil, err
 	}
-	html, text := r.html.Lookup("spans"), r.text.Lookup("snippet")
-	if html == nil || text == nil || html.Tree == nil || text.Tree == nil ||
-		html.Tree.Root.String() != shipped[0] || text.Tree.Root.String() != shipped[1] {
+	got, ok := treesOf(r.html, r.text)
+	if !ok || got != shipped {
 		return nil, nil
 	}
 	const mark = "\x01"
-	out, err := execute(r.html, "spans", []digest.Span{{Text: mark, Hit: true}})
-	if err != nil {
-		return nil, fmt.Errorf("email templates: %w", err)
+	w := &spanWriter{}
+	for _, probe := range []struct {
+		name        string
+		data        any
+		open, close *string
+	}{
+		{"spans", []digest.Span{{Text: mark, Hit: true}}, &w.open, &w.close},
+		{"matched", mark, &w.matched[0], &w.matched[1]},
+	} {
+		out, err := execute(r.html, probe.name, probe.data)
+		if err != nil {
+			return nil, fmt.Errorf("email templates: %w", err)
+		}
+		if *probe.open, *probe.close, ok = strings.Cut(out, mark); !ok {
+			return nil, nil
+		}
 	}
-	open, close, ok := strings.Cut(out, mark)
-	if !ok {
-		return nil, nil
-	}
-	return &spanWriter{open: open, close: close}, nil
+	return w, nil
 }
 
-// shippedSpans is the parse trees of the shipped "spans" and "snippet"
-// templates, written out.
-var shippedSpans = sync.OnceValues(func() ([2]string, error) {
+// shippedParts is the parse trees of the shipped templates a spanWriter
+// writes as, written out.
+var shippedParts = sync.OnceValues(func() (string, error) {
 	funcs := map[string]any{"wrap": wrapText, "stars": Star}
 	html, err := htmpl.New("email").Funcs(funcs).ParseFS(templates.FS, "email/*.html.tmpl")
 	if err != nil {
-		return [2]string{}, fmt.Errorf("shipped email templates: %w", err)
+		return "", fmt.Errorf("shipped email templates: %w", err)
 	}
 	text, err := ttmpl.New("email").Funcs(funcs).ParseFS(templates.FS, "email/*.txt.tmpl")
 	if err != nil {
-		return [2]string{}, fmt.Errorf("shipped email templates: %w", err)
+		return "", fmt.Errorf("shipped email templates: %w", err)
 	}
-	return [2]string{html.Lookup("spans").Tree.Root.String(), text.Lookup("snippet").Tree.Root.String()}, nil
+	trees, _ := treesOf(html, text)
+	return trees, nil
 })
+
+// treesOf writes out the parse trees of the templates a spanWriter writes
+// as, before html/template has escaped them (which rewrites them); ok is
+// false when one is missing.
+func treesOf(html *htmpl.Template, text *ttmpl.Template) (trees string, ok bool) {
+	var b strings.Builder
+	for _, name := range htmlParts {
+		t := html.Lookup(name)
+		if t == nil || t.Tree == nil {
+			return "", false
+		}
+		b.WriteString(t.Tree.Root.String() + "\x00")
+	}
+	for _, name := range textParts {
+		t := text.Lookup(name)
+		if t == nil || t.Tree == nil {
+			return "", false
+		}
+		b.WriteString(t.Tree.Root.String() + "\x00")
+	}
+	return b.String(), true
+}
 
 // html writes spans as "spans" does: each hit between open and close,
 // every text escaped as html/template escapes element content.
@@ -83,6 +124,18 @@ func (w *spanWriter) html(spans []digest.Span) string {
 // text writes spans as "snippet" does.
 func (w *spanWriter) text(spans []digest.Span) string {
 	return wrapText("   ", Star(spans))
+}
+
+// matchedLine writes the line as the HTML and the text "matched" do.
+func (w *spanWriter) matchedLine(line string) *[2]string {
+	if line == "" {
+		return &[2]string{}
+	}
+	var b strings.Builder
+	b.WriteString(w.matched[0])
+	htmlEscape(&b, line)
+	b.WriteString(w.matched[1])
+	return &[2]string{b.String(), "\n" + wrapText("   ", "matched: "+line)}
 }
 
 // htmlEscape writes s as html/template writes text in element content.

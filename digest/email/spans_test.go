@@ -12,9 +12,10 @@ import (
 )
 
 // TestSpanWriterAgreesWithTemplates: with the shipped templates, the span
-// writer writes exactly what "spans" and "snippet" do, for random spans
-// of every character html/template escapes, invalid UTF-8 and long words;
-// with "spans" edited, the templates run as written.
+// writer writes exactly what "spans", "snippet" and "matched" do, for
+// random spans and lines of every character html/template escapes,
+// invalid UTF-8 and long words; with one of them edited, the templates
+// run as written.
 func TestSpanWriterAgreesWithTemplates(t *testing.T) {
 	r, err := NewRenderer(RenderConfig{})
 	if err != nil {
@@ -50,13 +51,33 @@ func TestSpanWriterAgreesWithTemplates(t *testing.T) {
 		if got := w.text(spans); got != text {
 			t.Fatalf("spans %d %+v: writer %q, template %q", i, spans, got, text)
 		}
+		var line strings.Builder
+		for range rng.IntN(30) {
+			line.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		var want [2]string
+		for k, tmpl := range []executor{r.html, r.text} {
+			if want[k], err = execute(tmpl, "matched", line.String()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := w.matchedLine(line.String()); *got != want {
+			t.Fatalf("matched line %q: writer %q, templates %q", line.String(), *got, want)
+		}
 	}
-	edited, err := NewRenderer(RenderConfig{Templates: editedFS(t, "email/digest.html.tmpl", "strong", "em")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edited.spans != nil {
-		t.Error(`span writer for an edited "spans" template`)
+	for _, edit := range []struct{ file, old, new string }{
+		{"email/digest.html.tmpl", "strong", "em"},
+		{"email/digest.html.tmpl", "matched: {{.}}", "why: {{.}}"},
+		{"email/digest.txt.tmpl", `(print "matched: " .)`, `(print "why: " .)`},
+		{"email/digest.txt.tmpl", `{{wrap "   " (stars .)}}`, `{{stars .}}`},
+	} {
+		edited, err := NewRenderer(RenderConfig{Templates: editedFS(t, edit.file, edit.old, edit.new)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if edited.spans != nil {
+			t.Errorf("span writer for %s with %q made %q", edit.file, edit.old, edit.new)
+		}
 	}
 }
 
