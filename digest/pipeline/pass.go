@@ -22,10 +22,10 @@ const maxPassQueries = 10_000
 
 // passMatches is how many topics' matches a pass remembers a generation
 // (see recent.Map), passHighlights how many highlighted papers: the papers
-// many readers get with the same topics matched. Broad topics make most
-// sets of topics a paper meets new, so a larger cache would hold more
-// memory, not more hits. passTexts is how many papers' words and features
-// it keeps.
+// many readers get with the same words hit. Broad topics hit a paper in
+// many ways; a larger cache would hold more memory than it saves work
+// (docs/PERFORMANCE.md, "Where the next limit is"). passTexts is how many
+// papers' words and features it keeps.
 const (
 	passMatches    = 8_000
 	passHighlights = 3_000
@@ -41,7 +41,7 @@ const passTop = subscribers.MaxPapers
 // recent papers, read and indexed once (corpus); each distinct topic
 // matched once per window, over every reader at once, each reader's
 // already-sent papers taken out afterwards; each paper highlighted once
-// for each set of topics. Papers can change between passes (upvotes, a
+// for each set of words its readers' topics hit. Papers can change between passes (upvotes, a
 // new version), so a cache lives for one pass only.
 //
 // The pass's builders share it: two may match the same topic at once,
