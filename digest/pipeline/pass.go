@@ -41,8 +41,9 @@ const passTop = subscribers.MaxPapers
 // recent papers, read and indexed once (corpus); each distinct topic
 // matched once per window, over every reader at once, each reader's
 // already-sent papers taken out afterwards; each paper highlighted once
-// for each set of words its readers' topics hit. Papers can change between passes (upvotes, a
-// new version), so a cache lives for one pass only.
+// for each set of words its readers' topics hit. Papers can change
+// between passes (upvotes, a new version), so a cache lives for one pass
+// only.
 //
 // The pass's builders share it: two may match the same topic at once,
 // which only costs a second match.
@@ -149,10 +150,11 @@ func (c *passCache) text(id int64, p *digest.Paper) *paperText {
 func (c *passCache) vectors(ctx context.Context, s *sqlite.Store, ids []int64) ([]rank.Vector, error) {
 	vs := make([]rank.Vector, len(ids))
 	var missing []int64
+	var at []int // where each missing paper is in ids
 	for i, id := range ids {
 		var ok bool
 		if vs[i], ok = c.features.Get(id); !ok {
-			missing = append(missing, id)
+			missing, at = append(missing, id), append(at, i)
 		}
 	}
 	if len(missing) == 0 {
@@ -162,16 +164,9 @@ func (c *passCache) vectors(ctx context.Context, s *sqlite.Store, ids []int64) (
 	if err != nil {
 		return nil, err
 	}
-	featurized := make(map[int64]rank.Vector, len(missing))
-	for i, id := range missing {
-		v := rank.Featurize(*papers[i])
-		c.features.Put(id, v)
-		featurized[id] = v
-	}
-	for i, id := range ids {
-		if v, ok := featurized[id]; ok {
-			vs[i] = v
-		}
+	for k, id := range missing {
+		vs[at[k]] = rank.Featurize(*papers[k])
+		c.features.Put(id, vs[at[k]])
 	}
 	return vs, nil
 }

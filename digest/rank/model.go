@@ -81,9 +81,9 @@ func (m *Model) LikeOf(v Vector) (title string, ok bool) {
 // open-addressed, a bucket's low bits its first slot (a bucket is a hash
 // already), 8 to 16 slots an entry, a slot its entry's place plus one, 0
 // when empty. Most of a paper's features are not in a model, and most of
-// those meet an empty slot at once. Scoring a paper this way takes a
-// tenth of the time of a merge of the two sorted lists (rank's
-// BenchmarkScoreVector: 211 features a paper, 512 weights; 1.9 µs a merge).
+// those meet an empty slot at once. Scoring a paper this way takes 0.16
+// µs against 1.9 µs for a merge of the two sorted lists (rank's
+// BenchmarkScoreVector: 211 features a paper, 512 weights).
 type lookup []uint16
 
 func newLookup(n int, bucket func(i int) uint32) lookup {
