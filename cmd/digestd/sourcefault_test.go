@@ -81,6 +81,10 @@ func TestSourceFaults(t *testing.T) {
 		long       bool   // torture only: it waits out several backoffs
 		wantErr    string // "" for a fetch that succeeds
 		afterFault int    // papers stored after the faulty fetch; 0: as before
+		// timeout is sources.timeout, 300ms unless set: short, for the
+		// stalls to fail fast; a 10 MB body needs longer on a loaded
+		// machine under -race.
+		timeout string
 	}{
 		{name: "429 with Retry-After", hf: status(429, 1, "Retry-After", "1"), afterFault: 73},
 		{name: "500 then success", arxiv: status(500, 1)},
@@ -90,7 +94,7 @@ func TestSourceFaults(t *testing.T) {
 		{name: "truncated XML", arxiv: body(feed[:len(feed)/3]), wantErr: "arxiv: decode feed: line"},
 		{name: "arXiv error feed", arxiv: body(readFixture(t, "arxiv_api_error_incorrect_id_format_http400.xml")), wantErr: "arxiv: api error"},
 		{name: "invalid UTF-8 in XML", arxiv: body(badUTF8), wantErr: "arxiv: decode feed: line"},
-		{name: "10 MB abstract", hf: body(big), afterFault: 51},
+		{name: "10 MB abstract", hf: body(big), afterFault: 51, timeout: "20s"},
 		{name: "duplicate ids in one response", hf: body(twice), afterFault: 73},
 		{name: "empty weekend", hf: body([]byte("[]")), arxiv: body(emptyFeed)},
 	}
@@ -104,7 +108,11 @@ func TestSourceFaults(t *testing.T) {
 			src := &sources{hf: httptest.NewServer(hf), arxiv: httptest.NewServer(ax)}
 			defer src.hf.Close()
 			defer src.arxiv.Close()
-			t.Setenv("DIGESTD_SOURCES_TIMEOUT", "300ms")
+			timeout := tt.timeout
+			if timeout == "" {
+				timeout = "300ms"
+			}
+			t.Setenv("DIGESTD_SOURCES_TIMEOUT", timeout)
 			e := newEnv(t, src, nil)
 			hf.set(body([]byte("[]")))
 			e.mustRun("fetch", "--date", fixtureDay, "--days", "1")
