@@ -229,11 +229,21 @@ func shorten(s string, limit int) string {
 	if limit <= 1 {
 		return "…"
 	}
-	r := []rune(s)[:limit-1]
-	if i := strings.LastIndexByte(string(r), ' '); i > len(string(r))/2 {
-		return strings.TrimRight(string(r)[:i], " ") + "…"
+	cut, n := s, 0
+	for i := range s {
+		if n == limit-1 {
+			cut = s[:i]
+			break
+		}
+		n++
 	}
-	return string(r) + "…"
+	if !utf8.ValidString(cut) {
+		cut = string([]rune(cut)) // bad bytes become U+FFFD, as in the rest of the mail
+	}
+	if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 {
+		return strings.TrimRight(cut[:i], " ") + "…"
+	}
+	return cut + "…"
 }
 
 func plainSpans(spans []digest.Span) string {

@@ -211,26 +211,38 @@ func (p *PassRenderer) snippet(it digest.Item, spans []digest.Span) (*[2]string,
 }
 
 // matchedLine renders the line naming the topics that matched an item
-// (and the paper liked), HTML and text, once a pass for each such line.
+// (and the paper liked), HTML and text, once a pass for each line of
+// topics alone: a line with a liked paper is one reader's, rendered each
+// time rather than pushing the shared lines out of the cache.
 func (p *PassRenderer) matchedLine(it digest.Item) (*[2]string, error) {
-	key := strings.Join(it.Topics, "\n") + "\n" + it.Like
+	if it.Like != "" {
+		return p.renderMatched(matchedLine(it))
+	}
+	key := strings.Join(it.Topics, "\n")
 	if m, ok := p.matched.Get(key); ok {
 		return m, nil
 	}
-	line := matchedLine(it)
-	m := &[2]string{}
-	if w := p.r.spans; w != nil {
-		m = w.matchedLine(line)
-	} else {
-		var err error
-		if m[0], err = execute(p.r.html, "matched", line); err != nil {
-			return nil, err
-		}
-		if m[1], err = execute(p.r.text, "matched", line); err != nil {
-			return nil, err
-		}
+	m, err := p.renderMatched(matchedLine(it))
+	if err != nil {
+		return nil, err
 	}
 	p.matched.Put(key, m)
+	return m, nil
+}
+
+// renderMatched renders a "matched" line, HTML and text.
+func (p *PassRenderer) renderMatched(line string) (*[2]string, error) {
+	if w := p.r.spans; w != nil {
+		return w.matchedLine(line), nil
+	}
+	m := &[2]string{}
+	var err error
+	if m[0], err = execute(p.r.html, "matched", line); err != nil {
+		return nil, err
+	}
+	if m[1], err = execute(p.r.text, "matched", line); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode/utf8"
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/templates"
@@ -101,4 +102,35 @@ func editedFS(t *testing.T, name, old, new string) fs.FS {
 		files[path] = &fstest.MapFile{Data: b}
 	}
 	return files
+}
+
+// TestShortenCutsAsRunes: shorten cuts at the same place and writes the
+// same text as cutting the string's runes, which turns bad bytes into
+// U+FFFD, on random texts of spaces, multi-byte letters and bad bytes.
+func TestShortenCutsAsRunes(t *testing.T) {
+	byRunes := func(s string, limit int) string {
+		if utf8.RuneCountInString(s) <= limit {
+			return s
+		}
+		if limit <= 1 {
+			return "…"
+		}
+		r := []rune(s)[:limit-1]
+		if i := strings.LastIndexByte(string(r), ' '); i > len(string(r))/2 {
+			return strings.TrimRight(string(r)[:i], " ") + "…"
+		}
+		return string(r) + "…"
+	}
+	pieces := []string{"a", " ", "word", "ü", "\xff", "\xe2\x80", "“", "  ", strings.Repeat("x", 30)}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 5000 {
+		var b strings.Builder
+		for range rng.IntN(30) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s, limit := b.String(), rng.IntN(120)
+		if got, want := shorten(s, limit), byRunes(s, limit); got != want {
+			t.Fatalf("shorten(%q, %d) = %q, want %q", s, limit, got, want)
+		}
+	}
 }

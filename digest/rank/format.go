@@ -127,13 +127,17 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 		out.names[out.weights[i].bucket], last = name, i
 	}
 	nl := d.uvarint(likedKept)
+	// The liked papers' features, in two arrays that their vectors share.
+	index, value := make([]uint32, 0, nl*likedFeatures), make([]float32, 0, nl*likedFeatures)
 	for range nl {
 		l := likedPaper{title: d.text(maxNameSize)}
 		f := d.uvarint(likedFeatures)
 		if d.err != nil {
 			break
 		}
-		l.v = Vector{Index: make([]uint32, f), Value: make([]float32, f)}
+		n := len(index)
+		index, value = append(index, make([]uint32, f)...), append(value, make([]float32, f)...)
+		l.v = Vector{Index: index[n:len(index):len(index)], Value: value[n:len(value):len(value)]}
 		for k := range l.v.Index {
 			bucket := d.uvarint(1<<Bits - 1)
 			if k > 0 {
@@ -160,6 +164,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 // decoder reads a stored model, keeping the first error.
 type decoder struct {
 	data []byte
+	str  string // data, once a text is read
 	off  int
 	err  error
 }
@@ -199,31 +204,44 @@ func (d *decoder) uvarint(limit uint64) uint64 {
 
 // float32 reads a finite float32.
 func (d *decoder) float32() float32 {
-	return float32(d.finite(4, func(b []byte) float64 { return float64(math.Float32frombits(binary.LittleEndian.Uint32(b))) }))
+	b := d.next(4)
+	if b == nil {
+		return 0
+	}
+	f := math.Float32frombits(binary.LittleEndian.Uint32(b))
+	if f-f != 0 { // NaN or ±Inf
+		d.fail("not a finite number")
+		return 0
+	}
+	d.off += 4
+	return f
 }
 
 // float64 reads a finite float64.
 func (d *decoder) float64() float64 {
-	return d.finite(8, func(b []byte) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b)) })
-}
-
-// finite reads a number of size bytes that decode makes a float64 of,
-// which must be finite.
-func (d *decoder) finite(size int, decode func([]byte) float64) float64 {
-	if d.err != nil {
+	b := d.next(8)
+	if b == nil {
 		return 0
 	}
-	if d.off+size > len(d.data) {
-		d.fail("truncated")
-		return 0
-	}
-	f := decode(d.data[d.off : d.off+size])
-	if math.IsNaN(f) || math.IsInf(f, 0) {
+	f := math.Float64frombits(binary.LittleEndian.Uint64(b))
+	if f-f != 0 { // NaN or ±Inf
 		d.fail("not a finite number")
 		return 0
 	}
-	d.off += size
+	d.off += 8
 	return f
+}
+
+// next returns the next size bytes, nil when there is an error or fewer.
+func (d *decoder) next(size int) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if d.off+size > len(d.data) {
+		d.fail("truncated")
+		return nil
+	}
+	return d.data[d.off : d.off+size]
 }
 
 // text reads a length-prefixed UTF-8 text of 1 to limit bytes.
@@ -236,7 +254,10 @@ func (d *decoder) text(limit uint64) string {
 		d.fail("bad text length %d", size)
 		return ""
 	}
-	s := string(d.data[d.off : d.off+int(size)])
+	if d.str == "" {
+		d.str = string(d.data) // one copy that the model's texts share
+	}
+	s := d.str[d.off : d.off+int(size)]
 	if !utf8.ValidString(s) {
 		d.fail("text is not UTF-8")
 		return ""

@@ -1,7 +1,9 @@
 package rank
 
 import (
+	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,6 +127,47 @@ func TestLikeOf(t *testing.T) {
 		}
 		if got, ok := model.LikeOf(Featurize(paper("2603.00002", "Zebra migration", "Herds cross rivers."))); ok {
 			t.Errorf("%s: a paper like none got %q", name, got)
+		}
+	}
+}
+
+// BenchmarkReaderOfPass is what a delivery pass spends on one voting
+// reader's model: decode it as stored, score 50 candidates, name the
+// liked paper of 15. As in a pass, the models (200, of 20 votes each) and
+// the candidates (2,000 vectors) are spread over more memory than a cache
+// holds, so that each reader meets them cold.
+func BenchmarkReaderOfPass(b *testing.B) {
+	papers := fixturePapers(b)
+	rng := rand.New(rand.NewPCG(1, 2))
+	stored := make([][]byte, 200)
+	for i := range stored {
+		var ex []Example
+		for k, j := range rng.Perm(len(papers))[:30] {
+			kind := []Kind{Up, Down, Passed}[min(k/10, 2)]
+			ex = append(ex, Example{Paper: papers[j], Kind: kind})
+		}
+		data, err := Train(ex, Options{}).MarshalBinary()
+		if err != nil {
+			b.Fatal(err)
+		}
+		stored[i] = data
+	}
+	vectors := make([]Vector, 2000)
+	for i := range vectors {
+		v := Featurize(papers[i%len(papers)])
+		vectors[i] = Vector{Index: slices.Clone(v.Index), Value: slices.Clone(v.Value)}
+	}
+	for b.Loop() {
+		var m Model
+		if err := m.UnmarshalBinary(stored[rng.IntN(len(stored))]); err != nil {
+			b.Fatal(err)
+		}
+		for k := range 50 {
+			v := vectors[rng.IntN(len(vectors))]
+			m.ScoreVector(v)
+			if k < 15 {
+				m.LikeOf(v)
+			}
 		}
 	}
 }
