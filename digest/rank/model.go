@@ -56,13 +56,15 @@ func (m *Model) LikeOf(v Vector) (title string, ok bool) {
 	var sim [likedKept]float64
 	if len(m.likes) > 0 {
 		t := &m.likedByBucket
-		for i, b := range v.Index {
-			if !t.mayHave(b) {
-				continue
-			}
-			for h := b & t.mask; t.slots[h] != 0; h = (h + 1) & t.mask {
-				if f := m.likes[t.slots[h]-1]; f.bucket == b {
-					sim[f.paper] += float64(v.Value[i]) * float64(f.value)
+		var maybe [filterChunk]uint16
+		for start := 0; start < len(v.Index); start += filterChunk {
+			chunk := v.Index[start:min(start+filterChunk, len(v.Index))]
+			for _, i := range t.through(chunk, &maybe) {
+				b := chunk[i]
+				for h := b & t.mask; t.slots[h] != 0; h = (h + 1) & t.mask {
+					if f := m.likes[t.slots[h]-1]; f.bucket == b {
+						sim[f.paper] += float64(v.Value[start+int(i)]) * float64(f.value)
+					}
 				}
 			}
 		}
@@ -121,10 +123,22 @@ func newLookup(n int, bucket func(i int) uint32) lookup {
 // by the same low bits.
 const filterHash = 0x9E3779B1
 
-// mayHave is false when no entry of the table is of bucket b.
-func (t *lookup) mayHave(b uint32) bool {
-	f := b * filterHash >> t.shift
-	return t.filter[f>>6]&(1<<(f&63)) != 0
+// filterChunk is how many features of a vector through looks at a time.
+const filterChunk = 128
+
+// through returns the places in chunk of the buckets the filter lets
+// through, in maybe. It tests them without a branch, so that the loads of
+// a cold vector overlap rather than wait on each test: a reader of a
+// pass (BenchmarkReaderOfPass) 73–90 → 60–68 µs against a branch a
+// feature.
+func (t *lookup) through(chunk []uint32, maybe *[filterChunk]uint16) []uint16 {
+	n := 0
+	for i, b := range chunk {
+		f := b * filterHash >> t.shift
+		maybe[n] = uint16(i)
+		n += int(t.filter[f>>6] >> (f & 63) & 1)
+	}
+	return maybe[:n]
 }
 
 // index makes the model's lookups of its weights and of its liked
@@ -179,14 +193,16 @@ func (m *Model) ScoreVector(v Vector) float64 {
 		return s
 	}
 	t := &m.byBucket
-	for i, b := range v.Index {
-		if !t.mayHave(b) {
-			continue
-		}
-		for h := b & t.mask; t.slots[h] != 0; h = (h + 1) & t.mask {
-			if w := m.weights[t.slots[h]-1]; w.bucket == b {
-				s += float64(v.Value[i]) * float64(w.value)
-				break
+	var maybe [filterChunk]uint16
+	for start := 0; start < len(v.Index); start += filterChunk {
+		chunk := v.Index[start:min(start+filterChunk, len(v.Index))]
+		for _, i := range t.through(chunk, &maybe) {
+			b := chunk[i]
+			for h := b & t.mask; t.slots[h] != 0; h = (h + 1) & t.mask {
+				if w := m.weights[t.slots[h]-1]; w.bucket == b {
+					s += float64(v.Value[start+int(i)]) * float64(w.value)
+					break
+				}
 			}
 		}
 	}
