@@ -156,6 +156,20 @@ func (b *bench) load(ctx context.Context, rng *rand.Rand) error {
 	})
 }
 
+// countTopics counts the readers' topics of a database -from names.
+func (b *bench) countTopics(ctx context.Context) error {
+	return b.db.QueryRowContext(ctx, `SELECT count(*) FROM topics`).Scan(&b.topics)
+}
+
+// save writes the database as loaded to path (VACUUM INTO: one file,
+// consistent, whatever the WAL holds), for -from.
+func (b *bench) save(ctx context.Context, path string) error {
+	if _, err := b.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("save the database to %s: %w", path, err)
+	}
+	return nil
+}
+
 // vote has every reader vote -votes times, on papers of the day, through
 // the path the web front takes: each vote stored, then the reader's model
 // trained (two readers at a time).

@@ -9,6 +9,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -30,6 +31,7 @@ type options struct {
 	timeout             time.Duration
 	relayRTT            time.Duration
 	keep                bool
+	save, from          string
 	cpuProfile          string
 	trace               string
 	memProfile          string
@@ -49,6 +51,8 @@ func main() {
 	flag.DurationVar(&o.relayRTT, "relay-rtt", 0, "make the SMTP server's replies arrive this late, as from a relay a round trip this long away")
 	flag.DurationVar(&o.timeout, "timeout", 20*time.Minute, "give up after this long")
 	flag.BoolVar(&o.keep, "keep", false, "keep the database and print where it is")
+	flag.StringVar(&o.save, "save", "", "write the database to this file once loaded (and the models trained), before the pass")
+	flag.StringVar(&o.from, "from", "", "start from a copy of a database -save wrote instead of loading one, so that the pass runs in a process that did nothing before it (give the -subscribers, -topics and -votes it was made with, for the summary line)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the delivery pass to this file")
 	flag.StringVar(&o.trace, "trace", "", "write an execution trace of the delivery pass to this file (go tool trace)")
 	flag.StringVar(&o.memProfile, "memprofile", "", "write a heap profile taken after the delivery pass to this file")
@@ -73,14 +77,29 @@ func run(ctx context.Context, o options) error {
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	b, err := newBench(ctx, filepath.Join(dir, "digestd.db"), o)
+	path := filepath.Join(dir, "digestd.db")
+	if o.from != "" {
+		if err := copyFile(o.from, path); err != nil {
+			return err
+		}
+	}
+	b, err := newBench(ctx, path, o)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	rng := rand.New(rand.NewPCG(o.seed, o.seed))
-	if err := b.load(ctx, rng); err != nil {
+	if o.from != "" {
+		err = b.countTopics(ctx)
+	} else {
+		err = b.load(ctx, rand.New(rand.NewPCG(o.seed, o.seed)))
+	}
+	if err != nil {
 		return err
+	}
+	if o.save != "" {
+		if err := b.save(ctx, o.save); err != nil {
+			return err
+		}
 	}
 	if err := b.deliver(ctx); err != nil {
 		return err
@@ -90,4 +109,22 @@ func run(ctx context.Context, o options) error {
 	}
 	b.report(os.Stdout)
 	return nil
+}
+
+// copyFile copies the database at from to a new file to.
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("copy %s: %w", from, err)
+	}
+	return out.Close()
 }
