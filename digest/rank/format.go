@@ -204,32 +204,18 @@ func (d *decoder) uvarint(limit uint64) uint64 {
 
 // float32 reads a finite float32.
 func (d *decoder) float32() float32 {
-	b := d.next(4)
-	if b == nil {
-		return 0
+	if b := d.next(4); b != nil {
+		return float32(d.finite(float64(math.Float32frombits(binary.LittleEndian.Uint32(b))), 4))
 	}
-	f := math.Float32frombits(binary.LittleEndian.Uint32(b))
-	if f-f != 0 { // NaN or ±Inf
-		d.fail("not a finite number")
-		return 0
-	}
-	d.off += 4
-	return f
+	return 0
 }
 
 // float64 reads a finite float64.
 func (d *decoder) float64() float64 {
-	b := d.next(8)
-	if b == nil {
-		return 0
+	if b := d.next(8); b != nil {
+		return d.finite(math.Float64frombits(binary.LittleEndian.Uint64(b)), 8)
 	}
-	f := math.Float64frombits(binary.LittleEndian.Uint64(b))
-	if f-f != 0 { // NaN or ±Inf
-		d.fail("not a finite number")
-		return 0
-	}
-	d.off += 8
-	return f
+	return 0
 }
 
 // next returns the next size bytes, nil when there is an error or fewer.
@@ -242,6 +228,17 @@ func (d *decoder) next(size int) []byte {
 		return nil
 	}
 	return d.data[d.off : d.off+size]
+}
+
+// finite takes f, read from the next size bytes, when it is a finite
+// number.
+func (d *decoder) finite(f float64, size int) float64 {
+	if f-f != 0 { // NaN or ±Inf
+		d.fail("not a finite number")
+		return 0
+	}
+	d.off += size
+	return f
 }
 
 // text reads a length-prefixed UTF-8 text of 1 to limit bytes.
