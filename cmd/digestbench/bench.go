@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -9,7 +10,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"runtime/trace"
 	"time"
@@ -264,6 +265,7 @@ func (b *bench) deliver(ctx context.Context) error {
 		return err
 	}
 	defer stopTrace()
+	peak := watchHeap(b.opt.memProfile != "")
 	err = b.measure("delivery pass", func(p *phase) error {
 		var err error
 		b.result, err = b.runner.Run(ctx, pipeline.RunOptions{All: true})
@@ -271,6 +273,7 @@ func (b *bench) deliver(ctx context.Context) error {
 		p.messages, p.bytes = total(b.sizes)
 		return err
 	})
+	heap := peak()
 	if err != nil {
 		return err
 	}
@@ -281,12 +284,43 @@ func (b *bench) deliver(ctx context.Context) error {
 	if b.opt.memProfile == "" {
 		return nil
 	}
-	f, err := os.Create(b.opt.memProfile)
-	if err != nil {
-		return err
+	return os.WriteFile(b.opt.memProfile, heap, 0o644)
+}
+
+// watchHeap keeps, while a pass runs, the heap profile of its largest live
+// heap (as of the collection before), looking every 100 ms: where the
+// memory behind its peak RSS is held. stop returns that profile; when on is
+// false nothing is watched.
+func watchHeap(on bool) (stop func() []byte) {
+	if !on {
+		return func() []byte { return nil }
 	}
-	runtime.GC()
-	return errors.Join(pprof.WriteHeapProfile(f), f.Close())
+	done, profile := make(chan struct{}), make(chan []byte)
+	go func() {
+		var best bytes.Buffer
+		largest := uint64(0)
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				profile <- best.Bytes()
+				return
+			case <-tick.C:
+			}
+			metrics.Read(sample)
+			if live := sample[0].Value.Uint64(); live > largest {
+				largest = live
+				best.Reset()
+				_ = pprof.WriteHeapProfile(&best) // a bytes.Buffer takes every write
+			}
+		}
+	}()
+	return func() []byte {
+		close(done)
+		return <-profile
+	}
 }
 
 // limit sends as many pre-rendered messages, of the pass's sizes, through

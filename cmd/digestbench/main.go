@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/digestd/digestd/internal/memlimit"
 )
 
 // options are digestbench's flags.
@@ -35,10 +37,13 @@ type options struct {
 	cpuProfile          string
 	trace               string
 	memProfile          string
+	// memLimit is the Go runtime's soft memory limit, digestd's
+	// (memlimit.Apply) unless GOMEMLIMIT sets another.
+	memLimit int64
 }
 
 func main() {
-	var o options
+	o := options{memLimit: memlimit.Apply()}
 	flag.IntVar(&o.subscribers, "subscribers", 100_000, "readers to load")
 	flag.IntVar(&o.papers, "papers", 2_000, "papers to load, arrived today")
 	flag.StringVar(&o.topics, "topics", narrow, "the readers' topics: narrow (specific phrases, authors, categories) or broad (frequent words, two ANDed, two ORed with a third excluded)")
@@ -55,7 +60,7 @@ func main() {
 	flag.StringVar(&o.from, "from", "", "start from a copy of a database -save wrote instead of loading one, so that the pass runs in a process that did nothing before it (give the -subscribers, -topics and -votes it was made with, for the summary line)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the delivery pass to this file")
 	flag.StringVar(&o.trace, "trace", "", "write an execution trace of the delivery pass to this file (go tool trace)")
-	flag.StringVar(&o.memProfile, "memprofile", "", "write a heap profile taken after the delivery pass to this file")
+	flag.StringVar(&o.memProfile, "memprofile", "", "write the heap profile of the delivery pass at its largest live heap to this file")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

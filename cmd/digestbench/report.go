@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -28,7 +29,8 @@ func (b *bench) report(w io.Writer) {
 		fmt.Fprintf(w, "mean digest %.1f KiB; %d SMTP connections\n", float64(b.pass.bytes)/float64(r.Sent)/1024, len(b.senders))
 	}
 	peak := peakRSS()
-	fmt.Fprintf(w, "peak RSS (VmHWM) %.0f MiB; database %.0f MiB\n", float64(peak)/(1<<20), float64(dbSize(b.path))/(1<<20))
+	fmt.Fprintf(w, "peak RSS (VmHWM) %.0f MiB (Go memory limit %s); database %.0f MiB\n",
+		float64(peak)/(1<<20), memLimit(b.opt.memLimit), float64(dbSize(b.path))/(1<<20))
 	d, l := b.pass.perSecond(), b.smtp.perSecond()
 	fmt.Fprintf(w, "bench: topics=%s archive=%d votes=%d subscribers=%d papers=%d total_s=%.1f digests_per_s=%.0f smtp_limit_per_s=%.0f ratio=%.3f peak_rss_mb=%.0f\n",
 		b.opt.topics, b.opt.archive, b.opt.votes, b.opt.subscribers, b.opt.papers, b.pass.wall.Seconds(), d, l, d/l, float64(peak)/(1<<20))
@@ -70,4 +72,12 @@ func dbSize(path string) int64 {
 		}
 	}
 	return n
+}
+
+// memLimit writes a soft memory limit in MiB, "off" for none.
+func memLimit(limit int64) string {
+	if limit == math.MaxInt64 {
+		return "off"
+	}
+	return fmt.Sprintf("%.0f MiB", float64(limit)/(1<<20))
 }

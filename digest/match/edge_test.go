@@ -3,6 +3,7 @@ package match_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +35,9 @@ var edgePapers = []digest.Paper{
 	{Title: "Twin Retrieval Paper", Abstract: "Retrieval twins.", Upvotes: 4},
 	{Title: "Twin Retrieval Paper", Abstract: "Retrieval twins.", Upvotes: 4},
 	{Title: "Vision-Language Models & <Tools>", Abstract: "Tools for VLMs: R&D at scale.", Authors: []string{"Ana <Ruiz>", "Tom & Jerry"}, Org: "AT&T Labs"},
+	// A word more than 255 times in one column: the index counts it in
+	// postings of up to 255 each.
+	{Title: "Echo Chambers", Abstract: strings.Repeat("echo ", 600) + "chamber echo chamber.", Upvotes: 2},
 }
 
 // edgeEnv stores edgePapers as SavePapers would store fetched papers.
@@ -110,6 +114,10 @@ func TestEdgeCasesAgainstFTS(t *testing.T) {
 		{"duplicate phrase and words", `"sparse attention" sparse attention`},
 		{"ties", "twin"},
 		{"single letters", `"a" OR 1=1`},
+		{"a word 602 times in a column", "echo"},
+		{"a phrase with that word", `"echo chamber"`},
+		{"a phrase of that word twice", `"echo echo" -title:chamber`},
+		{"a prefix of that word", "ech*"},
 		{"everything", "we OR the OR a OR long OR retrieval OR cat:cs OR upvotes:>=0"},
 	}
 	for _, tt := range tests {

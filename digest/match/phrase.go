@@ -123,41 +123,19 @@ func (ix *Index) find(p phrase, h *hits, freq []uint32) {
 	if len(p.spans) == 0 {
 		return // FTS5 reads a phrase without tokens as matching nothing
 	}
-	if len(p.spans) == 1 && p.spans[0].hi == p.spans[0].lo+1 {
-		ix.findTerm(p.cols, p.spans[0].lo, h)
-		if p.name {
-			copy(h.named, h.all)
-		}
-		return
+	switch sp := p.spans[0]; {
+	case len(p.spans) > 1:
+		ix.findPhrase(p, h, freq)
+	case sp.hi == sp.lo+1:
+		ix.findTerm(p.cols, sp.lo, h)
+	default:
+		ix.findTerms(p.cols, sp, freq, h)
 	}
-	// Every instance has its driver token, the rarest, at one position:
-	// walk the driver's occurrences and check the other tokens around each.
-	driver := 0
-	for i, s := range p.spans {
-		if ix.occurrences(s) < ix.occurrences(p.spans[driver]) {
-			driver = i
-		}
+	if len(p.spans) == 1 && p.name {
+		copy(h.named, h.all) // one token lies within one name
 	}
-	n := uint32(len(p.spans))
-	sp := p.spans[driver]
-	for o := ix.occStart[sp.lo]; o < ix.occStart[sp.hi]; o++ {
-		dc := ix.occDocCol[o]
-		col := dc & 7
-		if p.cols&(1<<col) == 0 || ix.occPos[o] < uint32(driver) {
-			continue
-		}
-		start := ix.occPos[o] - uint32(driver)
-		c := dc>>3*numCols + col
-		tokens := ix.fwd[ix.colStart[c]:ix.colStart[c+1]]
-		if start+n > uint32(len(tokens)) || !within(tokens[start:], p.spans) {
-			continue
-		}
-		d := dc >> 3
-		freq[d] += weights[col]
-		h.all.set(d)
-		if p.name && ix.inOneName(d, start, n) {
-			h.named.set(d)
-		}
+	if len(h.docs) > 0 {
+		return // findTerm listed them
 	}
 	for w, bits := range h.all {
 		for ; bits != 0; bits &= bits - 1 {
@@ -169,8 +147,65 @@ func (ix *Index) find(p phrase, h *hits, freq []uint32) {
 	}
 }
 
+// findTerms adds up in freq, and marks in h, the hits of the terms of a
+// span in columns cols: a prefix, which needs no position.
+func (ix *Index) findTerms(cols uint8, sp span, freq []uint32, h *hits) {
+	for o := ix.occStart[sp.lo]; o < ix.occStart[sp.hi]; o++ {
+		if dc := ix.occDocCol[o]; cols&(1<<(dc&7)) != 0 {
+			freq[dc>>3] += weights[dc&7] * uint32(ix.occCount[o])
+			h.all.set(dc >> 3)
+		}
+	}
+}
+
+// findPhrase adds up in freq, and marks in h, the instances of a phrase
+// of several tokens. Every instance has its driver token, the rarest, at
+// one position: it walks the columns that hold the driver's terms, finds
+// them there, and checks the other tokens around each.
+func (ix *Index) findPhrase(p phrase, h *hits, freq []uint32) {
+	driver := 0
+	for i, s := range p.spans {
+		if ix.occurrences(s) < ix.occurrences(p.spans[driver]) {
+			driver = i
+		}
+	}
+	n := uint32(len(p.spans))
+	sp := p.spans[driver]
+	for t := sp.lo; t < sp.hi; t++ {
+		for o := ix.occStart[t]; o < ix.occStart[t+1]; o++ {
+			dc := ix.occDocCol[o]
+			col := dc & 7
+			if p.cols&(1<<col) == 0 || o > ix.occStart[t] && ix.occDocCol[o-1] == dc {
+				continue // another column, or a column seen (a count past 255)
+			}
+			left := 0 // the instances of t in the column not found yet
+			for k := o; k < ix.occStart[t+1] && ix.occDocCol[k] == dc; k++ {
+				left += int(ix.occCount[k])
+			}
+			c := dc>>3*numCols + col
+			tokens := ix.fwd[ix.colStart[c]:ix.colStart[c+1]]
+			d := dc >> 3
+			for pos := uint32(0); left > 0; pos++ {
+				if tokens[pos] != t {
+					continue
+				}
+				left--
+				start := pos - uint32(driver)
+				if pos < uint32(driver) || start+n > uint32(len(tokens)) || !within(tokens[start:], p.spans) {
+					continue
+				}
+				freq[d] += weights[col]
+				h.all.set(d)
+				if p.name && ix.inOneName(d, start, n) {
+					h.named.set(d)
+				}
+			}
+		}
+	}
+}
+
 // findTerm fills h with the hits of one term in columns cols: its
-// occurrences come in paper order.
+// postings come in paper order.
 func (ix *Index) findTerm(cols uint8, t uint32, h *hits) {
 	for o := ix.occStart[t]; o < ix.occStart[t+1]; o++ {
 		dc := ix.occDocCol[o]
@@ -183,7 +218,7 @@ func (ix *Index) findTerm(cols uint8, t uint32, h *hits) {
 			h.freq = append(h.freq, 0)
 			h.all.set(d)
 		}
-		h.freq[len(h.freq)-1] += weights[dc&7]
+		h.freq[len(h.freq)-1] += weights[dc&7] * uint32(ix.occCount[o])
 	}
 }
 
