@@ -51,8 +51,9 @@ torture:
 # docs/PERFORMANCE.md), once with narrow topics and once with broad ones;
 # BENCH_FLAGS adds digestbench flags (-archive 500000: a year of papers
 # before today's). make bench-scale runs 10k, 30k and 100k readers of each
-# vocabulary (LARGE=1 adds 300k, HUGE=1 adds 1,000,000 broad), each in its
-# own process so that the peak RSS is each run's own.
+# vocabulary (LARGE=1 adds 300k, HUGE=1 adds 1,000,000 broad; with
+# BENCH_SIZES= the million runs alone), each in its own process so that the
+# peak RSS is each run's own.
 BENCH_SIZES := 10000 30000 100000 $(if $(LARGE),300000)
 BENCH_RUNS  := $(foreach n,$(BENCH_SIZES),narrow:$(n) broad:$(n)) $(if $(HUGE),broad:1000000)
 bench: SHELL := /bin/bash
