@@ -171,6 +171,26 @@ func (b *bench) save(ctx context.Context, path string) error {
 	return nil
 }
 
+// restore writes the database -save wrote at from to path, as save wrote
+// it (VACUUM INTO), reading from only: the saved file serves run after run.
+func restore(ctx context.Context, from, path string) error {
+	if _, err := os.Stat(from); err != nil {
+		return fmt.Errorf("-from: %w", err)
+	}
+	db, err := sql.Open("sqlite3", "file:"+from+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `VACUUM INTO ?`, path)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("-from %s: %w", from, err)
+	}
+	return nil
+}
+
 // vote has every reader vote -votes times, on papers of the day, through
 // the path the web front takes: each vote stored, then the reader's model
 // trained (two readers at a time).

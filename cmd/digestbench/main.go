@@ -9,7 +9,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -84,7 +83,7 @@ func run(ctx context.Context, o options) error {
 	}
 	path := filepath.Join(dir, "digestd.db")
 	if o.from != "" {
-		if err := copyFile(o.from, path); err != nil {
+		if err := restore(ctx, o.from, path); err != nil {
 			return err
 		}
 	}
@@ -114,22 +113,4 @@ func run(ctx context.Context, o options) error {
 	}
 	b.report(os.Stdout)
 	return nil
-}
-
-// copyFile copies the database at from to a new file to.
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return fmt.Errorf("copy %s: %w", from, err)
-	}
-	return out.Close()
 }
