@@ -164,7 +164,12 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*dige
 	}
 	var model *rank.Model
 	if b.Trainer != nil {
-		if model, err = b.Trainer.model(ctx, sub.ID, rd.taste, rd.model); err != nil {
+		dec, _ := cache.decoders.Get().(*rank.Decoder)
+		if dec == nil {
+			dec = new(rank.Decoder)
+		}
+		defer cache.decoders.Put(dec)
+		if model, err = b.Trainer.model(ctx, sub.ID, rd.taste, rd.model, dec); err != nil {
 			return nil, err
 		}
 	}
@@ -262,8 +267,8 @@ func (b *Builder) pick(ctx context.Context, topics []subscribers.Topic, w digest
 		return picks, nil
 	}
 	cache := b.pass()
-	at := map[int64]int{} // where each paper is in picks
-	var picks []pick
+	at := make(map[int64]int, len(topics)*w.Max()) // where each paper is in picks
+	picks := make([]pick, 0, len(topics)*w.Max())
 	for _, t := range topics {
 		q, err := cache.parsed(t)
 		if err != nil {

@@ -19,7 +19,7 @@ func (t *Trainer) Model(ctx context.Context, subscriberID int64) (*rank.Model, e
 	if err != nil {
 		return nil, err
 	}
-	return t.model(ctx, subscriberID, tastes[0], stored[0])
+	return t.model(ctx, subscriberID, tastes[0], stored[0], new(rank.Decoder))
 }
 
 // Retrain trains subscriberID's model on their taste now, after a vote, an

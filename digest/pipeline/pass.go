@@ -54,6 +54,8 @@ type passCache struct {
 	highlighted *recent.Map[highlightKey, *highlighted]
 	texts       *recent.Map[int64, *paperText]
 	features    *recent.Map[int64, rank.Vector]
+	// decoders decode the readers' models, one a builder at a time.
+	decoders sync.Pool
 	// papers are the papers in digests, read once a pass.
 	papers map[int64]*digest.Paper
 	// last is the newest paper when the pass began: every digest of a

@@ -104,20 +104,14 @@ func (p *Previews) Preview(ctx context.Context, subscriberID int64, q *query.Que
 // reader's model as Builder.rerank does, and keeps the first limit; likes
 // says, for each paper the model raised, which liked paper it is like.
 func (p *Previews) blend(model *rank.Model, matches []digest.Match, papers map[int64]digest.Paper, limit int) (kept []digest.Match, likes []string) {
-	base, scores := make([]float64, len(matches)), make([]float64, len(matches))
-	vectors := make([]rank.Vector, len(matches))
+	base, vectors := make([]float64, len(matches)), make([]rank.Vector, len(matches))
 	for i, m := range matches {
-		vectors[i] = p.vector(m.PaperID, papers[m.PaperID])
-		base[i], scores[i] = m.Score, model.ScoreVector(vectors[i])
+		base[i], vectors[i] = m.Score, p.vector(m.PaperID, papers[m.PaperID])
 	}
-	order := rank.Order(base, scores, model.Examples)
-	order = order[:min(limit, len(order))]
-	kept, likes = make([]digest.Match, len(order)), make([]string, len(order))
+	order, likes := model.Rerank(base, vectors, limit)
+	kept = make([]digest.Match, len(order))
 	for at, i := range order {
 		kept[at] = matches[i]
-		if at < i {
-			likes[at], _ = model.LikeOf(vectors[i])
-		}
 	}
 	return kept, likes
 }

@@ -12,30 +12,23 @@ import (
 const rerankPool = passTop
 
 // rerank orders picks, best first by the reader's topics, by their blend
-// with the reader's model (rank.Order: its share grows with the votes and
-// library it learned from) and keeps the first limit. A paper the model
-// raised says which paper the reader liked it is like.
+// with the reader's model (rank.Model.Rerank: its share grows with the
+// votes and library it learned from) and keeps the first limit. A paper
+// the model raised says which paper the reader liked it is like.
 func (b *Builder) rerank(ctx context.Context, model *rank.Model, picks []pick, limit int) ([]pick, error) {
-	ids := make([]int64, len(picks))
+	ids, base := make([]int64, len(picks)), make([]float64, len(picks))
 	for i, p := range picks {
-		ids[i] = p.id
+		ids[i], base[i] = p.id, p.score
 	}
 	vectors, err := b.pass().vectors(ctx, b.Store, ids)
 	if err != nil {
 		return nil, err
 	}
-	base, scores := make([]float64, len(picks)), make([]float64, len(picks))
-	for i, p := range picks {
-		base[i], scores[i] = p.score, model.ScoreVector(vectors[i])
-	}
-	order := rank.Order(base, scores, model.Examples)
-	out := make([]pick, 0, min(limit, len(order)))
-	for at, i := range order[:min(limit, len(order))] {
-		p := picks[i]
-		if at < i {
-			p.like, _ = model.LikeOf(vectors[i])
-		}
-		out = append(out, p)
+	order, likes := model.Rerank(base, vectors, limit)
+	out := make([]pick, len(order))
+	for at, i := range order {
+		out[at] = picks[i]
+		out[at].like = likes[at]
 	}
 	return out, nil
 }

@@ -133,16 +133,15 @@ func tasteSignature(t subscribers.Taste) string {
 	return fmt.Sprintf("v%d l%d at%d", t.Votes, t.Library, t.Changed)
 }
 
-// model returns a reader's model as stored, trained afresh when it is
-// older than their taste (or of another format), nil when they taught
-// nothing.
-func (t *Trainer) model(ctx context.Context, subscriberID int64, taste subscribers.Taste, stored sqlite.StoredModel) (*rank.Model, error) {
+// model returns a reader's model as stored, decoded by d (valid until
+// its next Decode), trained afresh when it is older than their taste (or
+// of another format), nil when they taught nothing.
+func (t *Trainer) model(ctx context.Context, subscriberID int64, taste subscribers.Taste, stored sqlite.StoredModel, d *rank.Decoder) (*rank.Model, error) {
 	if taste.Empty() && stored.Model == nil {
 		return nil, nil
 	}
 	if stored.Taste == tasteSignature(taste) {
-		m := &rank.Model{}
-		if err := m.UnmarshalBinary(stored.Model); err == nil {
+		if m, err := d.Decode(stored.Model); err == nil {
 			if m.Examples == 0 {
 				return nil, nil
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -48,21 +49,14 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(w.value))
 		prev = w.bucket
 	}
-	var named []int
-	for i, w := range m.weights {
-		if m.names[w.bucket] != "" {
-			named = append(named, i)
+	b = binary.AppendUvarint(b, uint64(len(m.names)))
+	for _, l := range m.names {
+		if len(l.text) > maxNameSize {
+			return nil, fmt.Errorf("model term %q is longer than %d bytes", l.text[:32], maxNameSize)
 		}
-	}
-	b = binary.AppendUvarint(b, uint64(len(named)))
-	for _, i := range named {
-		name := m.names[m.weights[i].bucket]
-		if len(name) > maxNameSize {
-			return nil, fmt.Errorf("model term %q is longer than %d bytes", name[:32], maxNameSize)
-		}
-		b = binary.AppendUvarint(b, uint64(i))
-		b = binary.AppendUvarint(b, uint64(len(name)))
-		b = append(b, name...)
+		b = binary.AppendUvarint(b, uint64(l.weight))
+		b = binary.AppendUvarint(b, uint64(len(l.text)))
+		b = append(b, l.text...)
 	}
 	b = binary.AppendUvarint(b, uint64(len(m.liked)))
 	for _, l := range m.liked {
@@ -83,18 +77,40 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 // version, truncated, trailing or out of range are an error wrapping
 // ErrFormat that names the byte offset; m is then left unchanged.
 func (m *Model) UnmarshalBinary(data []byte) error {
+	var d Decoder
+	out, err := d.Decode(data)
+	if err != nil {
+		return err
+	}
+	*m = *out
+	return nil
+}
+
+// A Decoder decodes stored models as UnmarshalBinary does into memory it
+// reuses: a pass decodes a model for each reader it meets, one after the
+// other on each of its goroutines. The zero Decoder is ready to use.
+type Decoder struct {
+	m Model
+	// The liked papers' features, in two arrays that their vectors share.
+	index []uint32
+	value []float32
+}
+
+// Decode decodes a model MarshalBinary encoded, or returns the error
+// UnmarshalBinary would. The model is valid until the next Decode, the
+// texts it returns for good.
+func (dec *Decoder) Decode(data []byte) (*Model, error) {
 	d := decoder{data: data}
 	if v := d.byte(); d.err == nil && v != formatVersion {
-		return fmt.Errorf("byte 0: version %d, want %d: %w", v, formatVersion, ErrFormat)
+		return nil, fmt.Errorf("byte 0: version %d, want %d: %w", v, formatVersion, ErrFormat)
 	}
 	if bits := d.byte(); d.err == nil && bits != Bits {
-		return fmt.Errorf("byte 1: %d hash bits, want %d: %w", bits, Bits, ErrFormat)
+		return nil, fmt.Errorf("byte 1: %d hash bits, want %d: %w", bits, Bits, ErrFormat)
 	}
-	out := Model{Examples: int(d.uvarint(math.MaxInt32)), Bias: d.float64()}
+	out := &dec.m
+	out.Examples, out.Bias = int(d.uvarint(math.MaxInt32)), d.float64()
 	n := d.uvarint(maxWeights)
-	if d.err == nil {
-		out.weights = make([]weight, n)
-	}
+	out.weights = resize(out.weights, int(n))
 	for i := range out.weights {
 		delta := d.uvarint(1<<Bits - 1)
 		bucket := uint64(delta)
@@ -110,25 +126,23 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 		out.weights[i] = weight{bucket: uint32(bucket), value: d.float32()}
 	}
 	k := d.uvarint(n)
-	if d.err == nil && k > 0 {
-		out.names = make(map[uint32]string, k)
-	}
-	last := -1
+	out.names = out.names[:0]
 	for range k {
 		i := int(d.uvarint(n - 1))
-		name := d.text(maxNameSize)
+		text := d.text(maxNameSize)
 		if d.err != nil {
 			break
 		}
-		if i <= last {
+		if last := len(out.names) - 1; last >= 0 && i <= out.names[last].weight {
 			d.fail("name of weight %d out of order", i)
 			break
 		}
-		out.names[out.weights[i].bucket], last = name, i
+		out.names = append(out.names, label{weight: i, text: text})
 	}
 	nl := d.uvarint(likedKept)
-	// The liked papers' features, in two arrays that their vectors share.
-	index, value := make([]uint32, 0, nl*likedFeatures), make([]float32, 0, nl*likedFeatures)
+	index := slices.Grow(dec.index[:0], int(nl)*likedFeatures)
+	value := slices.Grow(dec.value[:0], int(nl)*likedFeatures)
+	out.liked = out.liked[:0]
 	for range nl {
 		l := likedPaper{title: d.text(maxNameSize)}
 		f := d.uvarint(likedFeatures)
@@ -136,35 +150,33 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 			break
 		}
 		n := len(index)
-		index, value = append(index, make([]uint32, f)...), append(value, make([]float32, f)...)
-		l.v = Vector{Index: index[n:len(index):len(index)], Value: value[n:len(value):len(value)]}
-		for k := range l.v.Index {
+		for k := range f {
 			bucket := d.uvarint(1<<Bits - 1)
 			if k > 0 {
-				bucket += uint64(l.v.Index[k-1])
+				bucket += uint64(index[len(index)-1])
 			}
 			if bucket >= 1<<Bits && d.err == nil {
 				d.fail("liked paper feature %d out of range", k)
 			}
-			l.v.Index[k], l.v.Value[k] = uint32(bucket), d.float32()
+			index, value = append(index, uint32(bucket)), append(value, d.float32())
 		}
+		l.v = Vector{Index: index[n:len(index):len(index)], Value: value[n:len(value):len(value)]}
 		out.liked = append(out.liked, l)
 	}
+	dec.index, dec.value = index, value
 	if d.err == nil && d.off != len(data) {
 		d.fail("%d bytes after the model", len(data)-d.off)
 	}
 	if d.err != nil {
-		return d.err
+		return nil, d.err
 	}
 	out.index()
-	*m = out
-	return nil
+	return out, nil
 }
 
 // decoder reads a stored model, keeping the first error.
 type decoder struct {
 	data []byte
-	str  string // data, once a text is read
 	off  int
 	err  error
 }
@@ -251,14 +263,11 @@ func (d *decoder) text(limit uint64) string {
 		d.fail("bad text length %d", size)
 		return ""
 	}
-	if d.str == "" {
-		d.str = string(d.data) // one copy that the model's texts share
-	}
-	s := d.str[d.off : d.off+int(size)]
-	if !utf8.ValidString(s) {
+	b := d.data[d.off : d.off+int(size)]
+	if !utf8.Valid(b) {
 		d.fail("text is not UTF-8")
 		return ""
 	}
 	d.off += int(size)
-	return s
+	return string(b)
 }

@@ -101,3 +101,53 @@ func TestUnmarshalRefusesGarbage(t *testing.T) {
 		})
 	}
 }
+
+// TestDecoderReuse: one Decoder decoding model after model, larger and
+// smaller, with refused bytes between them, gives each model as a fresh
+// UnmarshalBinary does: the same scores, liked papers, terms and bytes.
+func TestDecoderReuse(t *testing.T) {
+	papers := fixturePapers(t)
+	var stored [][]byte
+	for i, keep := range []int{512, 3, 4096, 64, 0, 512} {
+		var ex []Example
+		for k, p := range papers[i*7 : i*7+30] {
+			ex = append(ex, Example{Paper: p, Kind: Kind(k % 4)})
+		}
+		data, err := Train(ex, Options{Keep: keep}).MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, data, data[:len(data)/2])
+	}
+	var d Decoder
+	for i, data := range stored {
+		var want Model
+		wantErr := want.UnmarshalBinary(data)
+		got, err := d.Decode(data)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("model %d: Decode error %v, UnmarshalBinary %v", i, err, wantErr)
+		}
+		if err != nil {
+			continue
+		}
+		if again, err := got.MarshalBinary(); err != nil || !slices.Equal(again, data) {
+			t.Errorf("model %d: the reused Decoder's model marshals to other bytes (err %v)", i, err)
+		}
+		gotUp, gotDown := got.Terms(namedTerms)
+		wantUp, wantDown := want.Terms(namedTerms)
+		if !slices.Equal(gotUp, wantUp) || !slices.Equal(gotDown, wantDown) {
+			t.Errorf("model %d: terms %v / %v, want %v / %v", i, gotUp, gotDown, wantUp, wantDown)
+		}
+		for _, p := range papers {
+			v := Featurize(p)
+			if g, w := got.ScoreVector(v), want.ScoreVector(v); g != w {
+				t.Fatalf("model %d, paper %s: score %v, want %v", i, p.ID, g, w)
+			}
+			gt, gok := got.LikeOf(v)
+			wt, wok := want.LikeOf(v)
+			if gt != wt || gok != wok {
+				t.Fatalf("model %d, paper %s: like %q, %v; want %q, %v", i, p.ID, gt, gok, wt, wok)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package rank
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -95,6 +96,8 @@ func TestLookupsAgreeWithMerges(t *testing.T) {
 		vectors = append(vectors, small(300))
 	}
 	for i, m := range models {
+		checkRerank(t, m, vectors[:60], rng)
+		checkRerank(t, m, vectors[len(vectors)-60:], rng)
 		for j, v := range vectors {
 			if got, want := m.ScoreVector(v), scoreMerge(m, v); got != want {
 				t.Fatalf("model %d, vector %d: ScoreVector = %v, merge %v", i, j, got, want)
@@ -104,6 +107,32 @@ func TestLookupsAgreeWithMerges(t *testing.T) {
 			if ok != (want >= 0) || ok && title != m.liked[want].title {
 				t.Fatalf("model %d, vector %d: LikeOf = %q, %v; merge finds liked paper %d", i, j, title, ok, want)
 			}
+		}
+	}
+}
+
+// checkRerank checks m.Rerank of candidates against its reference: Order
+// of the merges' scores, and the merges' liked paper for each candidate
+// raised.
+func checkRerank(t *testing.T, m *Model, candidates []Vector, rng *rand.Rand) {
+	t.Helper()
+	base, scores := make([]float64, len(candidates)), make([]float64, len(candidates))
+	for i, v := range candidates {
+		base[i], scores[i] = float64(len(candidates)-i)+rng.Float64()/2, scoreMerge(m, v)
+	}
+	limit := 1 + rng.IntN(len(candidates))
+	order, likes := m.Rerank(base, candidates, limit)
+	want := Order(base, scores, m.Examples)[:limit]
+	if !slices.Equal(order, want) {
+		t.Fatalf("Rerank order %v, the reference's %v", order, want)
+	}
+	for at, i := range order {
+		wantLike := ""
+		if p := like(candidates[i], m.liked); at < i && p >= 0 {
+			wantLike = m.liked[p].title
+		}
+		if likes[at] != wantLike {
+			t.Fatalf("Rerank: candidate %d at %d is like %q, the reference's %q", i, at, likes[at], wantLike)
 		}
 	}
 }

@@ -206,8 +206,8 @@ func (m *Model) keep(w []float64, local []uint32, k int) {
 // of their buckets, the feature text the examples have in it most often.
 func (m *Model) name(examples []Example, toks [][]string) {
 	seen := map[uint32]map[string]int{}
-	for _, w := range append(m.strongest(1, namedTerms, false), m.strongest(-1, namedTerms, false)...) {
-		seen[w.bucket] = map[string]int{}
+	for _, i := range append(m.strongest(1, namedTerms, false), m.strongest(-1, namedTerms, false)...) {
+		seen[m.weights[i].bucket] = map[string]int{}
 	}
 	for i, e := range examples {
 		eachTerm(toks[i], func(b uint32, last int) {
@@ -221,16 +221,15 @@ func (m *Model) name(examples []Example, toks [][]string) {
 			}
 		}
 	}
-	m.names = make(map[uint32]string, len(seen))
-	for b, texts := range seen {
+	for i, w := range m.weights {
 		best, count := "", 0
-		for text, n := range texts {
+		for text, n := range seen[w.bucket] {
 			if n > count || n == count && text < best {
 				best, count = text, n
 			}
 		}
 		if best != "" {
-			m.names[b] = clip(best, maxNameSize)
+			m.names = append(m.names, label{weight: i, text: clip(best, maxNameSize)})
 		}
 	}
 }
