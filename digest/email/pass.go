@@ -28,11 +28,20 @@ type PassRenderer struct {
 	// items are a paper's title and snippet as highlighted, by the
 	// item's Marks or, without, by its spans; titles and snippets are
 	// the parts themselves, by their spans cleaned and cut. matched are
-	// the "matched" lines, by the topics and the paper liked.
+	// the "matched" lines, by the topics; likes those that name a paper
+	// liked too, kept apart so that readers' own lines do not push the
+	// shared ones out.
 	items    *recent.Map[spansKey, *item]
 	titles   *recent.Map[spansKey, *title]
 	snippets *recent.Map[spansKey, *[2]string]
 	matched  *recent.Map[string, *[2]string]
+	likes    *recent.Map[likeKey, *[2]string]
+}
+
+// likeKey is a "matched" line that names a paper liked: the topics, a
+// line apart, and the paper's title.
+type likeKey struct {
+	topics, like string
 }
 
 // passPapers is how many papers and titles a pass keeps rendered, a
@@ -75,7 +84,8 @@ func (r *Renderer) ForPass() *PassRenderer {
 		items:     recent.New[spansKey, *item](passItems),
 		titles:    recent.New[spansKey, *title](passPapers),
 		snippets:  recent.New[spansKey, *[2]string](passItems),
-		matched:   recent.New[string, *[2]string](passPapers)}
+		matched:   recent.New[string, *[2]string](passPapers),
+		likes:     recent.New[likeKey, *[2]string](passPapers)}
 }
 
 // Render builds the email for one digest, as Renderer.Render does.
@@ -211,23 +221,28 @@ func (p *PassRenderer) snippet(it digest.Item, spans []digest.Span) (*[2]string,
 }
 
 // matchedLine renders the line naming the topics that matched an item
-// (and the paper liked), HTML and text, once a pass for each line of
-// topics alone: a line with a liked paper is one reader's, rendered each
-// time rather than pushing the shared lines out of the cache.
+// (and the paper liked), HTML and text, once a pass for each line: readers
+// whose topics are alike, and who liked the same paper, share it.
 func (p *PassRenderer) matchedLine(it digest.Item) (*[2]string, error) {
-	if it.Like != "" {
-		return p.renderMatched(matchedLine(it))
+	render := func() (*[2]string, error) { return p.renderMatched(matchedLine(it)) }
+	topics := strings.Join(it.Topics, "\n")
+	if it.Like == "" {
+		return remember(p.matched, topics, render)
 	}
-	key := strings.Join(it.Topics, "\n")
-	if m, ok := p.matched.Get(key); ok {
-		return m, nil
+	return remember(p.likes, likeKey{topics, it.Like}, render)
+}
+
+// remember returns k's value in m, rendering it the first time.
+func remember[K comparable](m *recent.Map[K, *[2]string], k K, render func() (*[2]string, error)) (*[2]string, error) {
+	if v, ok := m.Get(k); ok {
+		return v, nil
 	}
-	m, err := p.renderMatched(matchedLine(it))
+	v, err := render()
 	if err != nil {
 		return nil, err
 	}
-	p.matched.Put(key, m)
-	return m, nil
+	m.Put(k, v)
+	return v, nil
 }
 
 // renderMatched renders a "matched" line, HTML and text.

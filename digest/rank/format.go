@@ -112,7 +112,7 @@ func (dec *Decoder) Decode(data []byte) (*Model, error) {
 	n := d.uvarint(maxWeights)
 	out.weights = resize(out.weights, int(n))
 	for i := range out.weights {
-		delta := d.uvarint(1<<Bits - 1)
+		delta, value := d.entry(1<<Bits - 1)
 		bucket := uint64(delta)
 		if i > 0 {
 			bucket += uint64(out.weights[i-1].bucket)
@@ -123,7 +123,7 @@ func (dec *Decoder) Decode(data []byte) (*Model, error) {
 		if bucket >= 1<<Bits && d.err == nil {
 			d.fail("weight %d: bucket %d out of range", i, bucket)
 		}
-		out.weights[i] = weight{bucket: uint32(bucket), value: d.float32()}
+		out.weights[i] = weight{bucket: uint32(bucket), value: value}
 	}
 	k := d.uvarint(n)
 	out.names = out.names[:0]
@@ -151,14 +151,14 @@ func (dec *Decoder) Decode(data []byte) (*Model, error) {
 		}
 		n := len(index)
 		for k := range f {
-			bucket := d.uvarint(1<<Bits - 1)
+			bucket, v := d.entry(1<<Bits - 1)
 			if k > 0 {
 				bucket += uint64(index[len(index)-1])
 			}
 			if bucket >= 1<<Bits && d.err == nil {
 				d.fail("liked paper feature %d out of range", k)
 			}
-			index, value = append(index, uint32(bucket)), append(value, d.float32())
+			index, value = append(index, uint32(bucket)), append(value, v)
 		}
 		l.v = Vector{Index: index[n:len(index):len(index)], Value: value[n:len(value):len(value)]}
 		out.liked = append(out.liked, l)
@@ -212,6 +212,23 @@ func (d *decoder) uvarint(limit uint64) uint64 {
 	}
 	d.off += size
 	return v
+}
+
+// entry reads a uvarint of at most limit and a finite float32: a bucket,
+// as the difference from the one before, and its value. Most of a stored
+// model is entries.
+func (d *decoder) entry(limit uint64) (uint64, float32) {
+	if d.err == nil {
+		v, size := binary.Uvarint(d.data[d.off:])
+		if size > 0 && v <= limit && d.off+size+4 <= len(d.data) {
+			f := math.Float32frombits(binary.LittleEndian.Uint32(d.data[d.off+size:]))
+			if f-f == 0 { // not NaN or ±Inf
+				d.off += size + 4
+				return v, f
+			}
+		}
+	}
+	return d.uvarint(limit), d.float32() // again, to name what is wrong
 }
 
 // float32 reads a finite float32.
