@@ -85,7 +85,7 @@ func (r *Renderer) ForPass() *PassRenderer {
 		titles:    recent.New[spansKey, *title](passPapers),
 		snippets:  recent.New[spansKey, *[2]string](passItems),
 		matched:   recent.New[string, *[2]string](passPapers),
-		likes:     recent.New[likeKey, *[2]string](passPapers)}
+		likes:     recent.New[likeKey, *[2]string](passItems)}
 }
 
 // Render builds the email for one digest, as Renderer.Render does.
