@@ -182,6 +182,14 @@ func squeezed(s string) bool {
 // cleanSpans squeezes white space inside spans and drops empty ones, keeping
 // the single spaces between spans so words do not run together.
 func cleanSpans(in []digest.Span) []digest.Span {
+	if clean(in) {
+		return in
+	}
+	return squeezeSpans(in)
+}
+
+// squeezeSpans is cleanSpans written out, for any spans.
+func squeezeSpans(in []digest.Span) []digest.Span {
 	out := make([]digest.Span, 0, len(in))
 	for _, s := range in {
 		text := squeeze(s.Text)
@@ -203,21 +211,35 @@ func cleanSpans(in []digest.Span) []digest.Span {
 	return out
 }
 
+// clean reports whether cleanSpans would return spans as they are, as it
+// does the spans of most titles and abstracts.
+func clean(spans []digest.Span) bool {
+	for i, s := range spans {
+		switch {
+		case s.Text == "" || !squeezed(s.Text):
+			return false
+		case s.Text[0] == ' ' && (i == 0 || strings.HasSuffix(spans[i-1].Text, " ")):
+			return false
+		}
+	}
+	return len(spans) == 0 || !strings.HasSuffix(spans[len(spans)-1].Text, " ")
+}
+
 // cutSpans keeps about limit runes of text, cutting at a word boundary.
 func cutSpans(spans []digest.Span, limit int) []digest.Span {
-	out := make([]digest.Span, 0, len(spans))
 	left := limit
-	for _, s := range spans {
+	for i, s := range spans {
 		n := utf8.RuneCountInString(s.Text)
 		if n <= left {
-			out = append(out, s)
 			left -= n
 			continue
 		}
-		out = append(out, digest.Span{Text: shorten(s.Text, left), Hit: s.Hit})
-		break
+		out := make([]digest.Span, i+1)
+		copy(out, spans[:i])
+		out[i] = digest.Span{Text: shorten(s.Text, left), Hit: s.Hit}
+		return out
 	}
-	return out
+	return spans
 }
 
 // shorten cuts s to at most limit runes, at a word boundary when there is one,

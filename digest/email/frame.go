@@ -155,9 +155,9 @@ func (fs *frames) cut(out string) (cutTemplate, error) {
 }
 
 // fill writes the template's output for a digest into b: its values, and
-// n papers written by item, in about perItem pieces each.
-func (c *cutTemplate) fill(b *qp.Body, v *digestValues, n, perItem int, item func(*qp.Body, int)) {
-	b.Grow(len(c.parts)*2 + n*(perItem+1))
+// n papers written by item, in at most pieces pieces in all.
+func (c *cutTemplate) fill(b *qp.Body, v *digestValues, n, pieces int, item func(*qp.Body, int)) {
+	b.Grow(len(c.parts)*2 + n + pieces)
 	for _, p := range c.parts {
 		b.Add(p.text)
 		switch {

@@ -56,6 +56,15 @@ func (fs *frames) cutPaper(out string) (paperCut, error) {
 // once for every digest that carries it.
 type parts [paperFields - fieldTitle]string
 
+// pieces is how many pieces write adds to a body, at most.
+func (c *paperCut) pieces() int {
+	n := len(c.segments) - 1 // the manage URLs
+	for _, seg := range c.segments {
+		n += 2 * len(seg)
+	}
+	return n
+}
+
 // write writes the paper into b: its segments with the parts put in, the
 // reader's manage URL between them.
 func (c *paperCut) write(b *qp.Body, ps *parts, manage string) {

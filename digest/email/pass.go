@@ -133,12 +133,17 @@ func (p *PassRenderer) Render(d *digest.Digest) (Rendered, error) {
 	if d.ViewURL != "" {
 		f = &p.r.frames.view[1]
 	}
+	var pieces [2]int // how many the papers add to each body, at most
+	for i := range cuts {
+		pieces[0] += cuts[i][0].pieces()
+		pieces[1] += cuts[i][1].pieces() + 3
+	}
 	out := Rendered{Subject: view.Subject}
-	f.html.fill(&out.HTML, &hv, len(items), 9, func(b *qp.Body, i int) {
+	f.html.fill(&out.HTML, &hv, len(items), pieces[0], func(b *qp.Body, i int) {
 		ps := items[i].parts(0, matched[i])
 		cuts[i][0].write(b, &ps, hv[fieldManage])
 	})
-	f.text.fill(&out.Text, &v, len(items), 10, func(b *qp.Body, i int) {
+	f.text.fill(&out.Text, &v, len(items), pieces[1], func(b *qp.Body, i int) {
 		num, rest := items[i].title.heading(i + 1)
 		b.Add(num)
 		b.Add(rest)

@@ -3,6 +3,7 @@ package email
 import (
 	"io/fs"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -132,5 +133,39 @@ func TestShortenCutsAsRunes(t *testing.T) {
 		if got, want := shorten(s, limit), byRunes(s, limit); got != want {
 			t.Fatalf("shorten(%q, %d) = %q, want %q", s, limit, got, want)
 		}
+	}
+}
+
+// TestCleanSpansTakesCleanSpansAsTheyAre: spans that clean lets through
+// are what squeezing them makes, and cutSpans cuts them as it cuts a copy,
+// on random spans of spaces, control characters, letters and empty texts.
+func TestCleanSpansTakesCleanSpansAsTheyAre(t *testing.T) {
+	pieces := []string{"a", " ", "word", "\t", "ü", "\xff", "", "  ", "é", "x y"}
+	rng := rand.New(rand.NewPCG(7, 8))
+	passed := 0
+	for i := range 20000 {
+		var spans []digest.Span
+		for range rng.IntN(6) {
+			var text strings.Builder
+			for range rng.IntN(4) {
+				text.WriteString(pieces[rng.IntN(len(pieces))])
+			}
+			spans = append(spans, digest.Span{Text: text.String(), Hit: rng.IntN(2) == 0})
+		}
+		want := squeezeSpans(spans)
+		got := cleanSpans(spans)
+		if !slices.Equal(got, want) {
+			t.Fatalf("spans %d %+v: cleanSpans %+v, squeezed %+v", i, spans, got, want)
+		}
+		if clean(spans) {
+			passed++
+		}
+		limit := rng.IntN(12)
+		if got, want := cutSpans(got, limit), cutSpans(slices.Clone(want), limit); !slices.Equal(got, want) {
+			t.Fatalf("spans %d %+v cut at %d: %+v, copy cut %+v", i, spans, limit, got, want)
+		}
+	}
+	if passed < 1000 {
+		t.Errorf("only %d of 20000 random spans were clean: the test hardly tries the fast path", passed)
 	}
 }

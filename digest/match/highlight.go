@@ -45,6 +45,9 @@ type Text struct {
 	// prefix terms, [0] of the others. (Its field is title, abstract or
 	// any: the same words wherever.)
 	memo [2]map[string][]hit
+	// head is where an excerpt of runes characters from the start ends
+	// (excerptEnd), once found; runes is 0 until then.
+	head struct{ runes, end int }
 }
 
 // word is one word of a Text: where it stands in the text, and where its
@@ -104,7 +107,7 @@ func (t *Text) SnippetMarks(m Marks, maxRunes int) []digest.Span {
 	}
 	text := t.s
 	hs := m.hs
-	from, to := 0, excerptEnd(text, 0, maxRunes)
+	from, to := 0, t.headEnd(maxRunes)
 	// Starting later needs room for a leading "…" and a few words of context.
 	if len(hs) > 0 && to < hs[0].end && maxRunes >= 8 {
 		from = wordStartBefore(text, hs[0].start, maxRunes/4)
@@ -120,18 +123,44 @@ func (t *Text) SnippetMarks(m Marks, maxRunes int) []digest.Span {
 	return spans
 }
 
+// headEnd is excerptEnd(t.s, 0, runes), found once for the snippets
+// of many readers.
+func (t *Text) headEnd(runes int) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.head.runes != runes {
+		t.head.runes, t.head.end = runes, excerptEnd(t.s, 0, runes)
+	}
+	return t.head.end
+}
+
 // hit is the byte range of matched words in a text.
 type hit struct{ start, end int }
 
 // hits returns where terms match in the text, sorted and without
 // overlaps.
 func (t *Text) hits(terms []query.Term) []hit {
-	var hs []hit
+	var hs, first []hit // first is the first term's hits, hs all when more hit
 	for _, term := range terms {
 		if len(term.Words) == 0 || !term.Searches(query.FieldTitle) && !term.Searches(query.FieldAbstract) {
 			continue
 		}
-		hs = append(hs, t.termHits(term)...)
+		switch th := t.termHits(term); {
+		case len(th) == 0:
+		case first == nil:
+			first = th
+		default:
+			if hs == nil {
+				hs = append(hs, first...)
+			}
+			hs = append(hs, th...)
+		}
+	}
+	if hs == nil {
+		if apart(first) {
+			return first // as memoized: Marks only read it
+		}
+		hs = slices.Clone(first)
 	}
 	slices.SortFunc(hs, func(a, b hit) int { return a.start - b.start })
 	var merged []hit
@@ -143,6 +172,17 @@ func (t *Text) hits(terms []query.Term) []hit {
 		}
 	}
 	return merged
+}
+
+// apart reports whether hs are sorted and none touches the next, as hits
+// returns them.
+func apart(hs []hit) bool {
+	for i := 1; i < len(hs); i++ {
+		if hs[i].start <= hs[i-1].end {
+			return false
+		}
+	}
+	return true
 }
 
 // termHits returns where term matches in the text, finding it the first

@@ -61,6 +61,8 @@ func TestHighlight(t *testing.T) {
 		{"author, org, cat scopes do not", `x author:dao org:meta cat:cs.CL`, "Dao and Meta on cs.CL", "Dao and Meta on cs.CL"},
 		{"overlapping hits merge", `"long context" context`, "long context", "[long context]"},
 		{"separate hits stay apart", `a b`, "a b", "[a] [b]"},
+		{"one phrase's overlapping hits merge", `"deep deep"`, "deep deep deep learning", "[deep deep deep] learning"},
+		{"one term, hits apart", `deep`, "deep and deep", "[deep] and [deep]"},
 		{"cjk", `大規模`, "大規模 言語", "[大規模] 言語"},
 		{"no hit", `zebra`, "Long Context", "Long Context"},
 		{"empty text", `zebra`, "", ""},
