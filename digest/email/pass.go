@@ -1,8 +1,9 @@
 package email
 
 import (
+	"encoding/binary"
 	"fmt"
-	"hash/fnv"
+	"hash/maphash"
 	htmpl "html/template"
 	"strconv"
 	"strings"
@@ -277,7 +278,8 @@ func execute(t executor, name string, data any) (string, error) {
 // of their text: of one paper's title or snippet, the same signature is
 // the same spans.
 func spansSignature(spans []digest.Span) string {
-	h := fnv.New64a()
+	var h maphash.Hash
+	h.SetSeed(signatureSeed)
 	b := make([]byte, 0, 8*len(spans)+8)
 	for _, s := range spans {
 		if s.Hit {
@@ -285,10 +287,14 @@ func spansSignature(spans []digest.Span) string {
 		}
 		b = strconv.AppendInt(b, int64(len(s.Text)), 10)
 		b = append(b, ' ')
-		h.Write([]byte(s.Text))
+		h.WriteString(s.Text)
 	}
-	return string(h.Sum(b))
+	return string(binary.LittleEndian.AppendUint64(b, h.Sum64()))
 }
+
+// signatureSeed seeds the hash of spansSignature: signatures live for a
+// pass, in one process.
+var signatureSeed = maphash.MakeSeed()
 
 // cuts renders the "paper" templates, HTML and text, for the item's paper
 // with placeholders for what depends on the topics and for the reader's
