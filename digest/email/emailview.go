@@ -147,6 +147,11 @@ func squeeze(s string) string {
 	if squeezed(s) {
 		return s
 	}
+	return squeezeRunes(s)
+}
+
+// squeezeRunes is squeeze written out, for any text.
+func squeezeRunes(s string) string {
 	var b strings.Builder
 	space := false
 	for _, r := range s {
@@ -166,15 +171,24 @@ func squeeze(s string) string {
 	return b.String()
 }
 
-// squeezed reports whether squeeze would return s as it is: printable
-// ASCII without two spaces in a row, as most titles and abstracts are.
-// Checking is much cheaper than copying.
+// squeezed reports whether squeeze would return s as it is: valid UTF-8
+// without control characters, U+FFFD or white space but single spaces, as
+// most titles and abstracts are, and the "…" that ends a snippet. Checking
+// is much cheaper than copying.
 func squeezed(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < ' ' || c > '~' || c == ' ' && i > 0 && s[i-1] == ' ' {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c < ' ' || c > '~' || c == ' ' && i > 0 && s[i-1] == ' ' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError {
 			return false
 		}
+		i += size
 	}
 	return true
 }

@@ -169,3 +169,31 @@ func TestCleanSpansTakesCleanSpansAsTheyAre(t *testing.T) {
 		t.Errorf("only %d of 20000 random spans were clean: the test hardly tries the fast path", passed)
 	}
 }
+
+// TestSqueezedIsExact: squeezed says a text is as squeeze leaves it
+// exactly when squeezing it rune by rune changes nothing, on random texts
+// of ASCII, letters and signs beyond it, white space of every kind,
+// control characters, U+FFFD and bad bytes.
+func TestSqueezedIsExact(t *testing.T) {
+	pieces := []string{"a", " ", "  ", "word", "\t", "\n", "\x7f", "\x00", "é", "…", "—", "\u00a0", "\u0085",
+		"\u2028", "\u3000", "\ufffd", "\xff", "\xe2\x80", "大", "~"}
+	rng := rand.New(rand.NewPCG(9, 10))
+	same := 0
+	for i := range 50000 {
+		var b strings.Builder
+		for range rng.IntN(6) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		unchanged := squeezeRunes(s) == s
+		if got := squeezed(s); got != unchanged {
+			t.Fatalf("text %d %q: squeezed %v, but squeezing it rune by rune changes it: %v", i, s, got, !unchanged)
+		}
+		if unchanged {
+			same++
+		}
+	}
+	if same < 5000 {
+		t.Errorf("only %d of 50000 random texts were unchanged: the test hardly tries squeezed's true", same)
+	}
+}
