@@ -87,7 +87,7 @@ func (s *Store) SaveTokens(ctx context.Context, kind TokenKind, grants []Grant) 
 	defer tx.Rollback()
 	now := s.now()
 	for _, g := range grants {
-		if err := SaveToken(ctx, tx, g.Text, g.SubscriberID, kind, now); err != nil {
+		if err := SaveToken(ctx, s.stmts.In(tx), g.Text, g.SubscriberID, kind, now); err != nil {
 			return err
 		}
 	}

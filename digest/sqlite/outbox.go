@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/internal/stmtcache"
 	"github.com/digestd/digestd/subscribers"
 )
 
@@ -34,8 +35,8 @@ const (
 // the transaction's: then none was stored.
 func (s *Store) Enqueue(ctx context.Context, l *Lease, outs []*digest.Outgoing) (errs []error, err error) {
 	errs = make([]error, len(outs))
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		now := s.now()
+	err = s.write(ctx, func(sqlTx *sql.Tx) error {
+		now, tx := s.now(), s.stmts.In(sqlTx)
 		for i, out := range outs {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT digest`); err != nil {
 				return err
@@ -64,7 +65,7 @@ func (s *Store) Enqueue(ctx context.Context, l *Lease, outs []*digest.Outgoing) 
 
 // insertDigest stores one digest in tx, claimed by the lease whose id is
 // claim.
-func insertDigest(ctx context.Context, tx *sql.Tx, claim string, out *digest.Outgoing, now time.Time) (int64, error) {
+func insertDigest(ctx context.Context, tx stmtcache.Tx, claim string, out *digest.Outgoing, now time.Time) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO digests (subscriber_id, period, status, message_id,
 		recipient, papers, window_end, created_at, claim) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
 		out.SubscriberID, out.Period, out.MessageID, out.Recipient, len(out.PaperIDs), out.WindowEnd, now.Unix(), claim)

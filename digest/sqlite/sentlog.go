@@ -67,7 +67,7 @@ func (l *sentLog) add(ctx context.Context, e sentEntry) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	err := inTx(ctx, l.db, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO sent (digest_id, subscriber_id, period, at)
+		_, err := l.stmts.In(tx).ExecContext(ctx, `INSERT OR REPLACE INTO sent (digest_id, subscriber_id, period, at)
 			VALUES (?, ?, ?, ?)`, e.DigestID, e.SubscriberID, e.Period, e.At)
 		return err
 	})

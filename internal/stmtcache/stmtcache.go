@@ -69,3 +69,25 @@ func (c *Cache) QueryRow(ctx context.Context, query string, args ...any) *sql.Ro
 	}
 	return s.QueryRowContext(ctx, args...)
 }
+
+// In returns tx's statements as the cache prepares them.
+func (c *Cache) In(tx *sql.Tx) Tx {
+	return Tx{c, tx}
+}
+
+// Tx runs a transaction's statements prepared: each on the transaction's
+// connection as prepared there before (database/sql keeps a statement
+// prepared on each connection it ran on).
+type Tx struct {
+	c  *Cache
+	tx *sql.Tx
+}
+
+// ExecContext runs query in the transaction.
+func (t Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := t.c.Get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return t.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+}

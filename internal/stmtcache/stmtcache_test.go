@@ -3,6 +3,7 @@ package stmtcache_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,6 +54,40 @@ func TestCache(t *testing.T) {
 	}
 	if err := c.QueryRow(ctx, `SELECT nope FROM kv`).Scan(&n); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("a query that does not prepare: got %v, want the error naming the column", err)
+	}
+
+	// In transactions: what one rolled back wrote is gone, what one
+	// committed is kept, the statement prepared once for both.
+	for _, commit := range []bool{false, true} {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.In(tx).ExecContext(ctx, insert, fmt.Sprintf("tx%v", commit), 1); err != nil {
+			t.Fatal(err)
+		}
+		if commit {
+			err = tx.Commit()
+		} else {
+			err = tx.Rollback()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if again, _ := c.Get(ctx, insert); again != first {
+		t.Error("a transaction prepared the query again")
+	}
+	if got := keys(t)(c.Query(ctx, `SELECT k FROM kv WHERE k LIKE 'tx%' ORDER BY k`)); got != "txtrue" {
+		t.Errorf("after a rolled back and a committed transaction: got keys %q, want txtrue", got)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := c.In(tx).ExecContext(ctx, `INSERT INTO nope VALUES (1)`); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("a transaction's query that does not prepare: got %v, want the error naming the table", err)
 	}
 }
 
