@@ -66,11 +66,8 @@ func openSentLog(ctx context.Context, dbPath string) (*sentLog, error) {
 func (l *sentLog) add(ctx context.Context, e sentEntry) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	err := inTx(ctx, l.db, func(tx *sql.Tx) error {
-		_, err := l.stmts.In(tx).ExecContext(ctx, `INSERT OR REPLACE INTO sent (digest_id, subscriber_id, period, at)
-			VALUES (?, ?, ?, ?)`, e.DigestID, e.SubscriberID, e.Period, e.At)
-		return err
-	})
+	_, err := l.stmts.Exec(ctx, `INSERT OR REPLACE INTO sent (digest_id, subscriber_id, period, at)
+		VALUES (?, ?, ?, ?)`, e.DigestID, e.SubscriberID, e.Period, e.At)
 	if err != nil {
 		return fmt.Errorf("sent log %s: digest %d: %w", l.path, e.DigestID, err)
 	}

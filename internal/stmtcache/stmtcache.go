@@ -70,6 +70,15 @@ func (c *Cache) QueryRow(ctx context.Context, query string, args ...any) *sql.Ro
 	return s.QueryRowContext(ctx, args...)
 }
 
+// Exec runs query, prepared, as a transaction of its own.
+func (c *Cache) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := c.Get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
 // In returns tx's statements as the cache prepares them.
 func (c *Cache) In(tx *sql.Tx) Tx {
 	return Tx{c, tx}

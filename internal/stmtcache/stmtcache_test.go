@@ -56,6 +56,20 @@ func TestCache(t *testing.T) {
 		t.Errorf("a query that does not prepare: got %v, want the error naming the column", err)
 	}
 
+	// A statement of its own, prepared once.
+	if _, err := c.Exec(ctx, insert, "alone", 3); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := c.Get(ctx, insert); again != first {
+		t.Error("Exec prepared the query again")
+	}
+	if err := c.QueryRow(ctx, `SELECT v FROM kv WHERE k = 'alone'`).Scan(&n); err != nil || n != 3 {
+		t.Errorf("after Exec: got %d (%v), want 3", n, err)
+	}
+	if _, err := c.Exec(ctx, `DELETE FROM nope`); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("Exec of a query that does not prepare: got %v, want the error naming the table", err)
+	}
+
 	// In transactions: what one rolled back wrote is gone, what one
 	// committed is kept, the statement prepared once for both.
 	for _, commit := range []bool{false, true} {
