@@ -14,6 +14,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/digest/digesttest"
@@ -88,8 +89,11 @@ func randomDigests(t *testing.T, rng *rand.Rand, n int) []*digest.Digest {
 }
 
 // parts reads a composed message's text and HTML parts as a mail client
-// does, through mime/quotedprintable.
-func parts(t *testing.T, raw []byte) (subject, text, html string) {
+// does: 7bit as they are, quoted-printable through mime/quotedprintable.
+// A 7bit HTML part has its characters outside ASCII as numeric character
+// references: html is read back with them written as the characters,
+// where the templates render none (refs says whether it was).
+func parts(t *testing.T, raw []byte) (subject, text, html string, refs bool) {
 	t.Helper()
 	msg, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
@@ -110,7 +114,16 @@ func parts(t *testing.T, raw []byte) (subject, text, html string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := io.ReadAll(quotedprintable.NewReader(p))
+		var r io.Reader = p
+		switch cte := p.Header.Get("Content-Transfer-Encoding"); cte {
+		case "quoted-printable":
+			r = quotedprintable.NewReader(p)
+		case "7bit":
+			refs = refs || strings.HasPrefix(p.Header.Get("Content-Type"), "text/html")
+		default:
+			t.Fatalf("transfer encoding %q", cte)
+		}
+		b, err := io.ReadAll(r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +132,21 @@ func parts(t *testing.T, raw []byte) (subject, text, html string) {
 	if len(bodies) != 2 {
 		t.Fatalf("got %d parts, want 2", len(bodies))
 	}
-	return subject, bodies[0], bodies[1]
+	return subject, bodies[0], bodies[1], refs
+}
+
+// charRefs is s with every character outside ASCII written as a numeric
+// character reference, as a 7bit HTML part carries it.
+func charRefs(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			b.WriteRune(r)
+		} else {
+			fmt.Fprintf(&b, "&#%d;", r)
+		}
+	}
+	return b.String()
 }
 
 // TestPassRendererAgreesWithTemplates: random readers' digests, rendered
@@ -134,6 +161,7 @@ func TestPassRendererAgreesWithTemplates(t *testing.T) {
 	h := email.Headers{From: "digestd <digest@example.org>"}
 	pass := r.ForPass()
 	rng := rand.New(rand.NewPCG(1, 2))
+	sevenBit := 0
 	for _, d := range randomDigests(t, rng, 300) {
 		if err := r.Agree(pass, d); err != nil {
 			t.Fatalf("reader %d: %v", d.SubscriberID, err)
@@ -150,10 +178,19 @@ func TestPassRendererAgreesWithTemplates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		subject, text, html := parts(t, msg)
-		if subject != want.Subject || text != want.Text.String() || html != want.HTML.String() {
+		subject, text, html, refs := parts(t, msg)
+		wantHTML := want.HTML.String()
+		if refs {
+			wantHTML = charRefs(wantHTML)
+			sevenBit++
+		}
+		if subject != want.Subject || text != want.Text.String() || html != wantHTML {
 			t.Fatalf("reader %d: the composed message does not read as the templates render it", d.SubscriberID)
 		}
+	}
+	// The shipped templates' HTML goes as 7bit.
+	if sevenBit != 300 {
+		t.Errorf("%d of 300 digests' HTML went as 7bit, want all", sevenBit)
 	}
 }
 
@@ -225,5 +262,38 @@ func TestTemplateEditsKeepWorkingOrStop(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEditedTemplatesKeepTheirCharacters: an operator's HTML templates may
+// put a character outside ASCII where a reference does not read as it
+// (here, in a style element): their digests' HTML goes quoted-printable,
+// as rendered, where the shipped templates' goes 7bit.
+func TestEditedTemplatesKeepTheirCharacters(t *testing.T) {
+	const rule = `  .card a::after { content: "→"; }` + "\n"
+	r, err := email.NewRenderer(email.RenderConfig{BaseURL: "https://digest.example.org",
+		Templates: editedTemplates(t, "email/digest.html.tmpl", "<style>\n", "<style>\n"+rule)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := email.Headers{From: "digestd <digest@example.org>"}
+	pass := r.ForPass()
+	for _, d := range randomDigests(t, rand.New(rand.NewPCG(5, 6)), 20) {
+		want, err := r.Render(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := pass.Render(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, _, err := email.ComposeDigest(h, d, got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, html, refs := parts(t, msg)
+		if refs || html != want.HTML.String() || !strings.Contains(html, rule) {
+			t.Fatalf("reader %d: the HTML went 7bit (%v) or does not read as rendered, with %q", d.SubscriberID, refs, rule)
+		}
 	}
 }

@@ -32,9 +32,9 @@ type Headers struct {
 }
 
 // ComposeDigest builds the RFC 5322 message for d: multipart/alternative with
-// the text part first (clients show the last part they understand), quoted-
-// printable UTF-8, and the list headers mailbox providers expect from bulk
-// mail. The Message-ID depends only on the subscriber, the period and the
+// the text part first (clients show the last part they understand), UTF-8,
+// each part 7bit where it allows and quoted-printable else (appendBody),
+// and the list headers mailbox providers expect from bulk mail. The Message-ID depends only on the subscriber, the period and the
 // From domain, so a digest re-sent after a crash carries the same Message-ID
 // and is recognisable as the same message. messageID is returned as it
 // stands in the header, angle brackets included.
@@ -176,13 +176,14 @@ func (h Headers) write(buf []byte, m *message, r Rendered) ([]byte, error) {
 	for _, part := range []struct {
 		kind string
 		body qp.Body
-	}{{"text/plain", r.Text}, {"text/html", r.HTML}} {
+		refs bool
+	}{{"text/plain", r.Text, false}, {"text/html", r.HTML, r.CharRefs}} {
 		b = append(b, "\r\n--"...)
 		b = append(b, boundary...)
 		b = append(b, "\r\nContent-Type: "...)
 		b = append(b, part.kind...)
-		b = append(b, "; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"...)
-		b = qp.AppendBody(b, part.body)
+		b = append(b, "; charset=UTF-8\r\nContent-Transfer-Encoding: "...)
+		b = appendBody(b, part.body, part.refs)
 	}
 	b = append(b, "\r\n--"...)
 	b = append(b, boundary...)
@@ -191,6 +192,18 @@ func (h Headers) write(buf []byte, m *message, r Rendered) ([]byte, error) {
 		return b, nil
 	}
 	return h.DKIM.Sign(b)
+}
+
+// appendBody appends the end of a part's Content-Transfer-Encoding
+// field, the blank line and the body: 7bit where the body allows
+// (qp.AppendSevenBit; refs as there), which most digests' HTML does once
+// its characters outside ASCII are references, quoted-printable else.
+func appendBody(b []byte, body qp.Body, refs bool) []byte {
+	const sevenBit, quoted = "7bit\r\n\r\n", "quoted-printable\r\n\r\n"
+	if b, ok := qp.AppendSevenBit(append(b, sevenBit...), body, refs); ok {
+		return b
+	}
+	return qp.AppendBody(append(b, quoted...), body)
 }
 
 // appendHeader appends one header field, folded at spaces so that its

@@ -2,13 +2,16 @@ package email
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/internal/qp"
@@ -50,17 +53,64 @@ func parseMessage(t *testing.T, raw []byte) (mail.Header, []multipart.Part, []st
 		if err != nil {
 			t.Fatalf("next part: %v", err)
 		}
-		if cte := p.Header.Get("Content-Transfer-Encoding"); cte != "quoted-printable" {
-			t.Errorf("got transfer encoding %q, want quoted-printable", cte)
-		}
-		body, err := io.ReadAll(quotedprintable.NewReader(p))
+		body, err := readPart(p)
 		if err != nil {
-			t.Fatalf("decode part: %v", err)
+			t.Fatal(err)
 		}
 		parts = append(parts, *p)
-		bodies = append(bodies, strings.ReplaceAll(string(body), "\r\n", "\n"))
+		bodies = append(bodies, body)
 	}
 	return msg.Header, parts, bodies
+}
+
+// readPart reads a part's body as its Content-Transfer-Encoding says, with
+// LF line breaks; 7bit bodies must hold printable ASCII lines of at most
+// 998 bytes.
+func readPart(p *multipart.Part) (string, error) {
+	var r io.Reader = p
+	cte := p.Header.Get("Content-Transfer-Encoding")
+	switch cte {
+	case "quoted-printable":
+		r = quotedprintable.NewReader(p)
+	case "7bit":
+	default:
+		return "", fmt.Errorf("transfer encoding %q, want 7bit or quoted-printable", cte)
+	}
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return "", fmt.Errorf("decode %s part: %w", cte, err)
+	}
+	if cte == "7bit" {
+		for i, line := range bytes.Split(body, []byte("\r\n")) {
+			if len(line) > 998 || bytes.ContainsFunc(line, func(r rune) bool { return r != '\t' && (r < ' ' || r > '~') }) {
+				return "", fmt.Errorf("7bit line %d is not 7bit: %q", i+1, line)
+			}
+		}
+	}
+	return strings.ReplaceAll(string(body), "\r\n", "\n"), nil
+}
+
+// charRefs is s with every character outside ASCII written as a numeric
+// character reference, as a 7bit HTML part carries it.
+func charRefs(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			b.WriteRune(r)
+		} else {
+			fmt.Fprintf(&b, "&#%d;", r)
+		}
+	}
+	return b.String()
+}
+
+// encodings is the Content-Transfer-Encoding of each part.
+func encodings(parts []multipart.Part) []string {
+	var ctes []string
+	for _, p := range parts {
+		ctes = append(ctes, p.Header.Get("Content-Transfer-Encoding"))
+	}
+	return ctes
 }
 
 func TestComposeDigest(t *testing.T) {
@@ -105,6 +155,11 @@ func TestComposeDigest(t *testing.T) {
 	}
 	if bodies[0] != testRendered.Text.String() || bodies[1] != testRendered.HTML.String() {
 		t.Errorf("got bodies %q, want text then html", bodies)
+	}
+	// A text part with characters outside ASCII, and an HTML part that may
+	// not write them as references, go quoted-printable.
+	if got := encodings(parts); !slices.Equal(got, []string{"quoted-printable", "quoted-printable"}) {
+		t.Errorf("got transfer encodings %q, want quoted-printable for both", got)
 	}
 
 	again, id2, err := ComposeDigest(testHeaders, testDigest(), testRendered)
@@ -179,6 +234,46 @@ func TestComposeDigestRejectsHeaderInjection(t *testing.T) {
 	h, _, _ := parseMessage(t, raw)
 	if h.Get("Bcc") != "" || h.Get("Subject") != "Hello Bcc: victim@example.org" {
 		t.Errorf("got subject %q and bcc %q, want one subject line and no bcc", h.Get("Subject"), h.Get("Bcc"))
+	}
+}
+
+// TestComposeSevenBit: the parts that can go as 7bit do — the HTML with
+// its characters outside ASCII as references when the renderer allows
+// it, an ASCII text as it is — and read as the bodies rendered; a part
+// that cannot (a long line, a line that starts with a dot, a character
+// outside ASCII in the text) goes quoted-printable.
+func TestComposeSevenBit(t *testing.T) {
+	long := "<p>" + strings.Repeat("word ", 200) + "</p>"
+	for _, tt := range []struct {
+		name       string
+		r          Rendered
+		want       []string
+		html, text string
+	}{
+		{"html with references", Rendered{Subject: "s", CharRefs: true, HTML: qp.Text("<p>ünïcode · ▲ &amp; more</p>\n<p>line two</p>\n"), Text: qp.Text("Ascii only.\n")},
+			[]string{"7bit", "7bit"}, "<p>&#252;n&#239;code &#183; &#9650; &amp; more</p>\n<p>line two</p>\n", "Ascii only.\n"},
+		{"text outside ascii", Rendered{Subject: "s", CharRefs: true, HTML: qp.Text("<p>a</p>"), Text: qp.Text("ünïcode\n")},
+			[]string{"quoted-printable", "7bit"}, "<p>a</p>", "ünïcode\n"},
+		{"html without references", Rendered{Subject: "s", HTML: qp.Text("<p>ünïcode</p>"), Text: qp.Text("a\n")},
+			[]string{"7bit", "quoted-printable"}, "<p>ünïcode</p>", "a\n"},
+		{"a long line", Rendered{Subject: "s", CharRefs: true, HTML: qp.Text(long), Text: qp.Text("a\n")},
+			[]string{"7bit", "quoted-printable"}, long, "a\n"},
+		{"a line starting with a dot", Rendered{Subject: "s", CharRefs: true, HTML: qp.Text("<style>\n.bg { color: red; }\n</style>"), Text: qp.Text("a\n.b\n")},
+			[]string{"quoted-printable", "quoted-printable"}, "<style>\n.bg { color: red; }\n</style>", "a\n.b\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			raw, _, err := ComposeDigest(testHeaders, testDigest(), tt.r)
+			if err != nil {
+				t.Fatalf("ComposeDigest: %v", err)
+			}
+			_, parts, bodies := parseMessage(t, raw)
+			if got := encodings(parts); !slices.Equal(got, tt.want) {
+				t.Errorf("got transfer encodings %q, want %q", got, tt.want)
+			}
+			if bodies[0] != tt.text || bodies[1] != tt.html {
+				t.Errorf("got text %q and html %q, want %q and %q", bodies[0], bodies[1], tt.text, tt.html)
+			}
+		})
 	}
 }
 

@@ -139,7 +139,7 @@ func (p *PassRenderer) Render(d *digest.Digest) (Rendered, error) {
 		pieces[0] += cuts[i][0].pieces()
 		pieces[1] += cuts[i][1].pieces() + 3
 	}
-	out := Rendered{Subject: view.Subject}
+	out := Rendered{Subject: view.Subject, CharRefs: p.r.charRefs}
 	f.html.fill(&out.HTML, &hv, len(items), pieces[0], func(b *qp.Body, i int) {
 		ps := items[i].parts(0, matched[i])
 		cuts[i][0].write(b, &ps, hv[fieldManage])

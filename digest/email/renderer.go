@@ -53,6 +53,9 @@ type SubjectData struct {
 type Rendered struct {
 	Subject    string
 	HTML, Text qp.Body
+	// CharRefs: the HTML may write its characters outside ASCII as
+	// numeric character references, and go as 7bit (qp.AppendSevenBit).
+	CharRefs bool
 }
 
 // Confirmation is the double opt-in email sent to a new subscriber.
@@ -78,6 +81,10 @@ type Renderer struct {
 	// writes its highlights when the templates' are the shipped ones.
 	frames *frames
 	spans  *spanWriter
+	// charRefs: the HTML templates are the shipped ones, which put no
+	// value and no character outside ASCII in a style or script element
+	// (Rendered.CharRefs).
+	charRefs bool
 }
 
 // NewRenderer parses the embedded email templates, the subject template and
@@ -117,6 +124,11 @@ func NewRenderer(cfg RenderConfig) (*Renderer, error) {
 		return nil, fmt.Errorf("email templates: %w", err)
 	}
 	// Before the templates run: html/template rewrites them as it does.
+	shipped, err := shippedTrees()
+	if err != nil {
+		return nil, err
+	}
+	r.charRefs = htmlTrees(r.html) == shipped.html
 	if r.spans, err = newSpanWriter(r); err != nil {
 		return nil, err
 	}
@@ -324,7 +336,7 @@ func (r *Renderer) executeParts(subject, name string, h, t any) (Rendered, error
 	if err := r.text.ExecuteTemplate(&tb, name+".txt.tmpl", t); err != nil {
 		return Rendered{}, fmt.Errorf("render %s text: %w", name, err)
 	}
-	return Rendered{Subject: subject, HTML: qp.Text(hb.String()), Text: qp.Text(tb.String())}, nil
+	return Rendered{Subject: subject, HTML: qp.Text(hb.String()), Text: qp.Text(tb.String()), CharRefs: r.charRefs}, nil
 }
 
 func plural(n int) string {

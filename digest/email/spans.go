@@ -3,6 +3,7 @@ package email
 import (
 	"fmt"
 	htmpl "html/template"
+	"slices"
 	"strings"
 	"sync"
 	ttmpl "text/template"
@@ -38,12 +39,12 @@ var (
 // newSpanWriter returns the spanWriter for r's templates, nil when their
 // "spans", "snippet" or "matched" differ from the shipped ones.
 func newSpanWriter(r *Renderer) (*spanWriter, error) {
-	shipped, err := shippedParts()
+	shipped, err := shippedTrees()
 	if err != nil {
 		return nil, err
 	}
 	got, ok := treesOf(r.html, r.text)
-	if !ok || got != shipped {
+	if !ok || got != shipped.parts {
 		return nil, nil
 	}
 	const mark = "\x01"
@@ -67,21 +68,38 @@ func newSpanWriter(r *Renderer) (*spanWriter, error) {
 	return w, nil
 }
 
-// shippedParts is the parse trees of the shipped templates a spanWriter
-// writes as, written out.
-var shippedParts = sync.OnceValues(func() (string, error) {
+// shipped is the parse trees of the shipped email templates, written
+// out: parts those a spanWriter writes as (treesOf), html all the HTML
+// ones (htmlTrees).
+type shipped struct{ parts, html string }
+
+var shippedTrees = sync.OnceValues(func() (shipped, error) {
 	funcs := map[string]any{"wrap": wrapText, "stars": Star}
 	html, err := htmpl.New("email").Funcs(funcs).ParseFS(templates.FS, "email/*.html.tmpl")
 	if err != nil {
-		return "", fmt.Errorf("shipped email templates: %w", err)
+		return shipped{}, fmt.Errorf("shipped email templates: %w", err)
 	}
 	text, err := ttmpl.New("email").Funcs(funcs).ParseFS(templates.FS, "email/*.txt.tmpl")
 	if err != nil {
-		return "", fmt.Errorf("shipped email templates: %w", err)
+		return shipped{}, fmt.Errorf("shipped email templates: %w", err)
 	}
-	trees, _ := treesOf(html, text)
-	return trees, nil
+	parts, _ := treesOf(html, text)
+	return shipped{parts: parts, html: htmlTrees(html)}, nil
 })
+
+// htmlTrees writes out the parse trees of every template of html, by
+// name, before html/template has escaped them.
+func htmlTrees(html *htmpl.Template) string {
+	ts := html.Templates()
+	slices.SortFunc(ts, func(a, b *htmpl.Template) int { return strings.Compare(a.Name(), b.Name()) })
+	var b strings.Builder
+	for _, t := range ts {
+		if t.Tree != nil && t.Tree.Root != nil {
+			b.WriteString(t.Name() + "\x00" + t.Tree.Root.String() + "\x00")
+		}
+	}
+	return b.String()
+}
 
 // treesOf writes out the parse trees of the templates a spanWriter writes
 // as, before html/template has escaped them (which rewrites them); ok is

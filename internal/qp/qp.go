@@ -1,5 +1,5 @@
-// Package qp writes quoted-printable text (RFC 2045 6.7) for mail: a
-// body written from pieces, encoded as one text.
+// Package qp writes the body of a mail part written from pieces, as one
+// text: quoted-printable (RFC 2045 6.7), or 7bit where the body allows.
 package qp
 
 // lineMax is the longest line quoted-printable allows (RFC 2045 6.7),

@@ -2,16 +2,19 @@ package qp
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"mime/quotedprintable"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // checkQP encodes text, whole and in pieces, and checks what a mail
 // client would: every line within 76 characters, nothing but printable
 // ASCII, no white space at a line's end, and decoding gives text back with
-// CRLF line breaks; and what SMTP would: no line starts with a dot.
+// CRLF line breaks; and what SMTP would: no line starts with a dot. It
+// writes it as 7bit too (checkSevenBit).
 func checkQP(t *testing.T, text string) {
 	t.Helper()
 	checkEncoded(t, text, AppendBody(nil, Text(text)))
@@ -33,6 +36,55 @@ func checkQP(t *testing.T, text string) {
 		t.Fatalf("body of %q: Len %d, want %d", want, b.Len(), len(want))
 	}
 	checkEncoded(t, want, AppendBody(nil, b))
+	checkSevenBit(t, text, Text(text))
+	// A character's bytes go in one piece (AppendSevenBit).
+	if cut == len(text) || utf8.RuneStart(text[cut]) {
+		checkSevenBit(t, want, b)
+	}
+}
+
+// checkSevenBit checks AppendSevenBit against sevenBitReference, with and
+// without references, after what the buffer held already.
+func checkSevenBit(t *testing.T, text string, b Body) {
+	t.Helper()
+	for _, refs := range []bool{false, true} {
+		want, wantOK := sevenBitReference(text, refs)
+		got, ok := AppendSevenBit([]byte("held"), b, refs)
+		if ok != wantOK || string(got) != "held"+want {
+			t.Fatalf("7bit (refs %v) of %q: got %q, %v; want %q, %v", refs, text, got, ok, "held"+want, wantOK)
+		}
+	}
+}
+
+// sevenBitReference is AppendSevenBit written plainly, a line at a time:
+// the body as 7bit data, or false when a line cannot go so.
+func sevenBitReference(text string, refs bool) (string, bool) {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	if strings.Contains(text, "\r") {
+		return "", false
+	}
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		if !utf8.ValidString(line) {
+			return "", false
+		}
+		var l strings.Builder
+		for _, r := range line {
+			switch {
+			case r == '\t' || r >= ' ' && r <= '~':
+				l.WriteRune(r)
+			case refs && r >= 0xa0:
+				fmt.Fprintf(&l, "&#%d;", r)
+			default:
+				return "", false
+			}
+		}
+		if l.Len() > 998 || strings.HasPrefix(l.String(), ".") {
+			return "", false
+		}
+		out = append(out, l.String())
+	}
+	return strings.Join(out, "\r\n"), true
 }
 
 func checkEncoded(t *testing.T, text string, enc []byte) {
@@ -77,6 +129,14 @@ func TestQuotedPrintable(t *testing.T) {
 		strings.Repeat("y", 75) + " \n" + strings.Repeat("y", 76) + "\n",
 		`<a href="https://digest.example.org/manage/tok/more/2410.13276" style="color:#59636e;">More like this</a>`,
 		".a line that starts with a dot\n.\n..\n" + strings.Repeat("d", 75) + ".after a soft break",
+		"<p>a line that does not</p>\n<p>\n.but this one does</p>",
+		strings.Repeat("x", 998) + "\r\n" + strings.Repeat("é", 100) + "\n",
+		strings.Repeat("x", 999),
+		strings.Repeat("x", 990) + "é",
+		"C1 \u0085 alone, then \u00a0 and \u009f",
+		"NUL \x00",
+		"DEL \x7f",
+		"not UTF-8: \xff\xfe, U+FFFD as it is: \ufffd, and a tab\t",
 	} {
 		checkQP(t, text)
 	}
