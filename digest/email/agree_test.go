@@ -88,6 +88,24 @@ func randomDigests(t *testing.T, rng *rand.Rand, n int) []*digest.Digest {
 	return ds
 }
 
+// renderBoth renders d with the templates (want) and for the pass,
+// composed (msg).
+func renderBoth(t *testing.T, r *email.Renderer, pass *email.PassRenderer, d *digest.Digest) (want email.Rendered, msg []byte) {
+	t.Helper()
+	want, err := r.Render(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pass.Render(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg, _, err = email.ComposeDigest(email.Headers{From: "digestd <digest@example.org>"}, d, got); err != nil {
+		t.Fatal(err)
+	}
+	return want, msg
+}
+
 // parts reads a composed message's text and HTML parts as a mail client
 // does: 7bit as they are, quoted-printable through mime/quotedprintable.
 // A 7bit HTML part has its characters outside ASCII as numeric character
@@ -158,7 +176,6 @@ func TestPassRendererAgreesWithTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := email.Headers{From: "digestd <digest@example.org>"}
 	pass := r.ForPass()
 	rng := rand.New(rand.NewPCG(1, 2))
 	sevenBit := 0
@@ -166,18 +183,7 @@ func TestPassRendererAgreesWithTemplates(t *testing.T) {
 		if err := r.Agree(pass, d); err != nil {
 			t.Fatalf("reader %d: %v", d.SubscriberID, err)
 		}
-		want, err := r.Render(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := pass.Render(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg, _, err := email.ComposeDigest(h, d, got)
-		if err != nil {
-			t.Fatal(err)
-		}
+		want, msg := renderBoth(t, r, pass, d)
 		subject, text, html, refs := parts(t, msg)
 		wantHTML := want.HTML.String()
 		if refs {
@@ -276,21 +282,9 @@ func TestEditedTemplatesKeepTheirCharacters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := email.Headers{From: "digestd <digest@example.org>"}
 	pass := r.ForPass()
 	for _, d := range randomDigests(t, rand.New(rand.NewPCG(5, 6)), 20) {
-		want, err := r.Render(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := pass.Render(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg, _, err := email.ComposeDigest(h, d, got)
-		if err != nil {
-			t.Fatal(err)
-		}
+		want, msg := renderBoth(t, r, pass, d)
 		_, _, html, refs := parts(t, msg)
 		if refs || html != want.HTML.String() || !strings.Contains(html, rule) {
 			t.Fatalf("reader %d: the HTML went 7bit (%v) or does not read as rendered, with %q", d.SubscriberID, refs, rule)

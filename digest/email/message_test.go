@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/digestd/digestd/digest"
 	"github.com/digestd/digestd/internal/qp"
@@ -88,20 +87,6 @@ func readPart(p *multipart.Part) (string, error) {
 		}
 	}
 	return strings.ReplaceAll(string(body), "\r\n", "\n"), nil
-}
-
-// charRefs is s with every character outside ASCII written as a numeric
-// character reference, as a 7bit HTML part carries it.
-func charRefs(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r < utf8.RuneSelf {
-			b.WriteRune(r)
-		} else {
-			fmt.Fprintf(&b, "&#%d;", r)
-		}
-	}
-	return b.String()
 }
 
 // encodings is the Content-Transfer-Encoding of each part.
