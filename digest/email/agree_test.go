@@ -21,6 +21,7 @@ import (
 	"github.com/digestd/digestd/digest/match"
 	"github.com/digestd/digestd/subscribers/query"
 	"github.com/digestd/digestd/templates"
+	"golang.org/x/net/html"
 )
 
 // randomTopics are queries readers write, some with characters HTML and
@@ -278,5 +279,59 @@ func TestEditedTemplatesKeepTheirCharacters(t *testing.T) {
 		if refs || html != want.HTML.String() || !strings.Contains(html, rule) {
 			t.Fatalf("reader %d: the HTML went 7bit (%v) or does not read as rendered, with %q", d.SubscriberID, refs, rule)
 		}
+	}
+}
+
+// TestShippedHTMLKeepsCharactersWhereReferencesRead: the shipped HTML
+// templates put every character outside ASCII — theirs, the papers', the
+// readers' topics, the operator's Markdown — in text or an attribute
+// value, where a numeric character reference reads as the character, and
+// none in a style or script element, where it would not: what lets their
+// HTML go 7bit (Rendered.CharRefs).
+func TestShippedHTMLKeepsCharactersWhereReferencesRead(t *testing.T) {
+	r, err := email.NewRenderer(email.RenderConfig{SiteName: "digestd · Grüße", BaseURL: "https://digest.example.org",
+		HeaderMarkdown: "Grüße, *Leser* — ▲", FooterMarkdown: "Envoyé par [nous](https://example.org/é)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rendered []email.Rendered
+	for _, d := range randomDigests(t, rand.New(rand.NewPCG(7, 8)), 50) {
+		got, err := r.Render(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rendered = append(rendered, got)
+	}
+	confirm, err := r.RenderConfirmation(email.Confirmation{To: "new@example.org", ConfirmURL: "https://digest.example.org/confirm/t",
+		Topics: []string{"é=ü", "diffusion ▲"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered = append(rendered, confirm)
+	outside := 0
+	for _, got := range rendered {
+		if !got.CharRefs {
+			t.Fatal("the shipped templates' HTML may not go 7bit")
+		}
+		z := html.NewTokenizer(strings.NewReader(got.HTML.String()))
+		for raw := ""; ; {
+			tt := z.Next()
+			if tt == html.ErrorToken {
+				break
+			}
+			tok := z.Token()
+			switch {
+			case tt == html.StartTagToken && (tok.Data == "style" || tok.Data == "script"):
+				raw = tok.Data
+			case tt == html.EndTagToken:
+				raw = ""
+			case tt == html.TextToken && raw != "" && strings.ContainsFunc(tok.Data, func(r rune) bool { return r >= utf8.RuneSelf }):
+				t.Fatalf("a character outside ASCII in a %s element: %q", raw, tok.Data)
+			}
+		}
+		outside += strings.Count(got.HTML.String(), "ü") + strings.Count(got.HTML.String(), "—")
+	}
+	if outside == 0 {
+		t.Fatal("no character outside ASCII was rendered: the test looks at nothing")
 	}
 }

@@ -34,8 +34,9 @@ type Headers struct {
 // ComposeDigest builds the RFC 5322 message for d: multipart/alternative with
 // the text part first (clients show the last part they understand), UTF-8,
 // each part 7bit where it allows and quoted-printable else (appendBody),
-// and the list headers mailbox providers expect from bulk mail. The Message-ID depends only on the subscriber, the period and the
-// From domain, so a digest re-sent after a crash carries the same Message-ID
+// and the list headers mailbox providers expect from bulk mail. The
+// Message-ID depends only on the subscriber, the period and the From
+// domain, so a digest re-sent after a crash carries the same Message-ID
 // and is recognisable as the same message. messageID is returned as it
 // stands in the header, angle brackets included.
 //

@@ -68,11 +68,11 @@ func newSpanWriter(r *Renderer) (*spanWriter, error) {
 	return w, nil
 }
 
-// shipped is the parse trees of the shipped email templates, written
-// out: parts those a spanWriter writes as (treesOf), html all the HTML
-// ones (htmlTrees).
+// shipped is parse trees of templates, written out: parts those a
+// spanWriter writes as (treesOf), html all the HTML ones (htmlTrees).
 type shipped struct{ parts, html string }
 
+// shippedTrees is the shipped email templates' trees, written out.
 var shippedTrees = sync.OnceValues(func() (shipped, error) {
 	funcs := map[string]any{"wrap": wrapText, "stars": Star}
 	html, err := htmpl.New("email").Funcs(funcs).ParseFS(templates.FS, "email/*.html.tmpl")
