@@ -102,8 +102,22 @@ func (t *Text) HighlightMarks(m Marks) []digest.Span {
 
 // SnippetMarks is Snippet of the text for the terms that marked it.
 func (t *Text) SnippetMarks(m Marks, maxRunes int) []digest.Span {
+	return t.SnippetOf(t.Excerpt(m, maxRunes))
+}
+
+// Excerpt is the part of a text a snippet shows, [from, to) in bytes, and
+// the marks it was found for; from is -1 when the snippet is empty.
+type Excerpt struct {
+	from, to int
+	hs       []hit
+}
+
+// Excerpt returns the part of the text SnippetMarks shows for marks m.
+// Marks that differ only past it make the same snippet: a pass names
+// snippets by their Excerpt's Key, not by the marks.
+func (t *Text) Excerpt(m Marks, maxRunes int) Excerpt {
 	if maxRunes <= 0 {
-		return nil
+		return Excerpt{from: -1}
 	}
 	text := t.s
 	hs := m.hs
@@ -113,11 +127,37 @@ func (t *Text) SnippetMarks(m Marks, maxRunes int) []digest.Span {
 		from = wordStartBefore(text, hs[0].start, maxRunes/4)
 		to = excerptEnd(text, from, maxRunes-1)
 	}
-	spans := cut(text, from, to, hs)
-	if from > 0 {
+	return Excerpt{from, to, hs}
+}
+
+// Key names the excerpt: of one text, the same key is the same snippet.
+// It holds where the excerpt starts and ends and the marks within it,
+// cut at its ends as the snippet cuts them.
+func (e Excerpt) Key() string {
+	b := make([]byte, 0, 8+4*len(e.hs))
+	b = binary.AppendVarint(b, int64(e.from))
+	b = binary.AppendUvarint(b, uint64(e.to))
+	for _, h := range e.hs {
+		if start, end := max(h.start, e.from), min(h.end, e.to); start < end {
+			b = binary.AppendUvarint(b, uint64(start))
+			b = binary.AppendUvarint(b, uint64(end))
+		}
+	}
+	return string(b)
+}
+
+// SnippetOf returns the excerpt as Snippet does: its marks highlighted,
+// "…" for what is cut at either end.
+func (t *Text) SnippetOf(e Excerpt) []digest.Span {
+	if e.from < 0 {
+		return nil
+	}
+	text := t.s
+	spans := cut(text, e.from, e.to, e.hs)
+	if e.from > 0 {
 		spans = append([]digest.Span{{Text: "…"}}, spans...)
 	}
-	if to < len(text) {
+	if e.to < len(text) {
 		spans = append(spans, digest.Span{Text: "…"})
 	}
 	return spans

@@ -220,12 +220,15 @@ func TestNames(t *testing.T) {
 
 // TestMarksNameHighlights: topics that hit the same words of a text mark
 // it alike, and the same marks highlight and cut it alike; topics that
-// hit other words mark it otherwise.
+// hit other words mark it otherwise. An excerpt's key names its snippet
+// the same way, whatever the marks past it.
 func TestMarksNameHighlights(t *testing.T) {
-	words := []string{"agents", "agent*", `"language models"`, "reasoning", "zzzz", "model*", "title:video", "diffusion", "llm"}
+	words := []string{"agents", "agent*", `"language models"`, "reasoning", "zzzz", "model*", "title:video", "diffusion", "llm", "language"}
+	shared := 0 // marks whose snippet another's excerpt key named already
 	for _, p := range fixturePapers(t, "hf_daily_papers_merged_14days_245items.json")[:60] {
 		text := match.NewText(p.Abstract)
 		byKey := map[string][2]string{}
+		byExcerpt := map[string]string{} // snippets by excerpt key
 		for i := range 1 << len(words) {
 			if i%7 != 0 { // a sample of the subsets
 				continue
@@ -249,6 +252,14 @@ func TestMarksNameHighlights(t *testing.T) {
 				t.Fatalf("%s: key %q names two highlights: %q and %q", p.ID, m.Key(), seen[0], got[0])
 			}
 			byKey[m.Key()] = got
+			e := text.Excerpt(m, 280)
+			if snippet := marked(text.SnippetOf(e)); snippet != got[1] {
+				t.Fatalf("%s: the excerpt of %v cuts %q, the marks %q", p.ID, terms, snippet, got[1])
+			}
+			if seen, ok := byExcerpt[e.Key()]; ok && seen != got[1] {
+				t.Fatalf("%s: excerpt key %q names two snippets: %q and %q", p.ID, e.Key(), seen, got[1])
+			}
+			byExcerpt[e.Key()] = got[1]
 		}
 		highlights := map[string]bool{}
 		for _, h := range byKey {
@@ -257,5 +268,18 @@ func TestMarksNameHighlights(t *testing.T) {
 			}
 			highlights[h[0]] = true
 		}
+		// Marks that differ only past the excerpt share its key: fewer
+		// keys than marks, and still one a snippet.
+		snippets := map[string]bool{}
+		for _, s := range byExcerpt {
+			if snippets[s] {
+				t.Fatalf("%s: two excerpt keys name snippet %q", p.ID, s)
+			}
+			snippets[s] = true
+		}
+		shared += len(byKey) - len(byExcerpt)
+	}
+	if shared == 0 {
+		t.Error("no two marks of an abstract made the same snippet: excerpt keys gain nothing here")
 	}
 }

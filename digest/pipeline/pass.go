@@ -71,7 +71,8 @@ type lastPaper struct {
 }
 
 // highlightKey is one paper as the topics that matched it highlight it:
-// where they mark its title and its abstract (match.Marks.Key).
+// where they mark its title (match.Marks.Key) and the excerpt of its
+// abstract the snippet shows (match.Excerpt.Key).
 type highlightKey struct {
 	paper           int64
 	title, abstract string
@@ -114,17 +115,19 @@ func newPassCache() *passCache {
 
 // highlights returns paper id's title and snippet as the topics of p mark
 // them, highlighting them the first time the pass meets the marks:
-// readers whose topics hit the same words of a paper share them.
+// readers whose topics hit the same words of a paper share them, and so
+// do those whose topics hit other words of its abstract only past the
+// excerpt the snippet shows.
 func (c *passCache) highlights(id int64, text *paperText, p pick) *highlighted {
 	title := text.title.Marks(p.terms(func(t *parsedTopic) []query.Term { return t.inTitle }))
-	abstract := text.abstract.Marks(p.terms(func(t *parsedTopic) []query.Term { return t.inAbstract }))
-	key := highlightKey{id, title.Key(), abstract.Key()}
+	excerpt := text.abstract.Excerpt(text.abstract.Marks(p.terms(func(t *parsedTopic) []query.Term { return t.inAbstract })), snippetRunes)
+	key := highlightKey{id, title.Key(), excerpt.Key()}
 	if m, ok := c.highlighted.Get(key); ok {
 		return m
 	}
 	m := &highlighted{
 		title:   text.title.HighlightMarks(title),
-		snippet: text.abstract.SnippetMarks(abstract, snippetRunes),
+		snippet: text.abstract.SnippetOf(excerpt),
 		marks:   strconv.Itoa(len(key.title)) + ":" + key.title + key.abstract,
 	}
 	c.highlighted.Put(key, m)
