@@ -1,10 +1,11 @@
 package match
 
 import (
+	"cmp"
 	"encoding/binary"
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -33,21 +34,19 @@ func Snippet(text string, terms []query.Term, maxRunes int) []digest.Span {
 }
 
 // Text is a title or an abstract split into its words once, for the many
-// highlights a pass makes of it for different readers' topics.
+// highlights a pass makes of it for different readers' topics. It is safe
+// for concurrent use.
 type Text struct {
 	s     string
 	words []word
 	// folded holds the words' folded forms, one after the other.
 	folded string
-
-	mu sync.Mutex
-	// memo is where each term matches, by its words, one a space: [1] of
-	// prefix terms, [0] of the others. (Its field is title, abstract or
-	// any: the same words wherever.)
-	memo [2]map[string][]hit
+	// order is the words' indexes sorted by their folded forms: the
+	// words a term can start at are a run of it.
+	order []int32
 	// head is where an excerpt of runes characters from the start ends
-	// (excerptEnd), once found; runes is 0 until then.
-	head struct{ runes, end int }
+	// (excerptEnd), once found: runes<<32 | end, 0 until then.
+	head atomic.Uint64
 }
 
 // word is one word of a Text: where it stands in the text, and where its
@@ -65,7 +64,20 @@ func NewText(s string) *Text {
 		folded = append(folded, text...)
 	})
 	t.folded = string(folded)
+	t.order = make([]int32, len(t.words))
+	for i := range t.order {
+		t.order[i] = int32(i)
+	}
+	slices.SortFunc(t.order, func(a, b int32) int {
+		return cmp.Or(strings.Compare(t.fold(a), t.fold(b)), cmp.Compare(a, b))
+	})
 	return t
+}
+
+// fold is the ith word's folded form.
+func (t *Text) fold(i int32) string {
+	w := t.words[i]
+	return t.folded[w.fold:w.foldEnd]
 }
 
 // Highlight is Highlight of the text.
@@ -166,12 +178,12 @@ func (t *Text) SnippetOf(e Excerpt) []digest.Span {
 // headEnd is excerptEnd(t.s, 0, runes), found once for the snippets
 // of many readers.
 func (t *Text) headEnd(runes int) int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.head.runes != runes {
-		t.head.runes, t.head.end = runes, excerptEnd(t.s, 0, runes)
+	if h := t.head.Load(); h>>32 == uint64(runes) {
+		return int(uint32(h))
 	}
-	return t.head.end
+	end := excerptEnd(t.s, 0, runes)
+	t.head.Store(uint64(runes)<<32 | uint64(end))
+	return end
 }
 
 // hit is the byte range of matched words in a text.
@@ -180,30 +192,17 @@ type hit struct{ start, end int }
 // hits returns where terms match in the text, sorted and without
 // overlaps.
 func (t *Text) hits(terms []query.Term) []hit {
-	var hs, first []hit // first is the first term's hits, hs all when more hit
+	var hs []hit
 	for _, term := range terms {
-		if len(term.Words) == 0 || !term.Searches(query.FieldTitle) && !term.Searches(query.FieldAbstract) {
-			continue
-		}
-		switch th := t.termHits(term); {
-		case len(th) == 0:
-		case first == nil:
-			first = th
-		default:
-			if hs == nil {
-				hs = append(hs, first...)
-			}
-			hs = append(hs, th...)
+		if len(term.Words) > 0 && (term.Searches(query.FieldTitle) || term.Searches(query.FieldAbstract)) {
+			hs = t.appendHits(hs, term)
 		}
 	}
-	if hs == nil {
-		if apart(first) {
-			return first // as memoized: Marks only read it
-		}
-		hs = slices.Clone(first)
+	if apart(hs) {
+		return hs
 	}
 	slices.SortFunc(hs, func(a, b hit) int { return a.start - b.start })
-	var merged []hit
+	merged := hs[:0]
 	for _, h := range hs {
 		if n := len(merged); n > 0 && h.start <= merged[n-1].end {
 			merged[n-1].end = max(merged[n-1].end, h.end)
@@ -225,32 +224,21 @@ func apart(hs []hit) bool {
 	return true
 }
 
-// termHits returns where term matches in the text, finding it the first
-// time: the many readers who share a word share its search.
-func (t *Text) termHits(term query.Term) []hit {
-	key := term.Words[0]
-	if len(term.Words) > 1 {
-		key = strings.Join(term.Words, " ")
-	}
-	memo := &t.memo[0]
-	if term.Prefix {
-		memo = &t.memo[1]
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if hs, ok := (*memo)[key]; ok {
-		return hs
-	}
-	var hs []hit
-	for i := range t.words {
-		if end, ok := t.matchAt(i, term); ok {
+// appendHits appends where term matches in the text to hs. It looks only
+// at the words the term can start at: those its first word is, or, as a
+// prefix, starts.
+func (t *Text) appendHits(hs []hit, term query.Term) []hit {
+	first := term.Words[0]
+	prefix := len(term.Words) == 1 && term.Prefix || term.IsName() && query.IsInitial(first)
+	from, _ := slices.BinarySearchFunc(t.order, first, func(i int32, w string) int { return strings.Compare(t.fold(i), w) })
+	for _, i := range t.order[from:] {
+		if got := t.fold(i); got != first && !(prefix && strings.HasPrefix(got, first)) {
+			break
+		}
+		if end, ok := t.matchAt(int(i), term); ok {
 			hs = append(hs, hit{int(t.words[i].start), end})
 		}
 	}
-	if *memo == nil {
-		*memo = map[string][]hit{}
-	}
-	(*memo)[key] = hs
 	return hs
 }
 

@@ -1,0 +1,99 @@
+package match
+
+import (
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/digestd/digestd/digest/hf"
+	"github.com/digestd/digestd/subscribers/query"
+)
+
+// TestHitsAsScan: a term's hits are looked for only at the words it can
+// start at, a run of the words in sorted order; they are where trying
+// the term at every word finds it, for the words of the fixtures' papers
+// as terms, as prefixes and in phrases, and for words they do not hold.
+func TestHitsAsScan(t *testing.T) {
+	data, err := os.ReadFile("../../testdata/fixtures/hf_daily_papers_merged_14days_245items.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := hf.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"", "deep deep deep learning", "Wübben's cafe, Cafe\u0301 and CAFÉ", "GPT-4o beats GPT 4 and gpt-4o-mini", "大規模 言語 大規模"}
+	for _, p := range page.Papers[:80] {
+		texts = append(texts, p.Title, p.Abstract)
+	}
+	queries := []string{"zebra", "a*", "z*", `"learning deep"`, "deep*", "title:cafe", "author:wubben"}
+	checked := 0
+	for _, s := range texts {
+		text := NewText(s)
+		qs := queries
+		for i := range text.words {
+			w := text.fold(int32(i))
+			qs = append(qs, `"`+w+`"`, `"`+w[:len(w)/2+1]+`"*`)
+			if i+1 < len(text.words) {
+				qs = append(qs, `"`+w+" "+text.fold(int32(i+1))+`"`)
+			}
+		}
+		var all []query.Term
+		for _, qtext := range qs {
+			q, err := query.Parse(qtext)
+			if err != nil {
+				continue // a word the query language reads otherwise
+			}
+			for _, term := range q.Terms() {
+				if len(term.Words) == 0 {
+					continue
+				}
+				got := text.appendHits(nil, term)
+				slices.SortFunc(got, func(a, b hit) int { return a.start - b.start })
+				if want := scanHits(text, term); !slices.Equal(got, want) {
+					t.Fatalf("%q in %q: hits %v, trying every word %v", qtext, s, got, want)
+				}
+				all = append(all, term)
+				checked++
+			}
+		}
+		if got, want := text.hits(all), mergeHits(text, all); !slices.Equal(got, want) {
+			t.Fatalf("all terms in %q: hits %v, merged from every word's %v", s, got, want)
+		}
+	}
+	if checked < 10_000 {
+		t.Fatalf("checked %d terms: the fixtures did not load as expected", checked)
+	}
+}
+
+// scanHits is where term matches text, the plain way: tried at every word.
+func scanHits(text *Text, term query.Term) []hit {
+	var hs []hit
+	for i := range text.words {
+		if end, ok := text.matchAt(i, term); ok {
+			hs = append(hs, hit{int(text.words[i].start), end})
+		}
+	}
+	return hs
+}
+
+// mergeHits is where terms match text, the plain way: each scanned,
+// then overlapping and touching hits merged.
+func mergeHits(text *Text, terms []query.Term) []hit {
+	var all []hit
+	for _, term := range terms {
+		if term.Searches(query.FieldTitle) || term.Searches(query.FieldAbstract) {
+			all = append(all, scanHits(text, term)...)
+		}
+	}
+	slices.SortFunc(all, func(a, b hit) int { return a.start - b.start })
+	var merged []hit
+	for _, h := range all {
+		if n := len(merged); n > 0 && h.start <= merged[n-1].end {
+			merged[n-1].end = max(merged[n-1].end, h.end)
+		} else {
+			merged = append(merged, h)
+		}
+	}
+	return merged
+}
