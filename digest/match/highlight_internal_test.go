@@ -78,21 +78,25 @@ func scanHits(text *Text, term query.Term) []hit {
 }
 
 // mergeHits is where terms match text, the plain way: each scanned,
-// then overlapping and touching hits merged.
+// the bytes any hit covers marked, and each run of marked bytes a hit.
 func mergeHits(text *Text, terms []query.Term) []hit {
-	var all []hit
+	covered := make([]bool, len(text.s)+1)
 	for _, term := range terms {
 		if term.Searches(query.FieldTitle) || term.Searches(query.FieldAbstract) {
-			all = append(all, scanHits(text, term)...)
+			for _, h := range scanHits(text, term) {
+				for i := h.start; i < h.end; i++ {
+					covered[i] = true
+				}
+			}
 		}
 	}
-	slices.SortFunc(all, func(a, b hit) int { return a.start - b.start })
 	var merged []hit
-	for _, h := range all {
-		if n := len(merged); n > 0 && h.start <= merged[n-1].end {
-			merged[n-1].end = max(merged[n-1].end, h.end)
-		} else {
-			merged = append(merged, h)
+	for i := 0; i < len(text.s); i++ {
+		if covered[i] && (i == 0 || !covered[i-1]) {
+			merged = append(merged, hit{start: i})
+		}
+		if covered[i] && !covered[i+1] {
+			merged[len(merged)-1].end = i + 1
 		}
 	}
 	return merged
