@@ -50,8 +50,9 @@ type likeKey struct {
 // what many readers' digests carry alike. An item or a snippet depends on
 // the words the topics hit, which broad topics make vary the most: 100,000
 // broad readers' digests show 107,000 different ones of 2,000 papers, and
-// a generation of 3,000 rendered 980,000 of their 2,000,000 items afresh,
-// one of 10,000 470,000 (a snippet is about 1 KB, HTML and text).
+// a generation of 3,000 renders about 980,000 of their 2,000,000 items
+// afresh, one of 10,000 about 470,000 (a snippet is about 1 KB, HTML and
+// text).
 const (
 	passPapers = 8_000
 	passItems  = 10_000
