@@ -1,11 +1,10 @@
 package match
 
 import (
-	"os"
 	"slices"
 	"testing"
 
-	"github.com/digestd/digestd/digest/hf"
+	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/subscribers/query"
 )
 
@@ -14,16 +13,9 @@ import (
 // the term at every word finds it, for the words of the fixtures' papers
 // as terms, as prefixes and in phrases, and for words they do not hold.
 func TestHitsAsScan(t *testing.T) {
-	data, err := os.ReadFile("../../testdata/fixtures/hf_daily_papers_merged_14days_245items.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, err := hf.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	papers := digesttest.Papers(t, "hf_daily_papers_merged_14days_245items.json")
 	texts := []string{"", "deep deep deep learning", "Wübben's cafe, Cafe\u0301 and CAFÉ", "GPT-4o beats GPT 4 and gpt-4o-mini", "大規模 言語 大規模"}
-	for _, p := range page.Papers[:80] {
+	for _, p := range papers[:80] {
 		texts = append(texts, p.Title, p.Abstract)
 	}
 	queries := []string{"zebra", "a*", "z*", `"learning deep"`, "deep*", "title:cafe", "author:wubben"}
