@@ -58,7 +58,7 @@ func sampleDigests(baseURL string) []*digest.Digest {
 	manage := baseURL + "/manage/sample-Token_1"
 	items := []digest.Item{{
 		PaperID: 1,
-		Paper: digest.Paper{ID: "2410.13276", Title: "Scaling Long Context <Models> & Co", Abstract: "We study how long context scales.",
+		Paper: &digest.Paper{ID: "2410.13276", Title: "Scaling Long Context <Models> & Co", Abstract: "We study how long context scales.",
 			Authors: []string{"Ada Lovelace", "Alan Turing", "Grace Hopper", "Kurt Gödel"}, Org: "Qwen", Upvotes: 42,
 			FeaturedOn: day, GithubRepo: "https://github.com/example/longctx?a=1&b=2", ProjectPage: "https://longctx.example.org"},
 		Topics:  []string{`"long context" -"x & y"`, "cat:cs.CL"},
@@ -66,11 +66,11 @@ func sampleDigests(baseURL string) []*digest.Digest {
 		Snippet: []digest.Span{{Text: "We study how "}, {Text: "long context", Hit: true}, {Text: " scales."}},
 	}, {
 		PaperID: 2,
-		Paper: digest.Paper{ID: "hep-th/0601001", Title: "Strings Without Hits", Authors: []string{"Ed Witten"},
+		Paper: &digest.Paper{ID: "hep-th/0601001", Title: "Strings Without Hits", Authors: []string{"Ed Witten"},
 			PublishedAt: day.AddDate(-20, 0, 0), AISummary: "A summary written by a machine."},
 	}, {
 		PaperID: 3,
-		Paper:   digest.Paper{ID: "2411.00003", Title: "A Third", Abstract: "Three papers tell what a template writes between them."},
+		Paper:   &digest.Paper{ID: "2411.00003", Title: "A Third", Abstract: "Three papers tell what a template writes between them."},
 		Topics:  []string{"third"},
 		Title:   []digest.Span{{Text: "A "}, {Text: "Third", Hit: true}},
 	}}

@@ -76,7 +76,7 @@ func randomDigests(t *testing.T, rng *rand.Rand, n int) []*digest.Digest {
 			}
 			title, abstract := match.NewText(p.Title), match.NewText(p.Abstract)
 			tm, am := title.Marks(terms), abstract.Marks(terms)
-			it := digest.Item{PaperID: int64(j), Paper: p, Topics: topics,
+			it := digest.Item{PaperID: int64(j), Paper: &p, Topics: topics,
 				Title: title.HighlightMarks(tm), Snippet: abstract.SnippetMarks(am, 280), Like: like}
 			if i%2 == 0 { // named as a pass names them
 				it.Marks = fmt.Sprintf("%d:%s%s", len(tm.Key()), tm.Key(), am.Key())

@@ -83,7 +83,7 @@ func matchedLine(it digest.Item) string {
 	return shorten(strings.Join(why, " · "), 200)
 }
 
-func newPaperInfo(p digest.Paper) paperInfo {
+func newPaperInfo(p *digest.Paper) paperInfo {
 	var meta []string
 	if a := shortAuthors(p.Authors); a != "" {
 		meta = append(meta, a)

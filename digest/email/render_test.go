@@ -26,7 +26,7 @@ func testDigest() *digest.Digest {
 		UnsubscribeURL: "https://digest.example.org/unsubscribe/tok123",
 		ViewURL:        "https://digest.example.org/manage/tok123/digest/2026-11-28",
 		Items: []digest.Item{{
-			Paper: digest.Paper{
+			Paper: &digest.Paper{
 				ID: "2410.13276", Title: "Scaling Long Context Models",
 				Abstract: "We study how long context language models scale.",
 				Authors:  []string{"Ada Lovelace", "Alan Turing", "Grace Hopper", "Tri Dao", "Kurt Gödel"},
@@ -38,7 +38,7 @@ func testDigest() *digest.Digest {
 			Title:   []digest.Span{{Text: "Scaling "}, {Text: "Long Context", Hit: true}, {Text: " Models"}},
 			Snippet: []digest.Span{{Text: "We study how "}, {Text: "long context", Hit: true}, {Text: " language models scale with " + strings.Repeat("more and more data ", 6)}},
 		}, {
-			Paper: digest.Paper{
+			Paper: &digest.Paper{
 				ID: "hep-th/0601001", Title: "Strings Without Hits", Authors: []string{"Ed Witten"},
 				PublishedAt: time.Date(2006, 1, 1, 0, 0, 0, 0, time.UTC),
 				AISummary:   "A summary written by a machine.",
@@ -225,7 +225,7 @@ func TestRenderSizeAtFiftyPapers(t *testing.T) {
 	d.Items = d.Items[:0]
 	for i := range 50 {
 		d.Items = append(d.Items, digest.Item{
-			Paper: digest.Paper{
+			Paper: &digest.Paper{
 				ID: fmt.Sprintf("2411.%05d", i), Title: "A Rather Long Title About Efficient Long Context Attention for Large Language Models " + strings.Repeat("x", 40),
 				Abstract: long, AISummary: long, Authors: []string{"An Author", "Another Author", "Third Author", "Fourth", "Fifth"},
 				Org: "Some Research Organisation", Upvotes: 100 + i, FeaturedOn: d.Date,

@@ -58,6 +58,13 @@ type Rendered struct {
 	CharRefs bool
 }
 
+// Recycle gives the room of the bodies, composed and no longer used, to
+// the next email a PassRenderer renders (qp.Body.Recycle).
+func (r *Rendered) Recycle() {
+	r.HTML.Recycle()
+	r.Text.Recycle()
+}
+
 // Confirmation is the double opt-in email sent to a new subscriber.
 type Confirmation struct {
 	To, ConfirmURL string

@@ -46,7 +46,7 @@ func (a *Archive) FindPaper(ctx context.Context, arxivID string) (web.FoundPaper
 	if err != nil {
 		return web.FoundPaper{}, err
 	}
-	v := email.NewItemView(digest.Item{Paper: p})
+	v := email.NewItemView(digest.Item{Paper: &p})
 	return web.FoundPaper{ID: p.ID, Title: strings.Join(strings.Fields(p.Title), " "), URL: v.URL, Meta: v.Meta,
 		Keywords: p.AIKeywords}, nil
 }
@@ -118,7 +118,7 @@ func (b *Builder) storedItems(ctx context.Context, subscriberID, digestID int64)
 	items := make([]digest.Item, 0, len(picks))
 	for _, p := range picks {
 		paper := papers[p.id]
-		items = append(items, digest.Item{PaperID: p.id, Paper: paper, Topics: p.texts(), Score: p.score,
+		items = append(items, digest.Item{PaperID: p.id, Paper: &paper, Topics: p.texts(), Score: p.score,
 			Title:   match.Highlight(paper.Title, p.terms(func(t *parsedTopic) []query.Term { return t.inTitle })),
 			Snippet: match.Snippet(paper.Abstract, p.terms(func(t *parsedTopic) []query.Term { return t.inAbstract }), snippetRunes)})
 	}

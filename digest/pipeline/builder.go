@@ -205,7 +205,7 @@ func (b *Builder) build(ctx context.Context, rd dueReader, now time.Time) (*dige
 		m := cache.highlights(p.id, cache.text(p.id, paper), p)
 		d.Items = append(d.Items, digest.Item{
 			PaperID: p.id,
-			Paper:   *paper,
+			Paper:   paper,
 			Topics:  p.texts(),
 			Title:   m.title,
 			Snippet: m.snippet,

@@ -86,7 +86,7 @@ func (p *Previews) Preview(ctx context.Context, subscriberID int64, q *query.Que
 	for i, m := range matches {
 		paper := papers[m.PaperID]
 		v := email.NewItemView(digest.Item{
-			Paper:   paper,
+			Paper:   &paper,
 			Title:   match.Highlight(paper.Title, q.TermsIn(query.FieldTitle)),
 			Snippet: match.Snippet(paper.Abstract, q.TermsIn(query.FieldAbstract), previewSnippetRunes),
 		})

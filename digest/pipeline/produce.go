@@ -215,6 +215,7 @@ func (r *Runner) compose(rend renderer, d *digest.Digest) (*draft, error) {
 		return nil, err
 	}
 	msg, msgID, err := email.ComposeDigest(r.Headers, d, rendered)
+	rendered.Recycle()
 	if err != nil {
 		return nil, err
 	}

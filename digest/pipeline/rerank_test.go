@@ -96,7 +96,7 @@ func TestVotesOrderTheDigestWithinTopics(t *testing.T) {
 	count := func(items []digest.Item, words ...string) int {
 		n := 0
 		for _, it := range items {
-			if about(it.Paper, words...) {
+			if about(*it.Paper, words...) {
 				n++
 			}
 		}

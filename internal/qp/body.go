@@ -3,6 +3,7 @@ package qp
 import (
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Body is the HTML or the text of an email as the pieces it was written
@@ -54,7 +55,30 @@ func AppendBody(buf []byte, b Body) []byte {
 	return e.b
 }
 
-// Grow makes room for n more pieces.
+// Grow makes room for n more pieces, in the room of a body recycled
+// when there is one.
 func (b *Body) Grow(n int) {
+	if b.pieces == nil {
+		if p, ok := bodies.Get().(*[]string); ok {
+			b.pieces = *p
+		}
+	}
 	b.pieces = slices.Grow(b.pieces, n)
 }
+
+// Recycle gives the room of the body, no longer used, to one written
+// after it; the body is empty after. A pass writes each digest's bodies
+// in hundreds of pieces, and drops them once the message is composed.
+func (b *Body) Recycle() {
+	if cap(b.pieces) == 0 {
+		return
+	}
+	p := b.pieces
+	clear(p) // lest the room keep the pieces' texts alive
+	p = p[:0]
+	bodies.Put(&p)
+	b.pieces = nil
+}
+
+// bodies are the rooms of bodies recycled.
+var bodies sync.Pool

@@ -146,3 +146,30 @@ func FuzzQuotedPrintable(f *testing.F) {
 	f.Add("a = b · ünïcode \r\n trailing \t\n" + strings.Repeat("long ", 30))
 	f.Fuzz(checkQP)
 }
+
+// TestRecycledBody: a body written in the room of one recycled holds its
+// own pieces only, and the one recycled is empty.
+func TestRecycledBody(t *testing.T) {
+	var old Body
+	old.Grow(3)
+	for _, p := range []string{"old ", "pieces ", "here\n"} {
+		old.Add(p)
+	}
+	old.Recycle()
+	if old.String() != "" || old.Len() != 0 {
+		t.Fatalf("recycled body reads %q", old.String())
+	}
+	for range 3 {
+		var b Body
+		b.Grow(2)
+		b.Add("new")
+		b.Add(" = body\n")
+		if got := b.String(); got != "new = body\n" {
+			t.Fatalf("body written after a recycled one reads %q", got)
+		}
+		if got := string(AppendBody(nil, b)); got != "new =3D body\r\n" {
+			t.Fatalf("body written after a recycled one encodes as %q", got)
+		}
+		b.Recycle()
+	}
+}
