@@ -26,7 +26,9 @@ type Digest struct {
 // Item is one paper in a digest and why it is there.
 type Item struct {
 	PaperID int64 // the paper's row id
-	Paper   *Paper
+	// Paper is shared with the other digests of a pass that carry it:
+	// read it, never write through it.
+	Paper *Paper
 	// Topics are the subscriber's queries that matched the paper; empty when
 	// the subscriber has no topics and gets the day's trending papers.
 	Topics []string
