@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -94,21 +95,36 @@ func (s *Store) SaveTokens(ctx context.Context, kind TokenKind, grants []Grant) 
 	return tx.Commit()
 }
 
-// MintToken returns the text of a new token, 192 random bits as URL-safe
-// text, for a link; SaveToken makes it work. A digest mints its manage
-// token before it is rendered and saves it in the transaction that stores
-// the digest.
+// MintToken returns the text of a new token for a link, URL-safe: the
+// time it was minted, in milliseconds (48 bits), then 192 random bits;
+// SaveToken makes it work. A digest mints its manage token before it is
+// rendered and saves it in the transaction that stores the digest.
 func MintToken() (string, error) {
-	raw := make([]byte, 24)
-	if _, err := rand.Read(raw); err != nil {
+	raw := make([]byte, tokenStamp+24)
+	binary.BigEndian.PutUint64(raw, uint64(time.Now().UnixMilli())<<16)
+	if _, err := rand.Read(raw[tokenStamp:]); err != nil {
 		return "", err
 	}
 	return base64.RawURLEncoding.EncodeToString(raw), nil
 }
 
+// tokenStamp is how many bytes of a token are the time it was minted.
+const tokenStamp = 6
+
+// hashToken is the key a token is stored and looked up by: its SHA-256,
+// after the time it was minted. Keyed by the time, the tokens a pass
+// mints for its digests go side by side at the end of the table, where
+// keyed by a hash alone each went to a leaf of its own, all over a table
+// of a year of digests (docs/PERFORMANCE.md, item 59). The time opens
+// nothing: only the hash stands for the token's random bits. A token
+// minted before the stamp, 192 random bits alone, is keyed by its hash.
 func hashToken(text string) []byte {
 	h := sha256.Sum256([]byte(text))
-	return h[:]
+	raw, err := base64.RawURLEncoding.DecodeString(text)
+	if err != nil || len(raw) != tokenStamp+24 {
+		return h[:]
+	}
+	return append(raw[:tokenStamp:tokenStamp], h[:]...)
 }
 
 // ByToken returns the subscriber a live token of the given kind belongs to.

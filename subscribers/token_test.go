@@ -16,22 +16,37 @@ func TestNewToken(t *testing.T) {
 	st, db := digesttest.Subscribers(t)
 	sub := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusActive)
 	seen := map[string]bool{}
+	var secrets [][]byte // the random bits of each token
+	var last []byte
 	for _, kind := range []subscribers.TokenKind{subscribers.TokenConfirm, subscribers.TokenManage, subscribers.TokenManage} {
+		before := time.Now().UnixMilli()
 		text, err := st.NewToken(t.Context(), sub.ID, kind)
 		if err != nil {
 			t.Fatal(err)
 		}
 		raw, err := base64.RawURLEncoding.DecodeString(text)
-		if err != nil || len(raw) < 16 {
-			t.Errorf("token %q: got %d random bytes (%v), want URL-safe base64 of at least 16", text, len(raw), err)
+		if err != nil || len(raw) != 30 {
+			t.Fatalf("token %q: got %d bytes (%v), want URL-safe base64 of 30: a stamp of 6, then 24 random", text, len(raw), err)
 		}
+		// Tokens minted one after the other are keyed in that order:
+		// a pass's go side by side.
+		stamp := raw[:6]
+		if ms := int64(stamp[0])<<40 | int64(stamp[1])<<32 | int64(stamp[2])<<24 | int64(stamp[3])<<16 |
+			int64(stamp[4])<<8 | int64(stamp[5]); ms < before || ms > time.Now().UnixMilli() {
+			t.Errorf("token %q: stamped %d, want the time it was minted, %d or a little later", text, ms, before)
+		}
+		if key := digesttest.TokenKey(text); bytes.Compare(key, last) < 0 {
+			t.Errorf("token %q: keyed before the token minted before it", text)
+		} else {
+			last = key
+		}
+		secrets = append(secrets, raw[6:])
 		if seen[text] {
 			t.Errorf("token %q: minted twice", text)
 		}
 		seen[text] = true
-		sum := sha256.Sum256([]byte(text))
-		if n := digesttest.Count(t, db, `SELECT count(*) FROM tokens WHERE hash = ?`, sum[:]); n != 1 {
-			t.Errorf("token %q: got %d rows with its SHA-256, want 1", text, n)
+		if n := digesttest.Count(t, db, `SELECT count(*) FROM tokens WHERE hash = ?`, digesttest.TokenKey(text)); n != 1 {
+			t.Errorf("token %q: got %d rows with its stamp and SHA-256, want 1", text, n)
 		}
 	}
 	rows, err := db.QueryContext(t.Context(), `SELECT hash, kind FROM tokens`)
@@ -49,9 +64,36 @@ func TestNewToken(t *testing.T) {
 				t.Errorf("tokens table holds the raw token %q", text)
 			}
 		}
+		for _, secret := range secrets {
+			if bytes.Contains(hash, secret) {
+				t.Errorf("tokens table holds a token's random bits %x", secret)
+			}
+		}
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTokenBeforeTheStamp: links mailed before tokens carried the time
+// they were minted, 24 random bytes keyed by their SHA-256 alone, keep
+// opening their pages.
+func TestTokenBeforeTheStamp(t *testing.T) {
+	st, db := digesttest.Subscribers(t)
+	sub := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusActive)
+	const old = "b2xkLXN0eWxlLXRva2VuLTI0LWJ5dGVz" // 24 bytes
+	sum := sha256.Sum256([]byte(old))
+	now := time.Now()
+	if _, err := db.ExecContext(t.Context(), `INSERT INTO tokens (hash, subscriber_id, kind, created_at, expires_at)
+		VALUES (?, ?, 'manage', ?, ?)`, sum[:], sub.ID, now.Unix(), now.Add(time.Hour).Unix()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.ByToken(t.Context(), old, subscribers.TokenManage)
+	if err != nil || got.ID != sub.ID {
+		t.Fatalf("got subscriber %d (%v), want %d", got.ID, err, sub.ID)
+	}
+	if _, err := st.ByToken(t.Context(), old[:len(old)-1]+"A", subscribers.TokenManage); !errors.Is(err, subscribers.ErrNotFound) {
+		t.Errorf("another token: got error %v, want ErrNotFound", err)
 	}
 }
 
@@ -66,9 +108,8 @@ func TestByToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256([]byte(expired))
 	if _, err := db.ExecContext(t.Context(), `UPDATE tokens SET expires_at = ? WHERE hash = ?`,
-		time.Now().Add(-time.Minute).Unix(), sum[:]); err != nil {
+		time.Now().Add(-time.Minute).Unix(), digesttest.TokenKey(expired)); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -142,9 +183,8 @@ func TestConfirmRefusesOtherTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256([]byte(expired))
 	if _, err := db.ExecContext(t.Context(), `UPDATE tokens SET expires_at = ? WHERE hash = ?`,
-		time.Now().Add(-time.Second).Unix(), sum[:]); err != nil {
+		time.Now().Add(-time.Second).Unix(), digesttest.TokenKey(expired)); err != nil {
 		t.Fatal(err)
 	}
 	for name, text := range map[string]string{"manage token": manage, "expired": expired, "unknown": "x"} {
@@ -155,12 +195,6 @@ func TestConfirmRefusesOtherTokens(t *testing.T) {
 	if got, err := st.ByID(t.Context(), sub.ID); err != nil || got.Status != subscribers.StatusPending {
 		t.Errorf("got status %s (%v), want pending", got.Status, err)
 	}
-}
-
-// hashOf is a token's stored form.
-func hashOf(text string) []byte {
-	sum := sha256.Sum256([]byte(text))
-	return sum[:]
 }
 
 // TestPurgeExpired stores more expired tokens than one batch deletes, some
@@ -232,7 +266,7 @@ func TestConfirmationsMailedSince(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.ExecContext(t.Context(), `UPDATE tokens SET mailed_at = mailed_at - 7200 WHERE hash = ?`, hashOf(mailed[0])); err != nil {
+	if _, err := db.ExecContext(t.Context(), `UPDATE tokens SET mailed_at = mailed_at - 7200 WHERE hash = ?`, digesttest.TokenKey(mailed[0])); err != nil {
 		t.Fatal(err)
 	}
 	got, err := st.ConfirmationsMailedSince(t.Context(), time.Now().Add(-time.Hour))

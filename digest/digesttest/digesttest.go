@@ -5,7 +5,9 @@ package digesttest
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,6 +22,18 @@ import (
 	"github.com/digestd/digestd/digest/sqlite"
 	"github.com/digestd/digestd/subscribers"
 )
+
+// TokenKey is a token's stored form, as docs/SECURITY.md tells it: the
+// SHA-256 of its text, after the 6 bytes of the time it was minted that a
+// token minted since the stamp starts with (30 bytes, 40 characters).
+func TokenKey(text string) []byte {
+	sum := sha256.Sum256([]byte(text))
+	raw, err := base64.RawURLEncoding.DecodeString(text)
+	if err != nil || len(raw) != 30 {
+		return sum[:]
+	}
+	return append(raw[:6:6], sum[:]...)
+}
 
 // Fixtures the tests of several packages use.
 const (

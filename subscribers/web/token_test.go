@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -15,12 +14,6 @@ import (
 	"github.com/digestd/digestd/digest/digesttest"
 	"github.com/digestd/digestd/subscribers"
 )
-
-// sha256Sum is a token's stored form.
-func sha256Sum(text string) []byte {
-	h := sha256.Sum256([]byte(text))
-	return h[:]
-}
 
 // token mints a token or fails the test.
 func token(t *testing.T, st *subscribers.Store, id int64, kind subscribers.TokenKind) string {
@@ -212,7 +205,7 @@ func TestNotFound(t *testing.T) {
 	expiredConfirm := token(t, w.store, sub.ID, subscribers.TokenConfirm)
 	for _, tok := range []string{expiredManage, expiredConfirm} {
 		if _, err := w.db.ExecContext(t.Context(), `UPDATE tokens SET expires_at = ? WHERE hash = ?`,
-			time.Now().Add(-time.Minute).Unix(), sha256Sum(tok)); err != nil {
+			time.Now().Add(-time.Minute).Unix(), digesttest.TokenKey(tok)); err != nil {
 			t.Fatal(err)
 		}
 	}
