@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/digestd/digestd/digest"
+	"github.com/digestd/digestd/internal/schema"
+	"github.com/digestd/digestd/subscribers"
 )
 
 func openTestDB(t *testing.T, path string) *sql.DB {
@@ -138,6 +140,63 @@ func TestSentPapersMigrationKeepsRows(t *testing.T) {
 	var left int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sent_papers`).Scan(&left); err != nil || left != 1 {
 		t.Errorf("after deleting ann: got %d rows (%v), want bob's 1", left, err)
+	}
+}
+
+// TestOutboxMigrationKeepsDigests: the migration that builds the outbox
+// anew without the index of message_id keeps every digest as it was, and
+// its indexes; a period still has one digest a reader.
+func TestOutboxMigrationKeepsDigests(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "digestd.db")
+	old, err := openSQLite(ctx, path, url.Values{"_foreign_keys": {"on"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := Schema
+	before.Steps = Schema.Steps[:len(Schema.Steps)-1]
+	if err := schema.Apply(ctx, old, subscribers.Schema, before); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Exec(`INSERT INTO subscribers (id, email, status, created_at, updated_at)
+			VALUES (1, 'ann@example.org', 'active', 1, 1);
+		INSERT INTO digests (id, subscriber_id, period, status, message_id, recipient, message, papers, window_end,
+			attempts, last_error, created_at, sent_at, claim, maybe_delivered, retry_ms) VALUES
+			(100, 1, '2026-07-14', 'sent', '<a@x>', 'ann@example.org', NULL, 2, 11, 1, '', 5, 6, '', 0, 0),
+			(101, 1, '2026-07-15', 'pending', '<b@x>', 'ann@example.org', x'6d7367', 1, 12, 2, '421 busy', 7, 0, 'lease-1', 1, 9000)`); err != nil {
+		t.Fatal(err)
+	}
+	const all = `SELECT group_concat(id || ' ' || subscriber_id || ' ' || period || ' ' || status || ' ' || message_id || ' ' ||
+		recipient || ' ' || coalesce(hex(message), '-') || ' ' || papers || ' ' || window_end || ' ' || attempts || ' ' ||
+		last_error || ' ' || created_at || ' ' || sent_at || ' ' || claim || ' ' || maybe_delivered || ' ' || retry_ms, ' | ')
+		FROM (SELECT * FROM digests ORDER BY id)`
+	var want string
+	if err := old.QueryRow(all).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	db := openTestDB(t, path)
+	wantAllMigrations(t, db)
+	var got string
+	if err := db.QueryRow(all).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("digests after the migration:\n got %s\nwant %s", got, want)
+	}
+	var indexes string
+	if err := db.QueryRow(`SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master
+		WHERE type = 'index' AND tbl_name = 'digests' ORDER BY name)`).Scan(&indexes); err != nil {
+		t.Fatal(err)
+	}
+	if want := "digests_maybe digests_pending digests_sent_at digests_window sqlite_autoindex_digests_1"; indexes != want {
+		t.Errorf("indexes of digests: got %q, want %q (no index of message_id)", indexes, want)
+	}
+	_, err = db.Exec(`INSERT INTO digests (subscriber_id, period, status, message_id, recipient, papers, window_end, created_at)
+		VALUES (1, '2026-07-14', 'pending', '<c@x>', 'ann@example.org', 1, 13, 8)`)
+	if !isUniqueViolation(err) {
+		t.Errorf("a second digest of a period: got %v, want a UNIQUE violation", err)
 	}
 }
 
