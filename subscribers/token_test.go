@@ -17,7 +17,7 @@ func TestNewToken(t *testing.T) {
 	sub := digesttest.AddReader(t, st, "ann@example.org", subscribers.StatusActive)
 	seen := map[string]bool{}
 	var secrets [][]byte // the random bits of each token
-	var last []byte
+	var last []byte      // the stamp of the token minted before
 	for _, kind := range []subscribers.TokenKind{subscribers.TokenConfirm, subscribers.TokenManage, subscribers.TokenManage} {
 		before := time.Now().UnixMilli()
 		text, err := st.NewToken(t.Context(), sub.ID, kind)
@@ -28,18 +28,18 @@ func TestNewToken(t *testing.T) {
 		if err != nil || len(raw) != 30 {
 			t.Fatalf("token %q: got %d bytes (%v), want URL-safe base64 of 30: a stamp of 6, then 24 random", text, len(raw), err)
 		}
-		// Tokens minted one after the other are keyed in that order:
-		// a pass's go side by side.
+		// Tokens minted one after the other are stamped in that order,
+		// and stored under the stamp (digesttest.TokenKey): a pass's go
+		// side by side.
 		stamp := raw[:6]
 		if ms := int64(stamp[0])<<40 | int64(stamp[1])<<32 | int64(stamp[2])<<24 | int64(stamp[3])<<16 |
 			int64(stamp[4])<<8 | int64(stamp[5]); ms < before || ms > time.Now().UnixMilli() {
 			t.Errorf("token %q: stamped %d, want the time it was minted, %d or a little later", text, ms, before)
 		}
-		if key := digesttest.TokenKey(text); bytes.Compare(key, last) < 0 {
-			t.Errorf("token %q: keyed before the token minted before it", text)
-		} else {
-			last = key
+		if bytes.Compare(stamp, last) < 0 {
+			t.Errorf("token %q: stamped before the token minted before it", text)
 		}
+		last = stamp
 		secrets = append(secrets, raw[6:])
 		if seen[text] {
 			t.Errorf("token %q: minted twice", text)
