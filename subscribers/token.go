@@ -101,7 +101,8 @@ func (s *Store) SaveTokens(ctx context.Context, kind TokenKind, grants []Grant) 
 // rendered and saves it in the transaction that stores the digest.
 func MintToken() (string, error) {
 	raw := make([]byte, tokenStamp+24)
-	binary.BigEndian.PutUint64(raw, uint64(time.Now().UnixMilli())<<16)
+	ms := binary.BigEndian.AppendUint64(nil, uint64(time.Now().UnixMilli()))
+	copy(raw, ms[8-tokenStamp:])
 	if _, err := rand.Read(raw[tokenStamp:]); err != nil {
 		return "", err
 	}
