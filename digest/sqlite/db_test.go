@@ -94,16 +94,25 @@ func TestOpenDBReopenAppliesNothingTwice(t *testing.T) {
 	}
 }
 
+// openUnmigrated opens a new database file under the test's directory
+// without applying any migration, for a test to build an older digestd's
+// database in; the caller closes it and opens its path with Open.
+func openUnmigrated(t *testing.T) (string, *sql.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "digestd.db")
+	db, err := openSQLite(context.Background(), path, url.Values{"_foreign_keys": {"on"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, db
+}
+
 // TestSentPapersMigrationKeepsRows: the migration that rebuilds
 // sent_papers keeps every row of a database made before it, and a reader
 // deleted afterwards takes their rows along.
 func TestSentPapersMigrationKeepsRows(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "digestd.db")
-	old, err := openSQLite(ctx, path, url.Values{"_foreign_keys": {"on"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, old := openUnmigrated(t)
 	const before = 5 // the schema version before sent_papers lost its keys
 	for _, m := range legacySteps(before) {
 		if _, err := old.Exec(m); err != nil {
@@ -148,11 +157,7 @@ func TestSentPapersMigrationKeepsRows(t *testing.T) {
 // its indexes; a period still has one digest a reader.
 func TestOutboxMigrationKeepsDigests(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "digestd.db")
-	old, err := openSQLite(ctx, path, url.Values{"_foreign_keys": {"on"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, old := openUnmigrated(t)
 	before := Schema
 	before.Steps = Schema.Steps[:len(Schema.Steps)-1]
 	if err := schema.Apply(ctx, old, subscribers.Schema, before); err != nil {
@@ -193,7 +198,7 @@ func TestOutboxMigrationKeepsDigests(t *testing.T) {
 	if want := "digests_maybe digests_pending digests_sent_at digests_window sqlite_autoindex_digests_1"; indexes != want {
 		t.Errorf("indexes of digests: got %q, want %q (no index of message_id)", indexes, want)
 	}
-	_, err = db.Exec(`INSERT INTO digests (subscriber_id, period, status, message_id, recipient, papers, window_end, created_at)
+	_, err := db.Exec(`INSERT INTO digests (subscriber_id, period, status, message_id, recipient, papers, window_end, created_at)
 		VALUES (1, '2026-07-14', 'pending', '<c@x>', 'ann@example.org', 1, 13, 8)`)
 	if !isUniqueViolation(err) {
 		t.Errorf("a second digest of a period: got %v, want a UNIQUE violation", err)
